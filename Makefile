@@ -1,0 +1,37 @@
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: help dev test lint bench compose-check clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+dev: $(STAMP) ## run the service on embedded PostgreSQL and NATS
+	$(BIN)/leadstore dev
+
+test: $(STAMP) ## run the whole test suite (embedded servers unless LEADSTORE_TEST_* are set)
+	$(BIN)/pytest -q
+
+lint: $(STAMP) ## ruff and mypy --strict
+	$(BIN)/ruff check src projections tests bench
+	$(BIN)/ruff format --check src projections tests bench
+	$(BIN)/mypy
+
+bench: $(STAMP) ## run the benchmarks of bench/ (figures for the README)
+	$(BIN)/python -m bench.run
+
+compose-check: ## validate compose.yaml with a docker compose client, when one is installed
+	@if docker compose version >/dev/null 2>&1; then docker compose -f compose.yaml config -q && echo "compose.yaml is valid";\
+	elif command -v docker-compose >/dev/null; then docker-compose -f compose.yaml config -q && echo "compose.yaml is valid";\
+	else echo "no docker compose client here: structure checked by the test suite only"; fi
+
+clean: ## remove the virtualenv and local data
+	rm -rf $(VENV) .leadstore

@@ -1,0 +1,216 @@
+"""Issue 3 figures: POST /v1/leads requests/s next to a minimal Litestar route doing one INSERT (same run, same
+uvicorn settings, same database), and p50/p99 latency of filtered lists at 100,000 leads.
+
+python -m bench.http_bench [--seconds 10] [--connections 32] [--leads 100000] [--requests 400]
+
+Each server runs in its own process; the load generator is a small keep-alive HTTP/1.1 client here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+import uvicorn
+from litestar import Litestar, post
+from uuid_utils.compat import uuid7
+
+from bench.common import benchmark_database, machine
+from leadstore.bootstrap import Container, bootstrap
+from leadstore.cli import event_loop_factory
+from leadstore.embedded import free_port, wait_for_port
+from leadstore.http.app import create_app
+from leadstore.http.testing import add_user
+from leadstore.settings import Settings
+from leadstore.store.accounts import NewAccount, create_account
+
+MINIMAL_TABLE = "CREATE TABLE IF NOT EXISTS bench_minimal (id uuid PRIMARY KEY, body jsonb NOT NULL)"
+MINIMAL_INSERT = "INSERT INTO bench_minimal (id, body) VALUES ($1, $2)"
+RAW_EVENT = """
+INSERT INTO events (event_id, account_id, stream_id, stream_type, version, type, data, metadata, occurred_at)
+VALUES ($1, $2, $3, 'lead', 1, 'LeadCreated', $4, '{}', $5)"""
+STATUSES, SOURCES = ["new", "contacted", "qualified"], ["website", "referral", "partner", "cold_call", "other"]
+
+
+def minimal_app(container: Container) -> Litestar:
+    """The yardstick: decode a JSON body, one INSERT, answer 201 with an id."""
+
+    @post("/minimal")
+    async def insert(data: dict[str, Any]) -> dict[str, str]:
+        row_id = uuid7()
+        async with container.pool.acquire() as conn:
+            await conn.execute(MINIMAL_INSERT, row_id, data)
+        return {"id": str(row_id)}
+
+    return Litestar(route_handlers=[insert])
+
+
+async def run_server(kind: str, database_url: str, port: int) -> None:
+    """In the server process: the leadstore API (no workers) or the minimal app, under uvicorn."""
+    container = await bootstrap(Settings(database_url=database_url, pool_max_size=40))
+    app = create_app(container) if kind == "leadstore" else minimal_app(container)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    try:
+        await uvicorn.Server(config).serve()
+    finally:
+        await container.close()
+
+
+def start_server(kind: str, database_url: str) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    command = [sys.executable, "-m", "bench.http_bench", "--serve", kind, "--database-url", database_url]
+    proc = subprocess.Popen([*command, "--port", str(port)])
+    wait_for_port(port, 60, proc)
+    return proc, port
+
+
+async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> tuple[int, bytes]:
+    """Send one request on a kept-alive connection and read the whole response: (status, body)."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")
+    )
+    body = await reader.readexactly(length)
+    return int(head.split(b" ", 2)[1]), body
+
+
+async def hammer(port: int, make: Callable[[int], bytes], connections: int, seconds: float, ok: int) -> float:
+    """Requests/s of `connections` keep-alive connections sending `make(n)` for `seconds`."""
+    counter, done = iter(range(10**9)), [0]
+    deadline = time.perf_counter() + seconds
+
+    async def connection() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while time.perf_counter() < deadline:
+            status, _ = await exchange(reader, writer, make(next(counter)))
+            assert status == ok, f"unexpected status {status}"
+            done[0] += 1
+        writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(connection() for _ in range(connections)))
+    return done[0] / (time.perf_counter() - started)
+
+
+def post_request(path: str, key: str | None) -> Callable[[int], bytes]:
+    auth = f"Authorization: Bearer {key}\r\n" if key else ""
+    run = uuid7().hex[-8:].encode()  # emails are unique per account: every call makes new ones
+
+    def make(n: int) -> bytes:
+        body = b'{"first_name":"Bench","last_name":"Lead %d","email":"%s.%d@example.com","company":"Acme",' % (
+            n,
+            run,
+            n,
+        )
+        body += b'"source":"website","score":%d}' % (n % 101)
+        head = f"POST {path} HTTP/1.1\r\nHost: bench\r\n{auth}Content-Type: application/json\r\n"
+        return head.encode() + b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+    return make
+
+
+async def fill(container: Container, account: NewAccount, leads: int, users: list[str]) -> None:
+    """`leads` leads of varied status, source, score, owner and age (raw LeadCreated rows, then projected)."""
+    rng, start = random.Random(7), datetime.now(UTC) - timedelta(days=365)
+    async with container.pool.acquire() as conn:
+        for first in range(0, leads, 5000):
+            rows = []
+            for n in range(first, min(first + 5000, leads)):
+                data = {"account_id": str(account.account_id), "created_by": str(account.user_id)}
+                data |= {"status": rng.choice(STATUSES), "source": rng.choice(SOURCES), "score": rng.randint(0, 100)}
+                data |= {"first_name": f"First{n}", "last_name": "Lead", "company": f"Company {n % 997}"}
+                data |= {"email": f"fill{n}@example.com", "assigned_to": rng.choice(users)}
+                when = start + timedelta(seconds=n * 300)
+                rows.append((uuid7(), account.account_id, uuid7(), data, when))
+            await conn.executemany(RAW_EVENT, rows)
+    await container.runner("lead_list").catch_up()
+    async with container.pool.acquire() as conn:
+        await conn.execute("ANALYZE lead_list")  # as autovacuum would soon after a bulk load
+
+
+async def latencies(port: int, key: str, query: str, requests: int) -> tuple[float, float, int]:
+    """(p50, p99) in ms of `requests` sequential GET /v1/leads?`query` on one connection, and leads per page."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    request = f"GET /v1/leads?{query} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {key}\r\n\r\n".encode()
+    timings, body = [], b""
+    for n in range(requests + 20):
+        started = time.perf_counter()
+        status, body = await exchange(reader, writer, request)
+        assert status == 200, body
+        if n >= 20:  # warm-up
+            timings.append((time.perf_counter() - started) * 1000)
+    writer.close()
+    cuts = statistics.quantiles(timings, n=100)
+    return cuts[49], cuts[98], len(msgspec.json.decode(body)["data"])
+
+
+async def writes(container: Container, account: NewAccount, args: argparse.Namespace) -> None:
+    async with container.pool.acquire() as conn:
+        await conn.execute(MINIMAL_TABLE)
+    url = container.settings.database_url
+    for kind, path, key, ok in (("minimal", "/minimal", None, 201), ("leadstore", "/v1/leads", account.api_key, 201)):
+        proc, port = start_server(kind, url)
+        try:
+            await hammer(port, post_request(path, key), args.connections, 2, ok)  # warm-up
+            rate = await hammer(port, post_request(path, key), args.connections, args.seconds, ok)
+        finally:
+            proc.terminate()
+            proc.wait()
+        print(f"POST {path:<10} {args.connections} connections, {args.seconds:g}s: {rate:,.0f} requests/s", flush=True)
+
+
+async def lists(container: Container, args: argparse.Namespace) -> None:
+    async with container.pool.acquire() as conn:
+        account = await create_account(conn, "bench lists", "lists@example.com")
+    users = [str((await add_user(container, account.account_id, "member"))[0]) for _ in range(10)]
+    started = time.perf_counter()
+    await fill(container, account, args.leads, users)
+    print(f"filled and projected {args.leads:,} leads in {time.perf_counter() - started:.0f}s", flush=True)
+    queries = [
+        "status=contacted",
+        "status=qualified&min_score=50&sort=-score",
+        f"source=referral&assigned_to={users[3]}&limit=20",
+        "created_after=2026-01-01&sort=created_at&limit=100",
+        "q=company%20123",
+    ]
+    proc, port = start_server("leadstore", container.settings.database_url)
+    try:
+        for query in queries:
+            p50, p99, page = await latencies(port, account.api_key, query, args.requests)
+            print(f"GET /v1/leads?{query} ({page} leads): p50 {p50:.1f} ms, p99 {p99:.1f} ms", flush=True)
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each POST measurement")
+    parser.add_argument("--connections", type=int, default=32, help="concurrent keep-alive connections")
+    parser.add_argument("--leads", type=int, default=100_000, help="leads in the account the lists read")
+    parser.add_argument("--requests", type=int, default=400, help="sequential requests per list query")
+    parser.add_argument("--serve", choices=["leadstore", "minimal"], help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        return await run_server(args.serve, args.database_url, args.port)
+    print(f"machine: {machine()}; embedded PostgreSQL, durable settings; one uvicorn process per server", flush=True)
+    async with benchmark_database() as (container, account):
+        await writes(container, account, args)
+        await lists(container, args)
+
+
+if __name__ == "__main__":
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:  # the loop `leadstore serve` runs on
+        runner.run(main())

@@ -1,0 +1,20 @@
+"""Run every benchmark in turn (`make bench`); each prints its figures next to its same-run baseline."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+BENCHMARKS = ["bench.foundation_bench", "bench.http_bench", "bench.publish_bench", "bench.replay_bench"]
+
+
+def main() -> int:
+    failed = 0
+    for module in BENCHMARKS:
+        print(f"== {module}", flush=True)
+        failed += subprocess.run([sys.executable, "-m", module, *sys.argv[1:]]).returncode != 0
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,96 @@
+"""The lead list: one row per lead with the columns every filter and sort of GET /v1/leads uses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from leadstore.domain.document import lead_document
+from leadstore.domain.events import load_event
+from leadstore.domain.lead import EventMeta, Lead, evolve
+from leadstore.store.db import Conn
+from leadstore.store.events import RecordedEvent
+
+SELECT_DOCS = 'SELECT id, doc FROM "{table}" WHERE id = ANY($1::uuid[])'
+UPSERT = """
+INSERT INTO "{table}" (id, account_id, status, assigned_to, team_id, source, company_id, score, is_converted,
+    archived, email_lower, created_by, created_at, updated_at, search, version, doc)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, assigned_to = EXCLUDED.assigned_to,
+    team_id = EXCLUDED.team_id, source = EXCLUDED.source, company_id = EXCLUDED.company_id,
+    score = EXCLUDED.score, is_converted = EXCLUDED.is_converted, archived = EXCLUDED.archived,
+    email_lower = EXCLUDED.email_lower, updated_at = EXCLUDED.updated_at, search = EXCLUDED.search,
+    version = EXCLUDED.version, doc = EXCLUDED.doc"""
+
+
+class LeadList:
+    name = "lead_list"
+    version = 2  # 2: trigram index on search
+
+    def create_statements(self, table: str) -> list[str]:
+        return [
+            f"""CREATE TABLE "{table}" (
+                id uuid PRIMARY KEY, account_id uuid NOT NULL, status text NOT NULL, assigned_to uuid,
+                team_id uuid, source text, company_id text, score integer NOT NULL,
+                is_converted boolean NOT NULL, archived boolean NOT NULL, email_lower text,
+                created_by uuid NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL,
+                search text NOT NULL, version integer NOT NULL, doc json NOT NULL)""",
+            f'CREATE INDEX "{table}_created" ON "{table}" (account_id, created_at, id)',
+            f'CREATE INDEX "{table}_updated" ON "{table}" (account_id, updated_at, id)',
+            f'CREATE INDEX "{table}_score" ON "{table}" (account_id, score, id)',
+            f'CREATE INDEX "{table}_status" ON "{table}" (account_id, status, created_at, id)',
+            f'CREATE INDEX "{table}_assigned" ON "{table}" (account_id, assigned_to, created_at, id)',
+            f'CREATE INDEX "{table}_team" ON "{table}" (account_id, team_id, created_at, id)',
+            f'CREATE INDEX "{table}_email" ON "{table}" (account_id, email_lower)',
+            f'CREATE INDEX "{table}_company" ON "{table}" (account_id, company_id)',
+            f'CREATE INDEX "{table}_search" ON "{table}" USING gin (search gin_trgm_ops)',
+        ]
+
+    def row_key(self) -> str:
+        return "id"
+
+    async def apply(self, conn: Conn, table: str, events: Sequence[RecordedEvent]) -> None:
+        lead_events = [e for e in events if e.stream_type == "lead"]
+        ids = list({e.stream_id for e in lead_events})
+        rows = await conn.fetch(SELECT_DOCS.format(table=table), ids)
+        leads: dict[UUID, Lead | None] = {r["id"]: msgspec.convert(r["doc"], Lead, strict=False) for r in rows}
+        changed: set[UUID] = set()
+        for event in lead_events:
+            lead = leads.get(event.stream_id)
+            if lead is not None and event.version <= lead.version:
+                continue  # already applied: a replayed batch must not apply twice
+            meta = EventMeta(event.stream_id, event.version, event.occurred_at)
+            leads[event.stream_id] = evolve(lead, load_event(event.type, event.data), meta)
+            changed.add(event.stream_id)
+        await conn.executemany(UPSERT.format(table=table), [_row(leads[i]) for i in changed if leads[i]])
+
+
+def _row(lead: Lead | None) -> tuple[Any, ...]:
+    assert lead is not None
+    doc = lead_document(lead)
+    search = " ".join(filter(None, (doc["full_name"], lead.email, lead.company))).lower()
+    return (
+        lead.id,
+        lead.account_id,
+        lead.status,
+        lead.assigned_to,
+        lead.team_id,
+        lead.source,
+        lead.company_id,
+        lead.score,
+        lead.is_converted,
+        lead.archived,
+        lead.email.lower() if lead.email else None,
+        lead.created_by,
+        lead.created_at,
+        lead.updated_at,
+        search,
+        lead.version,
+        doc,
+    )
+
+
+projection = LeadList()

@@ -1,0 +1,88 @@
+"""The composition root: builds every dependency from Settings. HTTP, CLI and tests all start here."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import asyncpg
+
+from leadstore.handler import LeadCommandHandler
+from leadstore.maintenance import purge_idempotency_keys
+from leadstore.projection.runner import ProjectionRunner
+from leadstore.publishing import Publisher, PublishingSettings
+from leadstore.settings import Settings
+from leadstore.store import db
+from leadstore.store.migrate import migrate
+
+log = logging.getLogger(__name__)
+
+
+class Container:
+    """Everything a process needs, built once; `start_workers` runs projectors and the publisher."""
+
+    def __init__(self, settings: Settings, pool: asyncpg.Pool, publishing: PublishingSettings | None = None) -> None:
+        from projections import all_projections
+
+        self.settings = settings
+        self.pool = pool
+        self.handler = LeadCommandHandler(pool)
+        self.runners = [
+            ProjectionRunner(
+                pool,
+                settings.database_url,
+                p,
+                batch_size=settings.projection_batch_size,
+                poll_seconds=settings.projection_poll_seconds,
+            )
+            for p in all_projections()
+        ]
+        # the NATS publisher; None when NATS_URL is empty (publishing disabled). status() is for /ready.
+        self.publisher: Publisher | None = None
+        if settings.nats_url:
+            self.publisher = Publisher(
+                settings.database_url, settings.nats_url, publishing or PublishingSettings.from_env()
+            )
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def runner(self, name: str) -> ProjectionRunner:
+        return next(r for r in self.runners if r.name == name)
+
+    async def setup_projections(self) -> None:
+        for runner in self.runners:
+            await runner.setup()
+
+    def start_workers(self) -> None:
+        """Run every projection and the publisher (standing by where another process is active)."""
+        for runner in self.runners:
+            self._tasks.append(asyncio.create_task(runner.run(self._stop), name=f"projection:{runner.name}"))
+        if self.publisher is not None:
+            self._tasks.append(asyncio.create_task(self.publisher.run(self._stop), name=self.publisher.name))
+        self._tasks.append(asyncio.create_task(purge_idempotency_keys(self.pool, self._stop), name="maintenance"))
+
+    async def close(self) -> None:
+        self._stop.set()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, timeout=10)
+        await self.pool.close()
+
+
+async def bootstrap(
+    settings: Settings, *, run_migrations: bool = False, publishing: PublishingSettings | None = None
+) -> Container:
+    """Connect, optionally migrate, and build the container."""
+    if not settings.database_url:
+        raise ValueError("LEADSTORE_DATABASE_URL is not set")
+    if run_migrations:
+        conn = await db.connect(settings.database_url)
+        try:
+            await migrate(conn)
+        finally:
+            await conn.close()
+    pool = await db.create_pool(settings.database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size)
+    container = Container(settings, pool, publishing)
+    await container.setup_projections()
+    return container

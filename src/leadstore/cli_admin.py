@@ -1,0 +1,50 @@
+"""`leadstore accounts ...`: administration from the command line."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from leadstore.domain import field_checks
+from leadstore.settings import Settings
+from leadstore.store import db
+from leadstore.store.accounts import create_account
+
+
+def register(sub: Any) -> None:
+    accounts = sub.add_parser("accounts", help="manage accounts", description="Manage accounts (tenants).")
+    accounts_sub = accounts.add_subparsers(dest="accounts_command", required=True, metavar="ACTION")
+    create = accounts_sub.add_parser(
+        "create",
+        help="create an account and its first admin key",
+        description="Create an account with the default statuses and sources, "
+        "and an admin user whose API key is printed once.",
+    )
+    create.add_argument("name", help="the account's name")
+    create.add_argument("--admin-email", required=True, help="email of the first admin user")
+    create.add_argument("--json", action="store_true", help='print {"account_id", "user_id", "api_key"}')
+    create.set_defaults(handler=run_create_account)
+
+
+async def run_create_account(args: argparse.Namespace, settings: Settings) -> int:
+    from leadstore.cli import print_json
+
+    if not settings.database_url:
+        raise SystemExit("leadstore: LEADSTORE_DATABASE_URL is not set")
+    if not 1 <= len(args.name) <= 255 or "\x00" in args.name:
+        raise SystemExit("leadstore: the account name must be 1 to 255 characters")
+    try:
+        field_checks.email(args.admin_email)
+    except field_checks.InvalidValueError as exc:
+        raise SystemExit(f"leadstore: --admin-email is not a valid address: {exc}") from None
+    conn = await db.connect(settings.database_url)
+    try:
+        new = await create_account(conn, args.name, args.admin_email)
+    finally:
+        await conn.close()
+    if args.json:
+        print_json({"account_id": str(new.account_id), "user_id": str(new.user_id), "api_key": new.api_key})
+    else:
+        print(f"account {new.account_id} created; admin user {new.user_id}")
+        print(f"API key (shown once, keep it safe): {new.api_key}")
+    return 0

@@ -1,0 +1,171 @@
+"""`leadstore dev`, `serve`, `worker` and `migrate`: running the service."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from leadstore.bootstrap import Container, bootstrap
+from leadstore.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+from leadstore.settings import Settings
+from leadstore.store import db
+from leadstore.store.accounts import create_account
+from leadstore.store.migrate import migrate
+
+
+def register(sub: Any) -> None:
+    dev = sub.add_parser(
+        "dev",
+        help="run everything locally on embedded PostgreSQL and NATS",
+        description="Start embedded PostgreSQL and NATS under --data-dir, apply migrations, "
+        "create a demo account, and serve the API with its workers in one process. "
+        "Prints the URL and an admin key and writes them to DATA_DIR/dev.json.",
+    )
+    dev.add_argument("--port", type=int, default=8000, help="HTTP port (a free one is used if taken)")
+    dev.add_argument("--data-dir", type=Path, default=Path(".leadstore"), help="where data is kept")
+    dev.set_defaults(handler=run_dev)
+
+    serve = sub.add_parser(
+        "serve",
+        help="serve the API against LEADSTORE_DATABASE_URL",
+        description="Serve the HTTP API on LEADSTORE_HOST:LEADSTORE_PORT, with the "
+        "projection and publishing workers unless --no-workers.",
+    )
+    serve.add_argument("--no-workers", action="store_true", help="serve only; run workers elsewhere")
+    serve.add_argument("--migrate", action="store_true", help="apply migrations before serving")
+    serve.set_defaults(handler=run_serve)
+
+    worker = sub.add_parser(
+        "worker",
+        help="run the projectors and the publisher only",
+        description="Run every projection and the NATS publisher. Any number may run: "
+        "each projection is active in one process, the others stand by.",
+    )
+    worker.set_defaults(handler=run_worker)
+
+    mig = sub.add_parser(
+        "migrate",
+        help="apply migrations/ in order",
+        description="Apply pending migrations under an advisory lock; safe to run from several processes at once.",
+    )
+    mig.set_defaults(handler=run_migrate)
+
+
+async def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    conn = await db.connect(_require_db(settings))
+    try:
+        applied = await migrate(conn)
+    finally:
+        await conn.close()
+    print(f"applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
+    return 0
+
+
+async def run_serve(args: argparse.Namespace, settings: Settings) -> int:
+    _require_db(settings)
+    container = await bootstrap(settings, run_migrations=args.migrate)
+    return await _serve(container, settings.host, settings.port, workers=not args.no_workers)
+
+
+async def run_worker(args: argparse.Namespace, settings: Settings) -> int:
+    _require_db(settings)
+    container = await bootstrap(settings)
+    container.start_workers()
+    stop = asyncio.Event()
+    _on_signals(stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await container.close()
+    return 0
+
+
+async def run_dev(args: argparse.Namespace, settings: Settings) -> int:
+    data_dir: Path = args.data_dir
+    postgres, nats = EmbeddedPostgres(data_dir), EmbeddedNats(data_dir)
+    try:
+        database_url = await asyncio.to_thread(postgres.start)
+        nats_url = settings.nats_url or await asyncio.to_thread(nats.start)
+        settings = msgspec.structs.replace(settings, database_url=database_url, nats_url=nats_url)
+        container = await bootstrap(settings, run_migrations=True)
+        port = free_port(args.port)
+        info = await _dev_account(container, data_dir, port, nats_url)
+        print(f"leadstore dev: {info['url']}  (API docs: {info['url']}/schema)")
+        print(f"admin API key: {info['api_key']}   account: {info['account_id']}")
+        print(f"details in {data_dir / 'dev.json'}; Ctrl+C stops")
+        return await _serve(container, "127.0.0.1", port, workers=True)
+    finally:
+        await asyncio.to_thread(nats.stop)
+        await asyncio.to_thread(postgres.stop)
+
+
+async def _dev_account(container: Container, data_dir: Path, port: int, nats_url: str) -> dict[str, Any]:
+    """The demo account: reused from dev.json across restarts, created on the first run."""
+    path = data_dir / "dev.json"
+    info: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    if "api_key" not in info:
+        async with container.pool.acquire() as conn:
+            new = await create_account(conn, "Demo", "admin@demo.example")
+        info = {"api_key": new.api_key, "account_id": str(new.account_id)}
+    info.update(url=f"http://127.0.0.1:{port}", database_url=container.settings.database_url, nats_url=nats_url)
+    path.write_text(json.dumps(info, indent=2) + "\n")
+    path.chmod(0o600)
+    return info
+
+
+async def _serve(container: Container, host: str, port: int, *, workers: bool) -> int:
+    import uvicorn
+
+    from leadstore.http.app import create_app
+
+    if workers:
+        container.start_workers()
+    server_class = _server_class()
+    config = uvicorn.Config(
+        create_app(container), host=host, port=port, log_level="warning", lifespan="on", server_header=False
+    )
+    try:
+        await server_class(config).serve()
+    finally:
+        await container.close()
+    return 0
+
+
+def _server_class() -> type[Any]:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn re-raises SIGTERM after shutting down, which would skip our clean-up of the embedded servers."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, self.handle_exit, sig, None)
+            try:
+                yield
+            finally:
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    loop.remove_signal_handler(sig)
+
+    return Server
+
+
+def _on_signals(callback: Any) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, callback)
+
+
+def _require_db(settings: Settings) -> str:
+    if not settings.database_url:
+        raise SystemExit("leadstore: LEADSTORE_DATABASE_URL is not set")
+    return settings.database_url

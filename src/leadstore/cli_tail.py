@@ -1,0 +1,114 @@
+"""`leadstore tail`: follow the events published on NATS, one readable line (or one JSON line) per event."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import re
+import signal
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from leadstore.domain.document import timestamp
+from leadstore.publishing import EventSubscription, PublishedEvent
+from leadstore.settings import Settings
+
+_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+_encoder = msgspec.json.Encoder()
+MAX_VALUE = 60
+
+
+def _token(value: str) -> str:
+    if not _NAME.match(value):
+        raise argparse.ArgumentTypeError(f"{value!r}: use letters, digits, '_' and '-' only")
+    return value
+
+
+def _account(value: str) -> str:
+    try:
+        return str(UUID(value))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an account id (a UUID)") from None
+
+
+def register(sub: Any) -> None:
+    tail = sub.add_parser(
+        "tail",
+        help="follow published events from NATS",
+        description="Follow the JetStream stream LEADS at LEADSTORE_NATS_URL and print one line per event: "
+        "when, type, lead and version, who, and what changed. The consumer is ephemeral by default (it "
+        "starts at new events and is removed on exit); --durable NAME keeps its place between runs.",
+    )
+    tail.add_argument("--account", metavar="ID", type=_account, help="only this account's events")
+    tail.add_argument("--type", metavar="T", type=_token, help="only events of this type, e.g. LeadUpdated")
+    tail.add_argument("--from-start", action="store_true", help="begin with the oldest event in the stream")
+    tail.add_argument("--durable", metavar="NAME", type=_token, help="a durable consumer that resumes where it stopped")
+    tail.add_argument("--json", action="store_true", help="print each Event envelope as one JSON line")
+    tail.add_argument("--count", metavar="N", type=int, help="exit after N events")
+    tail.set_defaults(handler=run_tail)
+
+
+async def run_tail(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.nats_url:
+        raise SystemExit("leadstore: LEADSTORE_NATS_URL is not set")
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, task.cancel)
+    with contextlib.suppress(asyncio.CancelledError):  # Ctrl+C or SIGTERM: a normal way to stop following
+        await _follow(args, settings.nats_url)
+    return 0
+
+
+async def _follow(args: argparse.Namespace, nats_url: str) -> None:
+    subscription = EventSubscription(
+        nats_url, account_id=args.account, event_type=args.type, durable=args.durable, from_start=args.from_start
+    )
+    printed = 0
+    async with subscription:
+        async for delivery in subscription:
+            print(delivery.msg.data.decode() if args.json else line(delivery.event), flush=True)
+            await delivery.ack()
+            printed += 1
+            if args.count is not None and printed >= args.count:
+                return
+
+
+def line(event: PublishedEvent) -> str:
+    """`<time>  <type>  lead <id> v<version>  by <who>  <what changed>`."""
+    actor = event.actor.get("email") or event.actor.get("user_id") or event.actor.get("api_key_id") or "-"
+    parts = [timestamp(event.occurred_at), f"{event.type:<17}"]
+    parts += [f"lead {event.lead_id} v{event.version}", f"by {actor}", summary(event)]
+    return "  ".join(p for p in parts if p)
+
+
+def summary(event: PublishedEvent) -> str:
+    """A short account of what the event changed."""
+    data = event.data
+    match event.type:
+        case "LeadCreated":
+            name = " ".join(str(data[k]) for k in ("first_name", "last_name") if data.get(k))
+            email = f"<{data['email']}>" if data.get("email") else ""
+            company = f"({data['company']})" if data.get("company") else ""
+            return " ".join(p for p in (name, email, company, f"status={data.get('status')}") if p)
+        case "LeadUpdated":
+            changes = data.get("changes", {})
+            return "; ".join(f"{k}: {_value(c.get('from'))} -> {_value(c.get('to'))}" for k, c in changes.items())
+        case "LeadStatusChanged" | "LeadAssigned":
+            extra = data.get("reason") or ("by rotation" if data.get("by_rotation") else "")
+            return f"{_value(data.get('from'))} -> {_value(data.get('to'))}" + (f" ({extra})" if extra else "")
+        case "LeadConverted":
+            return f"customer_id={_value(data.get('customer_id'))} status={data.get('status')}"
+        case "LeadArchived" | "LeadRestored":
+            return f"reason: {data['reason']}" if data.get("reason") else ""
+        case _:
+            return _value(data, 120)
+
+
+def _value(value: Any, limit: int = MAX_VALUE) -> str:
+    text = _encoder.encode(value).decode()
+    return text if len(text) <= limit else text[: limit - 1] + "…"

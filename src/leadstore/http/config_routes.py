@@ -1,0 +1,222 @@
+"""Admin configuration of the pipeline: statuses, lead sources, teams (members, rotation), custom fields."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, get, patch, post
+from litestar.params import FromPath
+
+from leadstore.domain.errors import FieldError, ValidationFailed
+from leadstore.http.auth import admin_only
+from leadstore.http.config_schemas import (
+    CustomFieldInput,
+    CustomFieldList,
+    CustomFieldOut,
+    CustomFieldPatch,
+    SourceInput,
+    SourceList,
+    SourceOut,
+    SourcePatch,
+    StatusInput,
+    StatusList,
+    StatusOrder,
+    StatusOut,
+    StatusPatch,
+    TeamInput,
+    TeamList,
+    TeamOut,
+    TeamPatch,
+)
+from leadstore.http.context import AnyRequest, body_object, convert_body, principal_of
+from leadstore.http.errors import NotFound
+from leadstore.http.openapi import documented_body, problems
+from leadstore.http.params import path_id
+from leadstore.store import config
+from leadstore.store.db import Conn
+
+Row = dict[str, Any]
+CHOICE_TYPES = ("choice", "multi_choice")
+
+
+def account(request: AnyRequest) -> UUID:
+    return principal_of(request).account_id
+
+
+def connection(request: AnyRequest) -> Any:
+    return request.app.state.container.pool.acquire()
+
+
+def created(row: Row | None, field: str, value: Any) -> Row:
+    """The inserted row; a 422 on `field` when its key already existed."""
+    if row is None:
+        raise ValidationFailed([FieldError(field, "already_exists", f"{value!r} already exists in this account")])
+    return row
+
+
+def found(row: Row | None, what: str) -> Row:
+    if row is None:
+        raise NotFound(f"no such {what} in this account")
+    return row
+
+
+async def check_team(conn: Conn, account_id: UUID, team_id: UUID | None) -> None:
+    if team_id is not None and not await config.list_teams(conn, account_id, team_id):
+        raise ValidationFailed([FieldError("team_id", "unknown_team", "is not a team of this account")])
+
+
+async def check_members(conn: Conn, account_id: UUID, members: list[UUID]) -> None:
+    known = await config.active_users(conn, account_id, members)
+    message = "is not an active user of this account"
+    errors = [FieldError(f"members[{i}]", "unknown_user", message) for i, u in enumerate(members) if u not in known]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def check_choices(field_type: str, choices: list[str] | None) -> None:
+    if choices is None:
+        return
+    if field_type in CHOICE_TYPES and (not choices or len(set(choices)) != len(choices)):
+        message = "must list at least one choice, each once"
+        raise ValidationFailed([FieldError("choices", "invalid", message)])
+    if field_type not in CHOICE_TYPES and choices:
+        raise ValidationFailed([FieldError("choices", "invalid", f"a {field_type} field has no choices")])
+
+
+class StatusRoutes(Controller):
+    path = "/v1/statuses"
+    tags = ["configuration"]
+    guards = [admin_only]
+
+    @get("/", responses=problems(), summary="List statuses")
+    async def list_statuses(self, request: AnyRequest) -> StatusList:
+        async with connection(request) as conn:
+            return msgspec.convert({"data": await config.list_statuses(conn, account(request))}, StatusList)
+
+    @post("/", dependencies=documented_body(StatusInput), responses=problems(400, 422), summary="Create a status")
+    async def create_status(self, request: AnyRequest) -> StatusOut:
+        body = convert_body(await body_object(request), StatusInput)
+        async with connection(request) as conn:
+            row = await config.create_status(conn, account(request), body.key, body.label, body.kind, body.color)
+        return msgspec.convert(created(row, "key", body.key), StatusOut)
+
+    @patch("/{key:str}", dependencies=documented_body(StatusPatch), responses=problems(400, 404, 422))
+    async def rename_status(self, request: AnyRequest, key: FromPath[str]) -> StatusOut:
+        """Change a status's label or color."""
+        raw = await body_object(request)
+        convert_body(raw, StatusPatch)
+        async with connection(request) as conn:
+            row = await config.update_status(conn, account(request), key, raw)
+        return msgspec.convert(found(row, "status"), StatusOut)
+
+    @post("/reorder", status_code=200, dependencies=documented_body(StatusOrder), responses=problems(400, 422))
+    async def reorder_statuses(self, request: AnyRequest) -> StatusList:
+        """Put the statuses in a new pipeline order."""
+        body = convert_body(await body_object(request), StatusOrder)
+        async with connection(request) as conn, conn.transaction():
+            await config.lock_pipeline(conn, account(request))
+            current = {row["key"]: row["kind"] for row in await config.list_statuses(conn, account(request))}
+            if sorted(body.keys) != sorted(current) or current[body.keys[0]] != "open":
+                message = "must list every status key once, starting with an open status"
+                raise ValidationFailed([FieldError("keys", "invalid", message)])
+            rows = await config.reorder_statuses(conn, account(request), body.keys)
+        return msgspec.convert({"data": rows}, StatusList)
+
+
+class SourceRoutes(Controller):
+    path = "/v1/sources"
+    tags = ["configuration"]
+    guards = [admin_only]
+
+    @get("/", responses=problems(), summary="List lead sources")
+    async def list_sources(self, request: AnyRequest) -> SourceList:
+        async with connection(request) as conn:
+            return msgspec.convert({"data": await config.list_sources(conn, account(request))}, SourceList)
+
+    @post("/", dependencies=documented_body(SourceInput), responses=problems(400, 422), summary="Create a source")
+    async def create_source(self, request: AnyRequest) -> SourceOut:
+        body = convert_body(await body_object(request), SourceInput)
+        async with connection(request) as conn:
+            await check_team(conn, account(request), body.team_id)
+            row = await config.create_source(conn, account(request), body.key, body.label, body.team_id)
+        return msgspec.convert(created(row, "key", body.key), SourceOut)
+
+    @patch("/{key:str}", dependencies=documented_body(SourcePatch), responses=problems(400, 404, 422))
+    async def change_source(self, request: AnyRequest, key: FromPath[str]) -> SourceOut:
+        """Change a source's label or team (null: a source of every team)."""
+        raw = await body_object(request)
+        body = convert_body(raw, SourcePatch)
+        async with connection(request) as conn:
+            await check_team(conn, account(request), body.team_id)
+            row = await config.update_source(conn, account(request), key, _sent(raw, body))
+        return msgspec.convert(found(row, "source"), SourceOut)
+
+
+def _sent(raw: Row, body: msgspec.Struct) -> Row:
+    """The converted values of the fields the client sent (absent fields do not change)."""
+    return {name: getattr(body, name) for name in raw}
+
+
+class TeamRoutes(Controller):
+    path = "/v1/teams"
+    tags = ["configuration"]
+    guards = [admin_only]
+
+    @get("/", responses=problems(), summary="List teams")
+    async def list_teams(self, request: AnyRequest) -> TeamList:
+        async with connection(request) as conn:
+            return msgspec.convert({"data": await config.list_teams(conn, account(request))}, TeamList)
+
+    @post("/", dependencies=documented_body(TeamInput), responses=problems(400, 422), summary="Create a team")
+    async def create_team(self, request: AnyRequest) -> TeamOut:
+        body = convert_body(await body_object(request), TeamInput)
+        async with connection(request) as conn:
+            await check_members(conn, account(request), body.members)
+            row = await config.create_team(conn, account(request), body.name, body.rotation, body.members)
+        return msgspec.convert(row, TeamOut)
+
+    @patch("/{team_id:str}", dependencies=documented_body(TeamPatch), responses=problems(400, 404, 422))
+    async def change_team(self, request: AnyRequest, team_id: FromPath[str]) -> TeamOut:
+        """Rename, switch rotation, or set the members."""
+        raw = await body_object(request)
+        body = convert_body(raw, TeamPatch)
+        async with connection(request) as conn:
+            await check_members(conn, account(request), body.members or [])
+            row = await config.update_team(conn, account(request), path_id(team_id, "team"), _sent(raw, body))
+        return msgspec.convert(found(row, "team"), TeamOut)
+
+
+class CustomFieldRoutes(Controller):
+    path = "/v1/custom-fields"
+    tags = ["configuration"]
+    guards = [admin_only]
+
+    @get("/", responses=problems(), summary="List custom fields")
+    async def list_fields(self, request: AnyRequest) -> CustomFieldList:
+        async with connection(request) as conn:
+            return msgspec.convert({"data": await config.list_custom_fields(conn, account(request))}, CustomFieldList)
+
+    @post("/", dependencies=documented_body(CustomFieldInput), responses=problems(400, 422))
+    async def create_field(self, request: AnyRequest) -> CustomFieldOut:
+        """Create a custom field; leads then carry its value under `custom.<key>`."""
+        body = convert_body(await body_object(request), CustomFieldInput)
+        check_choices(body.type, body.choices)
+        async with connection(request) as conn:
+            row = await config.create_custom_field(conn, account(request), msgspec.to_builtins(body))
+        return msgspec.convert(created(row, "key", body.key), CustomFieldOut)
+
+    @patch("/{key:str}", dependencies=documented_body(CustomFieldPatch), responses=problems(400, 404, 422))
+    async def change_field(self, request: AnyRequest, key: FromPath[str]) -> CustomFieldOut:
+        """Change a custom field's label, choices or required flag."""
+        raw = await body_object(request)
+        body = convert_body(raw, CustomFieldPatch)
+        async with connection(request) as conn, conn.transaction():
+            fields = {row["key"]: row for row in await config.list_custom_fields(conn, account(request))}
+            check_choices(found(fields.get(key), "custom field")["type"], body.choices)
+            row = await config.update_custom_field(conn, account(request), key, _sent(raw, body))
+        return msgspec.convert(found(row, "custom field"), CustomFieldOut)
+
+
+ConfigRoutes = [StatusRoutes, SourceRoutes, TeamRoutes, CustomFieldRoutes]

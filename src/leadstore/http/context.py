@@ -1,0 +1,132 @@
+"""What a request brings to a command: who acts, the audit metadata (secrets masked), and the decoded body."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import msgspec
+from litestar import Request
+from litestar.datastructures import State
+
+from leadstore.domain.errors import FieldError, ValidationFailed
+from leadstore.domain.field_checks import Problems
+from leadstore.domain.lead import Lead
+from leadstore.http.errors import MalformedBody
+from leadstore.http.tracing import request_id
+from leadstore.store.accounts import Principal
+
+S = TypeVar("S", bound=msgspec.Struct)
+AnyRequest = Request[Any, Any, State]
+
+MASK = "***"
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})
+SECRET_WORDS = ("token", "secret", "password", "passwd", "key", "auth", "session", "credential", "signature")
+PRINCIPAL_KEY = "leadstore.principal"
+
+_decoder = msgspec.json.Decoder()
+
+
+def principal_of(request: AnyRequest) -> Principal:
+    """The principal the authentication guard put on the request."""
+    principal = request.scope["state"].get(PRINCIPAL_KEY)
+    assert isinstance(principal, Principal), "authentication guard missing on this route"
+    return principal
+
+
+def member_can_see(principal: Principal) -> Callable[[Lead], bool]:
+    """The visibility rule of the principal's role: members see the leads assigned to or created by them."""
+    me = principal.actor.user_id
+    if principal.actor.role != "member":
+        return lambda lead: True
+    return lambda lead: lead.assigned_to == me or lead.created_by == me
+
+
+def visible_to(principal: Principal, lead: Lead) -> bool:
+    return bool(lead.account_id == principal.account_id and member_can_see(principal)(lead))
+
+
+def is_secret_header(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in SECRET_HEADERS or any(word in lowered for word in SECRET_WORDS)
+
+
+def masked_headers(request: AnyRequest) -> dict[str, str]:
+    """The request headers for the audit log, with every secret-looking one replaced by `***`."""
+    masked: dict[str, str] = {}
+    for name, value in request.headers.items():
+        masked[name.lower()] = MASK if is_secret_header(name) else _storable(value)
+    return masked
+
+
+def event_metadata(request: AnyRequest, principal: Principal) -> dict[str, Any]:
+    """The metadata every event of this request records: actor, request, correlation id."""
+    rid = request_id(request.scope)
+    actor = principal.actor
+    client = request.client
+    return {
+        "actor": {
+            "user_id": str(actor.user_id),
+            "email": actor.email,
+            "api_key_id": None if actor.api_key_id is None else str(actor.api_key_id),
+        },
+        "request": {
+            "id": rid,
+            "method": request.method,
+            "path": _storable(request.scope.get("raw_path", b"").decode("latin-1") or request.url.path),
+            "ip": client.host if client else None,
+            "user_agent": _storable(request.headers.get("user-agent", "")) or None,
+            "headers": masked_headers(request),
+        },
+        "correlation_id": rid,
+    }
+
+
+def _storable(text: str) -> str:
+    return text.replace("\x00", "")  # jsonb cannot hold NUL
+
+
+def decode_object(raw: bytes, *, optional: bool = False) -> dict[str, Any]:
+    """A request body that must be a JSON object (an empty body is `{}` where the body is optional)."""
+    if optional and not raw.strip():
+        return {}
+    try:
+        value = _decoder.decode(raw)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise MalformedBody(str(exc)) from None
+    except RecursionError:
+        raise MalformedBody("JSON is nested too deeply") from None
+    if not isinstance(value, dict):
+        raise ValidationFailed([FieldError("body", "invalid_type", "must be a JSON object")])
+    return value
+
+
+def convert_body(raw: dict[str, Any], cls: type[S], checks: dict[str, Callable[[Any], Any]] | None = None) -> S:
+    """`raw` as the request struct `cls`, listing every unknown, missing or bad field at once.
+
+    `checks` are further checks of single fields (InvalidValueError when bad), applied after their type's.
+    """
+    fields = {field.encode_name: field for field in msgspec.structs.fields(cls)}
+    problems = Problems()
+    for key in raw.keys() - fields.keys():
+        problems.add(key, "unknown_field", "is not a field of this request")
+    for name, field in fields.items():
+        if name not in raw:
+            if field.required:
+                problems.add(name, "required", "is required")
+            continue
+        try:
+            value = msgspec.convert(raw[name], field.type)
+        except msgspec.ValidationError as exc:
+            problems.add(name, "invalid", str(exc))
+            continue
+        if checks and name in checks:
+            problems.run(name, checks[name], value)
+    if problems.errors:
+        raise ValidationFailed(problems.errors)
+    return msgspec.convert(raw, cls)
+
+
+async def body_object(request: AnyRequest, *, optional: bool = False) -> dict[str, Any]:
+    """The request's body as a JSON object."""
+    return decode_object(await request.body(), optional=optional)

@@ -1,0 +1,44 @@
+"""GET /v1/events: the account's whole event feed in commit order, for admins."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Response, get
+from litestar.params import QueryParameter
+
+from leadstore.envelope import event_envelope
+from leadstore.http.auth import admin_only
+from leadstore.http.context import AnyRequest, principal_of
+from leadstore.http.openapi import problems
+from leadstore.http.params import checked, position
+from leadstore.http.schemas import EventPage
+from leadstore.store.events import START, read_log
+
+AFTER = "A position token (an event's `position`, or the previous page's `next_cursor`); default: the start."
+_encoder = msgspec.json.Encoder()
+
+
+class EventFeed(Controller):
+    path = "/v1/events"
+    tags = ["events"]
+    guards = [admin_only]
+
+    @get("/", responses=problems(422), summary="The account's event feed")
+    async def feed(
+        self,
+        request: AnyRequest,
+        after: Annotated[str | None, QueryParameter(description=AFTER)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+    ) -> Response[EventPage]:
+        """Every event of the account after `after`, in commit order: a reader that keeps `next_cursor` and
+        polls sees each event exactly once, even when transactions commit out of position order."""
+        start = START if after is None else checked("after", position, after)
+        async with request.app.state.container.pool.acquire() as conn:
+            events = await read_log(conn, start, limit, principal_of(request).account_id)
+        last = events[-1].checkpoint if events else start
+        body = {"object": "list", "data": [event_envelope(e) for e in events], "has_more": len(events) == limit}
+        content = _encoder.encode(body | {"next_cursor": last.token()})
+        response: Response[Any] = Response(content, media_type="application/json")
+        return response

@@ -1,0 +1,179 @@
+"""Lead reads: one lead folded from its stream (now or as of a time), its audit log, and the filtered list."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency, Provide
+from litestar.params import QueryParameter
+
+from leadstore.audit import as_of_bound
+from leadstore.domain.document import lead_document
+from leadstore.domain.errors import LeadNotFound, ValidationFailed
+from leadstore.domain.field_checks import InvalidValueError, Problems
+from leadstore.domain.field_checks import uuid as parse_uuid
+from leadstore.envelope import event_envelope
+from leadstore.handler import fold_recorded
+from leadstore.http import params
+from leadstore.http.context import AnyRequest, principal_of, visible_to
+from leadstore.http.openapi import ETAG, LeadId, problems
+from leadstore.http.schemas import EventPage, LeadOut, LeadPage
+from leadstore.store.events import Checkpoint, RecordedEvent, read_stream
+from leadstore.store.queries import Cursor, InvalidCursor, LeadFilter, Sort, decode_cursor, like_pattern, list_leads
+
+_encoder = msgspec.json.Encoder()
+FILTER_DOC = {
+    "status": "Comma-separated status keys: `new,contacted`.",
+    "assigned_to": "A user id, or `none` for unassigned leads.",
+    "created_after": "Date `YYYY-MM-DD` (midnight UTC) or RFC 3339 timestamp; inclusive.",
+    "created_before": "Date `YYYY-MM-DD` (midnight UTC) or RFC 3339 timestamp; exclusive.",
+    "updated_after": "Date `YYYY-MM-DD` (midnight UTC) or RFC 3339 timestamp; inclusive.",
+    "q": "Case-insensitive substring of the full name, email or company.",
+    "cursor": "The `next_cursor` of the previous page, with the same `sort`.",
+    "min_position": "A Leadstore-Position token: wait (bounded) until the list includes that write; else 503.",
+}
+
+
+AS_OF = "Date or RFC 3339 timestamp: the lead as it was then (millisecond precision); 404 if it did not exist yet."
+AsOf = Annotated[str | None, QueryParameter(description=AS_OF)]
+
+
+class LeadQuery(msgspec.Struct, frozen=True):
+    filters: LeadFilter
+    sort: str
+    cursor: Cursor | None
+    limit: int
+    min_position: Checkpoint | None
+
+
+# Every text filter is bounded: longer values are 422 before any query runs.
+MAX_LENGTH = {"status": 2_000, "q": 255, "cursor": 1_024}
+
+
+def _text(name: str) -> Any:
+    return QueryParameter(description=FILTER_DOC.get(name), max_length=MAX_LENGTH.get(name, 255))
+
+
+async def lead_query(  # one parameter per documented filter
+    request: AnyRequest,
+    status: Annotated[str | None, _text("status")] = None,
+    assigned_to: Annotated[str | None, _text("assigned_to")] = None,
+    team_id: Annotated[str | None, _text("team_id")] = None,
+    source: Annotated[str | None, QueryParameter(description="A source key.", max_length=255)] = None,
+    company_id: Annotated[str | None, QueryParameter(description="Exact company_id.", max_length=64)] = None,
+    min_score: Annotated[int | None, QueryParameter(ge=0, le=100)] = None,
+    max_score: Annotated[int | None, QueryParameter(ge=0, le=100)] = None,
+    created_after: Annotated[str | None, _text("created_after")] = None,
+    created_before: Annotated[str | None, _text("created_before")] = None,
+    updated_after: Annotated[str | None, _text("updated_after")] = None,
+    is_converted: Annotated[bool | None, QueryParameter()] = None,
+    archived: Annotated[bool, QueryParameter(description="Archived leads instead of live ones.")] = False,
+    email: Annotated[str | None, QueryParameter(description="Exact address, case-insensitive.", max_length=255)] = None,
+    q: Annotated[str | None, _text("q")] = None,
+    sort: Annotated[Sort, QueryParameter(description="Order; `-` is descending.")] = "-created_at",
+    limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, _text("cursor")] = None,
+    min_position: Annotated[str | None, _text("min_position")] = None,
+) -> LeadQuery:
+    """The list's filters, every bad one reported at once."""
+    found = Problems()
+    parse = _parser(found)
+    principal = principal_of(request)
+    filters = LeadFilter(
+        status=status if status and "," not in status else None,
+        statuses=[s.strip() for s in status.split(",") if s.strip()] if status and "," in status else None,
+        assigned_to=None if assigned_to in (None, "none") else parse("assigned_to", parse_uuid, assigned_to),
+        unassigned=True if assigned_to == "none" else None,
+        team_id=parse("team_id", parse_uuid, team_id),
+        source=source,
+        company_id=company_id,
+        min_score=min_score,
+        max_score=max_score,
+        created_after=parse("created_after", params.instant, created_after),
+        created_before=parse("created_before", params.instant, created_before),
+        updated_after=parse("updated_after", params.instant, updated_after),
+        is_converted=is_converted,
+        archived=archived,
+        email=email,
+        search=like_pattern(q) if q else None,
+        visible_to=principal.actor.user_id if principal.actor.role == "member" else None,
+    )
+    after = parse("cursor", lambda token: _cursor(token, sort), cursor)
+    wait = parse("min_position", params.position, min_position)
+    if found.errors:
+        raise ValidationFailed(found.errors)
+    return LeadQuery(filters, sort, after, limit, wait)
+
+
+def _parser(found: Problems) -> Any:
+    def parse(field: str, check: Any, value: str | None) -> Any:
+        return None if value is None else found.run(field, check, value)
+
+    return parse
+
+
+def _cursor(token: str, sort: str) -> Cursor:
+    try:
+        return decode_cursor(token, sort)
+    except InvalidCursor as exc:
+        raise InvalidValueError("invalid_cursor", str(exc)) from None
+
+
+class LeadReads(Controller):
+    path = "/v1/leads"
+    tags = ["leads"]
+
+    @get("/", dependencies={"listing": Provide(lead_query)}, responses=problems(422), summary="List leads")
+    async def list_leads(self, request: AnyRequest, listing: NamedDependency[LeadQuery]) -> Response[LeadPage]:
+        """Leads of the read model, newest first by default; walk `next_cursor` for the next page."""
+        pool = request.app.state.container.pool
+        if listing.min_position is not None:
+            seconds = request.app.state.container.settings.min_position_wait_seconds
+            await params.wait_for_projection(pool, listing.min_position, seconds)
+        async with pool.acquire() as conn:
+            account = principal_of(request).account_id
+            page = await list_leads(conn, account, listing.filters, listing.sort, listing.cursor, listing.limit)
+        body = {"object": "list", "data": page.docs, "has_more": page.next_cursor is not None}
+        return _json(body | {"next_cursor": page.next_cursor})
+
+    @get("/{lead_id:str}", response_headers=[ETAG], responses=problems(404, 422), summary="Get a lead")
+    async def get_lead(
+        self,
+        request: AnyRequest,
+        lead_id: LeadId,
+        as_of: Annotated[str | None, QueryParameter(description=AS_OF)] = None,
+    ) -> Response[LeadOut]:
+        """The lead, folded from its events: now, or as it was at `as_of`."""
+        history = await _visible_history(request, lead_id)
+        if as_of is not None:
+            moment = params.checked("as_of", params.instant, as_of)
+            history = [event for event in history if event.occurred_at <= as_of_bound(moment)]
+        lead = fold_recorded(history)
+        if lead is None:
+            raise LeadNotFound(history[0].stream_id if history else params.path_id(lead_id))
+        return _json(lead_document(lead), headers={"etag": f'"{lead.version}"'})
+
+    @get("/{lead_id:str}/events", responses=problems(404), summary="A lead's audit log", tags=["events"])
+    async def lead_events(self, request: AnyRequest, lead_id: LeadId) -> Response[EventPage]:
+        """Every event of the lead, oldest first, with who made it and from which request."""
+        history = await _visible_history(request, lead_id)
+        body = {"object": "list", "data": [event_envelope(e) for e in history], "has_more": False}
+        return _json(body | {"next_cursor": None})
+
+
+async def _visible_history(request: AnyRequest, raw_id: str) -> list[RecordedEvent]:
+    """The lead's events, when the lead exists in the caller's account and the caller may see it."""
+    lead_uuid = params.path_id(raw_id)
+    async with request.app.state.container.pool.acquire() as conn:
+        history = await read_stream(conn, lead_uuid)
+    lead = fold_recorded(history)
+    if lead is None or not visible_to(principal_of(request), lead):
+        raise LeadNotFound(lead_uuid)
+    return history
+
+
+def _json(body: Any, headers: dict[str, str] | None = None) -> Response[Any]:
+    """A JSON response encoded here (the documented type is the handler's return annotation)."""
+    return Response(_encoder.encode(body), media_type="application/json", headers=headers)

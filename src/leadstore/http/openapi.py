@@ -1,0 +1,127 @@
+"""The OpenAPI document: security, the problem responses each route can give, and documented headers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar.datastructures import ResponseHeader
+from litestar.di import Provide
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme, Tag
+from litestar.params import HeaderParameter, PathParameter
+
+from leadstore import __version__
+from leadstore.http.errors import PROBLEM_JSON, ProblemOut
+
+DESCRIPTION = """\
+Event-sourced sales leads. Every change to a lead is an immutable event: `GET /v1/leads/{id}/events` is its
+audit log and `GET /v1/events` the account's feed.
+
+* Authenticate with `Authorization: Bearer <api_key>`; `X-Account-Id`, when sent, must name the key's account.
+* Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`, the `request_id`
+  and `errors` listing every bad field. Malformed JSON is 400; a body that breaks a rule is 422.
+* Every response carries `X-Request-Id` (the client's, when it sent a sane one: 1-200 visible ASCII characters).
+* Writes accept `If-Match: "<version>"` and `Idempotency-Key`, and answer with `ETag` and `Leadstore-Position`;
+  pass that position as `min_position` to a list to read your own write.
+"""
+
+PROBLEMS: dict[int, str] = {
+    400: "The body is not JSON, or not valid UTF-8 JSON (code `validation_failed`, field `body`).",
+    401: "`unauthorized`: no API key, or an unknown or revoked one, or its user is deactivated.",
+    403: "`forbidden`: `X-Account-Id` names another account, or the route is for admins only.",
+    404: "`not_found`: no such resource in this account (a member gets this for leads not theirs).",
+    409: "`duplicate_email`, `invalid_transition` (closed, archived or won-by-status) or `already_converted`.",
+    412: "`version_conflict`: the lead is no longer at the version `If-Match` names.",
+    413: "`payload_too_large`: the body is larger than the server accepts.",
+    422: "`validation_failed` (every bad field is in `errors`), `team_required`, `source_required` or "
+    "`idempotency_conflict` (the key was used with another body).",
+    503: "`projection_lagging` (min_position not reached in time) or `unavailable` (database down): retry.",
+}
+WRITE_PROBLEMS = (400, 404, 409, 412, 413, 422)
+LeadId = Annotated[str, PathParameter(description="The lead's id (a UUID); anything else is 404.")]
+
+ETAG = ResponseHeader(name="ETag", description='The lead\'s version, quoted: `"3"`.', documentation_only=True)
+POSITION = ResponseHeader(
+    name="Leadstore-Position",
+    description="Opaque token of the last event this write wrote (of the lead's latest event when it changed "
+    "nothing). Pass it as `min_position` to GET /v1/leads to read your own write.",
+    documentation_only=True,
+)
+LOCATION = ResponseHeader(name="Location", description="/v1/leads/{id} of the new lead.", documentation_only=True)
+REPLAYED = ResponseHeader(
+    name="Idempotent-Replayed",
+    description="`true` when this is the stored response of an earlier request with the same Idempotency-Key.",
+    documentation_only=True,
+)
+WRITE_HEADERS = [ETAG, POSITION, REPLAYED]
+REQUEST_ID = ResponseHeader(
+    name="X-Request-Id", description="The client's X-Request-Id when sane, else a new id.", documentation_only=True
+)
+
+ACCOUNT_HEADER = HeaderParameter(
+    name="X-Account-Id",
+    annotation=str | None,
+    required=False,
+    description="Optional; must be the API key's account id.",
+)
+WRITE_PARAMETERS = {
+    "if_match": HeaderParameter(
+        name="If-Match",
+        annotation=str | None,
+        required=False,
+        description='The version the lead must be at, as sent in ETag (`"3"`); 412 otherwise. Ignored on create.',
+    ),
+    "idempotency_key": HeaderParameter(
+        name="Idempotency-Key",
+        annotation=str | None,
+        required=False,
+        max_length=255,
+        description="Within 24 h, the same key with the same body returns the first response "
+        "(`Idempotent-Replayed: true`) and writes nothing; with another body it is 422 `idempotency_conflict`.",
+    ),
+}
+
+
+def problems(*statuses: int) -> dict[int, ResponseSpec]:
+    """The problem responses of a /v1 route: 401, 403 and 503 always, plus `statuses`."""
+    return {
+        status: ResponseSpec(
+            data_container=ProblemOut, description=PROBLEMS[status], media_type=PROBLEM_JSON, generate_examples=False
+        )
+        for status in sorted({401, 403, 503, *statuses})
+    }
+
+
+def openapi_config() -> OpenAPIConfig:
+    """Served at /schema (Scalar), /schema/swagger and /schema/openapi.json."""
+    return OpenAPIConfig(
+        title="leadstore",
+        version=__version__,
+        description=DESCRIPTION,
+        path="/schema",
+        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
+        components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
+        security=[{"bearer": []}],
+        tags=[
+            Tag(name="leads", description="Leads: commands that append events, and reads."),
+            Tag(name="events", description="The audit log and the account's event feed."),
+            Tag(name="configuration", description="Admin-only: the account's pipeline, users and API keys."),
+        ],
+    )
+
+
+def documented_body(cls: type[Any]) -> dict[str, Provide]:
+    """Route dependencies that make OpenAPI document `cls` as the request body.
+
+    Bodies are decoded by hand (malformed JSON is 400, and every bad field is listed), so no handler has a
+    `data` parameter; Litestar documents the `data` of a route's dependencies instead. No handler asks for
+    this dependency, so it never runs.
+    """
+
+    def request_body(data: Any) -> None:  # pragma: no cover - documentation only
+        return None
+
+    request_body.__annotations__ = {"data": cls, "return": None}
+    return {"documented_body": Provide(request_body, sync_to_thread=False)}

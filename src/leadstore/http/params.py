@@ -1,0 +1,73 @@
+"""Query and path values: parsed by hand where their rules go beyond a type, each failure naming its field."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
+from uuid import UUID
+
+import asyncpg
+
+from leadstore.domain.errors import FieldError, ValidationFailed
+from leadstore.domain.field_checks import InvalidValueError
+from leadstore.http.errors import NotFound, ProjectionLagging
+from leadstore.projection.runner import read_checkpoint
+from leadstore.store.events import Checkpoint
+
+T = TypeVar("T")
+LIST_PROJECTION = "lead_list"
+POLL_SECONDS = 0.02
+_UUID = re.compile(r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+_DATE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+MILLISECOND = timedelta(milliseconds=1)
+
+
+def path_id(text: str, what: str = "lead") -> UUID:
+    """An id from the path; anything that is not a UUID names nothing (404)."""
+    if not _UUID.match(text):
+        raise NotFound(f"{what} {text[:64]!r} not found")
+    return UUID(text)
+
+
+def instant(text: str) -> datetime:
+    """A date (`YYYY-MM-DD`, midnight UTC) or an RFC 3339 timestamp (no offset: UTC), as an aware datetime."""
+    try:
+        if _DATE.match(text):
+            return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        message = "must be a date YYYY-MM-DD or a timestamp such as 2026-11-21T10:30:00Z"
+        raise InvalidValueError("invalid", message) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def position(token: str) -> Checkpoint:
+    try:
+        return Checkpoint.parse(token)
+    except ValueError:
+        message = "must be a position token from a Leadstore-Position header or an event"
+        raise InvalidValueError("invalid", message) from None
+
+
+def checked(field: str, check: Callable[[str], T], text: str) -> T:
+    """`check(text)`, its failure raised as a ValidationFailed naming `field`."""
+    try:
+        return check(text)
+    except InvalidValueError as exc:
+        raise ValidationFailed([FieldError(field, exc.code, exc.message)]) from None
+
+
+async def wait_for_projection(pool: asyncpg.Pool, token: Checkpoint, seconds: float) -> None:
+    """Return once the lead list has applied the event at `token`; ProjectionLagging after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        async with pool.acquire() as conn:  # not held while sleeping
+            if await read_checkpoint(conn, LIST_PROJECTION) >= token:
+                return
+        if time.monotonic() >= deadline:
+            raise ProjectionLagging(f"the lead list has not reached position {token.token()} in {seconds:g}s")
+        await asyncio.sleep(POLL_SECONDS)

@@ -1,0 +1,191 @@
+"""The request and response shapes of the lead endpoints, as msgspec Structs: the OpenAPI schema's source.
+
+Bodies are decoded by hand (so every bad field is listed at once and the domain's rules apply), yet
+documented from these Structs; responses are the domain's Lead document, which these describe field by field.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import msgspec
+from msgspec import Meta
+
+Name = Annotated[str, Meta(max_length=255, description="At most 255 characters.")]
+LongText = Annotated[str, Meta(max_length=10_000, description="At most 10,000 characters.")]
+Contact = Literal["email", "phone", "sms", "any"]
+PHONE = (
+    "Stored in E.164 (+1-555-234-5678 becomes +15552345678); "
+    "without a leading + it is read as national to the lead's country."
+)
+HEADERS = (
+    "Request headers, lower-cased; Authorization, Cookie, X-Api-Key and any header named like "
+    "token, secret, password, key, auth, session or credential are recorded as ***."
+)
+EVENT_DATA = (
+    "By type: LeadCreated: the lead's fields; LeadUpdated: {changes: {field: {from, to}}}; "
+    "LeadStatusChanged: from, to, reason; LeadAssigned: from, to, by_rotation; "
+    "LeadConverted: customer_id, converted_at, status, from_status; LeadArchived, LeadRestored: reason."
+)
+
+
+def _doc(text: str) -> Meta:
+    return Meta(description=text)
+
+
+class MailingAddressIO(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """A postal address. In a PATCH, members merge into the current address and a null member clears it."""
+
+    street: Annotated[str | None, _doc("At most 255 characters.")] = None
+    city: Annotated[str | None, _doc("At most 255 characters.")] = None
+    state: Annotated[str | None, _doc("At most 255 characters.")] = None
+    postal_code: Annotated[str | None, _doc("At most 255 characters.")] = None
+    country: Annotated[str | None, _doc("ISO 3166-1 alpha-2 code, any case; stored upper-case.")] = None
+
+
+class LeadInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A lead to create. Unknown fields are refused (422). At least one of first_name, last_name, email,
+    phone or company is required."""
+
+    first_name: Annotated[Name | None, _doc("Given name, at most 255 characters.")] = None
+    last_name: Annotated[Name | None, _doc("Family name, at most 255 characters.")] = None
+    email: Annotated[str | None, _doc("A valid address of at most 255 characters, unique per account (any case).")] = (
+        None
+    )
+    phone: Annotated[
+        str | None,
+        _doc(PHONE),
+    ] = None
+    title: Annotated[Name | None, _doc("Job title.")] = None
+    department: Annotated[Name | None, _doc("Department or division.")] = None
+    company: Annotated[Name | None, _doc("Company name.")] = None
+    company_id: Annotated[str, Meta(max_length=64, description="External company reference, <= 64 chars.")] | None = (
+        None
+    )
+    source: Annotated[str | None, _doc("Key of one of the account's lead sources (GET /v1/sources).")] = None
+    status: Annotated[
+        str | None, _doc("Key of one of the account's open statuses; default the account's first status.")
+    ] = None
+    score: Annotated[int, Meta(ge=0, le=100, description="0..100.")] = 0
+    description: Annotated[LongText | None, _doc("At most 10,000 characters.")] = None
+    notes: Annotated[LongText | None, _doc("At most 10,000 characters.")] = None
+    message: Annotated[LongText | None, _doc("At most 10,000 characters.")] = None
+    preferred_contact: Annotated[Contact | None, _doc("How the lead prefers to be contacted.")] = None
+    source_page_url: (
+        Annotated[str, Meta(max_length=2048, description="Absolute http(s) URL the lead came from.")] | None
+    ) = None
+    marketing_attribution: Annotated[list[Name], Meta(max_length=50, description="At most 50 items.")] = []
+    mailing_address: MailingAddressIO | None = None
+    country: Annotated[str | None, _doc("ISO 3166-1 alpha-2 code, any case; stored upper-case.")] = None
+    do_not_call: bool = False
+    email_opt_out: bool = False
+    custom: Annotated[
+        dict[str, Any], _doc("Values keyed by custom-field key, each checked against its field's type.")
+    ] = {}
+    team_id: Annotated[UUID | None, _doc("A team of the account; required when the account has teams.")] = None
+    assigned_to: Annotated[
+        UUID | None, _doc("An active user of the account; absent: the team's rotation picks one, if it rotates.")
+    ] = None
+
+
+class LeadPatch(LeadInput, kw_only=True):
+    """A JSON merge patch: only the fields sent change, null clears one (or resets it to its default).
+    `status` is recorded as a LeadStatusChanged event and `assigned_to` as a LeadAssigned event, each its
+    own command; the rest as one LeadUpdated. All of them apply, or none."""
+
+
+class AssignInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Send either `assigned_to` (a user id, or null to unassign) or `rotation: true` (the team's next member)."""
+
+    assigned_to: Annotated[UUID | None, _doc("An active user of the account, or null to unassign.")] = None
+    rotation: Annotated[bool, _doc("Assign the next active member of the lead's team in round-robin order.")] = False
+
+
+class ConvertInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The body is optional."""
+
+    customer_id: Annotated[str, Meta(min_length=1, max_length=255, description="The customer it became.")] | None = None
+
+
+class ReasonInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The body is optional."""
+
+    reason: Annotated[str, Meta(max_length=10_000, description="Why, for the audit log.")] | None = None
+
+
+class LeadOut(LeadInput, kw_only=True):
+    """A lead. Its `version` is also sent as `ETag: "<version>"`."""
+
+    id: UUID
+    object: Literal["lead"] = "lead"
+    account_id: UUID
+    full_name: Annotated[str, _doc("first_name and last_name joined by a space; empty when both are null.")]
+    status: Annotated[str, _doc("Key of one of the account's statuses.")]
+    is_converted: bool = False
+    converted_at: datetime | None = None
+    customer_id: Annotated[str | None, _doc("Set by conversion.")] = None
+    archived: bool = False
+    created_by: Annotated[UUID, _doc("The user whose API key created the lead.")]
+    version: Annotated[int, _doc("The lead's stream version: the number of events it has.")]
+    created_at: datetime
+    updated_at: datetime
+
+
+class LeadPage(msgspec.Struct, kw_only=True):
+    object: Literal["list"] = "list"
+    data: list[LeadOut]
+    has_more: bool
+    next_cursor: Annotated[str | None, _doc("Pass as `cursor` for the next page; null on the last page.")]
+
+
+class ActorOut(msgspec.Struct, kw_only=True):
+    user_id: UUID | None
+    email: str | None
+    api_key_id: UUID | None
+
+
+class RequestOut(msgspec.Struct, kw_only=True):
+    id: Annotated[str, _doc("The request id (X-Request-Id).")]
+    method: str
+    path: str
+    ip: str | None
+    user_agent: str | None
+    headers: Annotated[
+        dict[str, str],
+        _doc(HEADERS),
+    ]
+
+
+class EventOut(msgspec.Struct, kw_only=True):
+    """One immutable event: the audit log's entry, and what subscribers receive."""
+
+    id: UUID
+    type: Literal[
+        "LeadCreated",
+        "LeadUpdated",
+        "LeadStatusChanged",
+        "LeadAssigned",
+        "LeadConverted",
+        "LeadArchived",
+        "LeadRestored",
+    ]
+    lead_id: UUID
+    account_id: UUID
+    version: int
+    position: Annotated[str, _doc("Opaque token of the event's place in the account's feed.")]
+    occurred_at: datetime
+    data: Annotated[
+        dict[str, Any],
+        _doc(EVENT_DATA),
+    ]
+    actor: ActorOut
+    request: RequestOut
+
+
+class EventPage(msgspec.Struct, kw_only=True):
+    object: Literal["list"] = "list"
+    data: list[EventOut]
+    has_more: bool
+    next_cursor: Annotated[str | None, _doc("Pass as `after` to continue; the feed's end when has_more is false.")]

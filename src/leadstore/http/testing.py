@@ -1,0 +1,63 @@
+"""Serve the API on a real socket inside the running event loop, for tests and benchmarks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from uuid import UUID
+
+import uvicorn
+from litestar import Litestar
+from uuid_utils.compat import uuid7
+
+from leadstore.bootstrap import Container
+from leadstore.embedded import free_port
+from leadstore.http.app import create_app
+from leadstore.store import config
+
+
+@contextlib.asynccontextmanager
+async def serve_app(app: Litestar, *, host: str = "127.0.0.1") -> AsyncIterator[str]:
+    """Run `app` with uvicorn on a free port until the block ends; yields its base URL."""
+    port = free_port()
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", access_log=False)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                task.result()  # raises why the server did not start
+            await asyncio.sleep(0.01)
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@contextlib.asynccontextmanager
+async def serve(container: Container) -> AsyncIterator[str]:
+    """Serve the leadstore API over `container`; yields its base URL."""
+    async with serve_app(create_app(container)) as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def projecting(container: Container, name: str = "lead_list") -> AsyncIterator[None]:
+    """Run one projection in the background (as `leadstore serve` does) until the block ends."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(container.runner(name).run(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
+async def add_user(container: Container, account_id: UUID, role: str, email: str | None = None) -> tuple[UUID, str]:
+    """A new active user of the account with an API key: (user id, key)."""
+    async with container.pool.acquire() as conn:
+        row = await config.create_user(conn, account_id, email or f"{role}-{uuid7().hex[-12:]}@example.com", None, role)
+        assert row is not None
+        _, key = await config.issue_api_key(conn, account_id, row["id"], f"{role} key")
+    return row["id"], key

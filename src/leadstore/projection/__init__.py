@@ -1,0 +1,1 @@
+"""Running projections: the engine knows how to feed read models from the log, none in particular."""

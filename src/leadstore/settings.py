@@ -1,0 +1,39 @@
+"""Settings from `LEADSTORE_*` environment variables, read when asked, never at import time."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TypeVar
+
+import msgspec
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+
+def from_env(cls: type[S], environ: Mapping[str, str] | None = None) -> S:
+    """Build a settings struct from every `LEADSTORE_<FIELD>` variable that is set (strings converted)."""
+    env = os.environ if environ is None else environ
+    raw = {
+        name: env[f"LEADSTORE_{name.upper()}"] for name in cls.__struct_fields__ if f"LEADSTORE_{name.upper()}" in env
+    }
+    return msgspec.convert(raw, cls, strict=False)
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    database_url: str = ""
+    nats_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    pool_min_size: int = 2
+    pool_max_size: int = 20
+    projection_batch_size: int = 1000
+    projection_poll_seconds: float = 1.0
+    min_position_wait_seconds: float = 5.0
+    max_body_bytes: int = 256 * 1024
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read every `LEADSTORE_<FIELD>` variable that is set."""
+        return from_env(cls, environ)

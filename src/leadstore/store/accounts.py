@@ -1,0 +1,98 @@
+"""Accounts, users and API keys: creation with the default pipeline, and key look-up for authentication."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from uuid import UUID
+
+import msgspec
+from uuid_utils.compat import uuid7
+
+from leadstore.domain.commands import Actor
+from leadstore.store.db import Conn
+
+DEFAULT_STATUSES = [
+    ("new", "New", "open"),
+    ("contacted", "Contacted", "open"),
+    ("qualified", "Qualified", "open"),
+    ("converted", "Converted", "won"),
+    ("lost", "Lost", "lost"),
+]
+DEFAULT_SOURCES = [
+    ("website", "Website"),
+    ("referral", "Referral"),
+    ("trade_show", "Trade show"),
+    ("cold_call", "Cold call"),
+    ("social_media", "Social media"),
+    ("partner", "Partner"),
+    ("other", "Other"),
+]
+KEY_PREFIX = "lsk_"
+
+INSERT_ACCOUNT = "INSERT INTO accounts (id, name) VALUES ($1, $2)"
+INSERT_USER = "INSERT INTO users (id, account_id, email, name, role) VALUES ($1, $2, $3, $4, $5)"
+INSERT_KEY = """
+INSERT INTO api_keys (id, account_id, user_id, key_hash, prefix, name) VALUES ($1, $2, $3, $4, $5, $6)"""
+INSERT_STATUS = "INSERT INTO statuses (account_id, key, label, kind, position) VALUES ($1, $2, $3, $4, $5)"
+INSERT_SOURCE = "INSERT INTO sources (account_id, key, label) VALUES ($1, $2, $3)"
+FIND_KEY = """
+SELECT k.id AS api_key_id, k.account_id, u.id AS user_id, u.role, u.email,
+       k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute' AS stale
+FROM api_keys k JOIN users u ON u.id = k.user_id AND u.active
+WHERE k.key_hash = $1 AND k.revoked_at IS NULL"""
+# At most one write per key a minute, so that reads stay (nearly) write-free.
+TOUCH_KEY = """
+UPDATE api_keys SET last_used_at = now()
+WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')"""
+
+
+class NewAccount(msgspec.Struct, frozen=True):
+    account_id: UUID
+    user_id: UUID
+    api_key: str
+
+
+class Principal(msgspec.Struct, frozen=True):
+    """Who a request acts as: the key's user in the key's account."""
+
+    account_id: UUID
+    actor: Actor
+
+
+def hash_key(api_key: str) -> bytes:
+    """Keys are high-entropy random strings, so a plain SHA-256 is the right hash (no salt, no stretching)."""
+    return hashlib.sha256(api_key.encode()).digest()
+
+
+async def create_api_key(conn: Conn, account_id: UUID, user_id: UUID, name: str | None) -> str:
+    """Make a key for a user; the key itself is returned once and only its hash is kept."""
+    api_key = KEY_PREFIX + secrets.token_urlsafe(32)
+    await conn.execute(INSERT_KEY, uuid7(), account_id, user_id, hash_key(api_key), api_key[:12], name)
+    return api_key
+
+
+async def create_account(conn: Conn, name: str, admin_email: str) -> NewAccount:
+    """An account with the default statuses and sources, and its first admin user with a key."""
+    account_id, user_id = uuid7(), uuid7()
+    async with conn.transaction():
+        await conn.execute(INSERT_ACCOUNT, account_id, name)
+        await conn.execute(INSERT_USER, user_id, account_id, admin_email, None, "admin")
+        await conn.executemany(
+            INSERT_STATUS,
+            [(account_id, key, label, kind, position) for position, (key, label, kind) in enumerate(DEFAULT_STATUSES)],
+        )
+        await conn.executemany(INSERT_SOURCE, [(account_id, key, label) for key, label in DEFAULT_SOURCES])
+        api_key = await create_api_key(conn, account_id, user_id, "first admin key")
+    return NewAccount(account_id, user_id, api_key)
+
+
+async def authenticate(conn: Conn, api_key: str) -> Principal | None:
+    """The principal of an active, unrevoked key (noting, to the minute, when it was last used); else None."""
+    row = await conn.fetchrow(FIND_KEY, hash_key(api_key))
+    if row is None:
+        return None
+    if row["stale"]:
+        await conn.execute(TOUCH_KEY, row["api_key_id"])
+    actor = Actor(user_id=row["user_id"], role=row["role"], api_key_id=row["api_key_id"], email=row["email"])
+    return Principal(account_id=row["account_id"], actor=actor)

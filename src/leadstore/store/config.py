@@ -1,0 +1,229 @@
+"""An account's configuration as admins change it: statuses, sources, teams, custom fields, users, API keys.
+
+Every statement is scoped by account id, so one account can neither read nor change another's rows.
+Functions return rows as dicts (None when there is no such row, or on a duplicate key for inserts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from uuid_utils.compat import uuid7
+
+from leadstore.store.accounts import create_api_key, hash_key
+from leadstore.store.db import Conn
+
+Row = dict[str, Any]
+
+STATUS_COLUMNS = "key, label, kind, position, color"
+LIST_STATUSES = f"SELECT {STATUS_COLUMNS} FROM statuses WHERE account_id = $1 ORDER BY position, key"
+INSERT_STATUS = f"""
+INSERT INTO statuses (account_id, key, label, kind, color, position)
+SELECT $1, $2, $3, $4, $5, coalesce(max(position) + 1, 0) FROM statuses WHERE account_id = $1
+ON CONFLICT DO NOTHING RETURNING {STATUS_COLUMNS}"""
+# Updates change only what was sent: NULL keeps a required value; a flag says whether a nullable one was sent.
+UPDATE_STATUS = f"""
+UPDATE statuses SET label = coalesce($3, label), color = CASE WHEN $5 THEN $4 ELSE color END
+WHERE account_id = $1 AND key = $2 RETURNING {STATUS_COLUMNS}"""
+REORDER_STATUSES = "UPDATE statuses SET position = array_position($2::text[], key) - 1 WHERE account_id = $1"
+# Status creation and reordering queue on the account row, so positions stay distinct and contiguous.
+LOCK_PIPELINE = "SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE"
+
+SOURCE_COLUMNS = "key, label, team_id"
+LIST_SOURCES = f"SELECT {SOURCE_COLUMNS} FROM sources WHERE account_id = $1 ORDER BY key"
+INSERT_SOURCE = f"""
+INSERT INTO sources (account_id, key, label, team_id) VALUES ($1, $2, $3, $4)
+ON CONFLICT DO NOTHING RETURNING {SOURCE_COLUMNS}"""
+UPDATE_SOURCE = f"""
+UPDATE sources SET label = coalesce($3, label), team_id = CASE WHEN $5 THEN $4 ELSE team_id END
+WHERE account_id = $1 AND key = $2 RETURNING {SOURCE_COLUMNS}"""
+
+LIST_TEAMS = """
+SELECT t.id, t.name, t.rotation,
+       coalesce(array_agg(m.user_id ORDER BY m.added_at, m.user_id) FILTER (WHERE m.user_id IS NOT NULL), '{}')
+         AS members
+FROM teams t LEFT JOIN team_members m ON m.team_id = t.id
+WHERE t.account_id = $1 AND ($2::uuid IS NULL OR t.id = $2)
+GROUP BY t.id ORDER BY t.created_at, t.id"""
+INSERT_TEAM = "INSERT INTO teams (id, account_id, name, rotation) VALUES ($1, $2, $3, $4)"
+UPDATE_TEAM = """
+UPDATE teams SET name = coalesce($3, name), rotation = coalesce($4, rotation) WHERE account_id = $1 AND id = $2
+RETURNING id"""
+DROP_MEMBERS = "DELETE FROM team_members WHERE team_id = $1 AND NOT (user_id = ANY($2::uuid[]))"
+# clock_timestamp() rises row by row, so members join the rotation in the order they are listed
+ADD_MEMBERS = """
+INSERT INTO team_members (team_id, user_id)
+SELECT $1, member FROM unnest($2::uuid[]) WITH ORDINALITY AS listed (member, n) ORDER BY n
+ON CONFLICT DO NOTHING"""
+LOCK_TEAM = "SELECT rotation, rotation_next FROM teams WHERE id = $1 AND account_id = $2 FOR UPDATE"
+# Members are checked to be the account's users when added; the join checks again, so a rotation can
+# never hand a lead to another tenant's user.
+ACTIVE_MEMBERS = """
+SELECT m.user_id FROM team_members m JOIN users u ON u.id = m.user_id AND u.active AND u.account_id = $2
+WHERE m.team_id = $1 ORDER BY m.added_at, m.user_id"""
+ADVANCE_ROTATION = "UPDATE teams SET rotation_next = $2 WHERE id = $1"
+
+FIELD_COLUMNS = "key, label, type, choices, required"
+LIST_FIELDS = f"SELECT {FIELD_COLUMNS} FROM custom_fields WHERE account_id = $1 ORDER BY key"
+INSERT_FIELD = f"""
+INSERT INTO custom_fields (account_id, key, label, type, choices, required) VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT DO NOTHING RETURNING {FIELD_COLUMNS}"""
+UPDATE_FIELD = f"""
+UPDATE custom_fields SET label = coalesce($3, label), choices = coalesce($4, choices),
+    required = coalesce($5, required)
+WHERE account_id = $1 AND key = $2 RETURNING {FIELD_COLUMNS}"""
+
+USER_COLUMNS = "id, email, name, role, active, created_at"
+LIST_USERS = f"SELECT {USER_COLUMNS} FROM users WHERE account_id = $1 ORDER BY created_at, id"
+FIND_USERS = "SELECT id FROM users WHERE account_id = $1 AND id = ANY($2::uuid[]) AND active"
+INSERT_USER = f"""
+INSERT INTO users (id, account_id, email, name, role) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT DO NOTHING RETURNING {USER_COLUMNS}"""
+DEACTIVATE_USER = f"UPDATE users SET active = false WHERE account_id = $1 AND id = $2 RETURNING {USER_COLUMNS}"
+
+KEY_COLUMNS = "id, user_id, name, prefix, created_at, revoked_at, last_used_at"
+LIST_KEYS = f"SELECT {KEY_COLUMNS} FROM api_keys WHERE account_id = $1 ORDER BY created_at, id"
+FIND_KEY_BY_HASH = f"SELECT {KEY_COLUMNS} FROM api_keys WHERE account_id = $1 AND key_hash = $2"
+REVOKE_KEY = f"""
+UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE account_id = $1 AND id = $2
+RETURNING {KEY_COLUMNS}"""
+
+
+async def _rows(conn: Conn, sql: str, *args: Any) -> list[Row]:
+    return [dict(row) for row in await conn.fetch(sql, *args)]
+
+
+async def _row(conn: Conn, sql: str, *args: Any) -> Row | None:
+    row = await conn.fetchrow(sql, *args)
+    return None if row is None else dict(row)
+
+
+async def list_statuses(conn: Conn, account_id: UUID) -> list[Row]:
+    return await _rows(conn, LIST_STATUSES, account_id)
+
+
+async def create_status(conn: Conn, account_id: UUID, key: str, label: str, kind: str, color: str | None) -> Row | None:
+    """A new status at the end of the pipeline; None when the key exists."""
+    async with conn.transaction():
+        await conn.execute(LOCK_PIPELINE, account_id)
+        return await _row(conn, INSERT_STATUS, account_id, key, label, kind, color)
+
+
+async def lock_pipeline(conn: Conn, account_id: UUID) -> None:
+    """Queue behind other status creations and reorders of the account (inside a transaction)."""
+    await conn.execute(LOCK_PIPELINE, account_id)
+
+
+async def update_status(conn: Conn, account_id: UUID, key: str, changes: Row) -> Row | None:
+    """Change a status's label and/or color (the keys of `changes`); its key and kind never change."""
+    color_sent = "color" in changes
+    return await _row(conn, UPDATE_STATUS, account_id, key, changes.get("label"), changes.get("color"), color_sent)
+
+
+async def reorder_statuses(conn: Conn, account_id: UUID, keys: Sequence[str]) -> list[Row]:
+    await conn.execute(REORDER_STATUSES, account_id, list(keys))
+    return await list_statuses(conn, account_id)
+
+
+async def list_sources(conn: Conn, account_id: UUID) -> list[Row]:
+    return await _rows(conn, LIST_SOURCES, account_id)
+
+
+async def create_source(conn: Conn, account_id: UUID, key: str, label: str, team_id: UUID | None) -> Row | None:
+    return await _row(conn, INSERT_SOURCE, account_id, key, label, team_id)
+
+
+async def update_source(conn: Conn, account_id: UUID, key: str, changes: Row) -> Row | None:
+    """Change a source's label and/or team (the keys of `changes`)."""
+    team_sent = "team_id" in changes
+    return await _row(conn, UPDATE_SOURCE, account_id, key, changes.get("label"), changes.get("team_id"), team_sent)
+
+
+async def list_teams(conn: Conn, account_id: UUID, team_id: UUID | None = None) -> list[Row]:
+    return await _rows(conn, LIST_TEAMS, account_id, team_id)
+
+
+async def create_team(conn: Conn, account_id: UUID, name: str, rotation: bool, members: Sequence[UUID]) -> Row:
+    """A new team with its members, in rotation order."""
+    team_id = uuid7()
+    async with conn.transaction():
+        await conn.execute(INSERT_TEAM, team_id, account_id, name, rotation)
+        await conn.execute(ADD_MEMBERS, team_id, list(members))
+    return (await list_teams(conn, account_id, team_id))[0]
+
+
+async def update_team(conn: Conn, account_id: UUID, team_id: UUID, changes: Row) -> Row | None:
+    """Change name, rotation and/or members (the keys of `changes`); members kept keep their rotation place."""
+    async with conn.transaction():
+        args = (changes.get("name"), changes.get("rotation"))
+        if await conn.fetchval(UPDATE_TEAM, account_id, team_id, *args) is None:
+            return None
+        if "members" in changes:
+            await conn.execute(DROP_MEMBERS, team_id, list(changes["members"]))
+            await conn.execute(ADD_MEMBERS, team_id, list(changes["members"]))
+    return (await list_teams(conn, account_id, team_id))[0]
+
+
+async def take_rotation_turn(conn: Conn, account_id: UUID, team_id: UUID | None) -> UUID | None:
+    """The next active member of a rotating team, advancing its pointer (row-locked until commit)."""
+    if team_id is None:
+        return None
+    team = await conn.fetchrow(LOCK_TEAM, team_id, account_id)
+    if team is None or not team["rotation"]:
+        return None
+    members: list[UUID] = [row["user_id"] for row in await conn.fetch(ACTIVE_MEMBERS, team_id, account_id)]
+    if not members:
+        return None
+    turn: int = team["rotation_next"] % len(members)
+    await conn.execute(ADVANCE_ROTATION, team_id, (turn + 1) % len(members))
+    return members[turn]
+
+
+async def list_custom_fields(conn: Conn, account_id: UUID) -> list[Row]:
+    return await _rows(conn, LIST_FIELDS, account_id)
+
+
+async def create_custom_field(conn: Conn, account_id: UUID, values: Row) -> Row | None:
+    args = (values["key"], values["label"], values["type"], values["choices"], values["required"])
+    return await _row(conn, INSERT_FIELD, account_id, *args)
+
+
+async def update_custom_field(conn: Conn, account_id: UUID, key: str, changes: Row) -> Row | None:
+    """Change a custom field's label, choices and/or required flag; its key and type never change."""
+    args = (changes.get("label"), changes.get("choices"), changes.get("required"))
+    return await _row(conn, UPDATE_FIELD, account_id, key, *args)
+
+
+async def list_users(conn: Conn, account_id: UUID) -> list[Row]:
+    return await _rows(conn, LIST_USERS, account_id)
+
+
+async def active_users(conn: Conn, account_id: UUID, user_ids: Sequence[UUID]) -> set[UUID]:
+    """Which of `user_ids` are active users of the account."""
+    return {row["id"] for row in await conn.fetch(FIND_USERS, account_id, list(user_ids))}
+
+
+async def create_user(conn: Conn, account_id: UUID, email: str, name: str | None, role: str) -> Row | None:
+    return await _row(conn, INSERT_USER, uuid7(), account_id, email, name, role)
+
+
+async def deactivate_user(conn: Conn, account_id: UUID, user_id: UUID) -> Row | None:
+    return await _row(conn, DEACTIVATE_USER, account_id, user_id)
+
+
+async def list_api_keys(conn: Conn, account_id: UUID) -> list[Row]:
+    return await _rows(conn, LIST_KEYS, account_id)
+
+
+async def issue_api_key(conn: Conn, account_id: UUID, user_id: UUID, name: str | None) -> tuple[Row, str]:
+    """A new key for a user of the account: its row, and the key itself (returned this once only)."""
+    key = await create_api_key(conn, account_id, user_id, name)
+    row = await _row(conn, FIND_KEY_BY_HASH, account_id, hash_key(key))
+    assert row is not None
+    return row, key
+
+
+async def revoke_api_key(conn: Conn, account_id: UUID, key_id: UUID) -> Row | None:
+    return await _row(conn, REVOKE_KEY, account_id, key_id)

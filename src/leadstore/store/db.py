@@ -1,0 +1,57 @@
+"""asyncpg pools with the codecs every module relies on (jsonb via msgspec, xid8 as int)."""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+import asyncpg
+import asyncpg.pool
+import msgspec
+
+# A connection as functions receive it: a plain one, or one acquired from a pool.
+Conn: TypeAlias = "asyncpg.Connection[asyncpg.Record] | asyncpg.pool.PoolConnectionProxy[asyncpg.Record]"
+
+_json_encoder = msgspec.json.Encoder()
+
+
+def _encode_json(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return _json_encoder.encode(value).decode()
+
+
+async def init_connection(conn: asyncpg.Connection) -> None:
+    """Register the codecs on a new connection."""
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            name, schema="pg_catalog", encoder=_encode_json, decoder=msgspec.json.decode, format="text"
+        )
+    await conn.set_type_codec("xid8", schema="pg_catalog", encoder=str, decoder=int, format="text")
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Pool release without the reset query (one round trip each time): pooled connections keep no
+    session state. LISTEN and held advisory locks live on dedicated connections (`connect`), and an open
+    transaction is still rolled back by asyncpg before this runs."""
+
+
+async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 20) -> asyncpg.Pool:
+    """A pool whose connections all carry the codecs."""
+    # A server-side statement timeout instead of asyncpg's command_timeout, which arms a timer per query.
+    pool = await asyncpg.create_pool(
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=init_connection,
+        server_settings={"statement_timeout": "60s"},
+        reset=_keep_session,
+    )
+    assert pool is not None
+    return pool
+
+
+async def connect(dsn: str) -> asyncpg.Connection:
+    """A single connection with the codecs (for long-lived listeners and advisory-lock holders)."""
+    conn = await asyncpg.connect(dsn)
+    await init_connection(conn)
+    return conn

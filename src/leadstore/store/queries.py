@@ -1,0 +1,145 @@
+"""Reads for the API: the lead list (filters composed from fixed SQL fragments, keyset cursors) and positions."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+import msgspec
+
+from leadstore.store.db import Conn
+
+Sort = Literal["created_at", "-created_at", "updated_at", "-updated_at", "score", "-score"]
+
+LIST_LEADS = "SELECT id, created_at, updated_at, score, doc::text AS doc FROM lead_list WHERE account_id = $1"
+# Each filter is a fixed fragment; `{0}` is replaced by the $n placeholder of its value, never by the value.
+FILTERS: dict[str, str] = {
+    "status": "status = {0}::text",
+    "statuses": "status = ANY({0}::text[])",
+    "assigned_to": "assigned_to = {0}::uuid",
+    "unassigned": "assigned_to IS NULL",
+    "team_id": "team_id = {0}::uuid",
+    "source": "source = {0}::text",
+    "company_id": "company_id = {0}::text",
+    "min_score": "score >= {0}::int",
+    "max_score": "score <= {0}::int",
+    "created_after": "created_at >= {0}::timestamptz",
+    "created_before": "created_at < {0}::timestamptz",
+    "updated_after": "updated_at >= {0}::timestamptz",
+    "is_converted": "is_converted = {0}::boolean",
+    "archived": "archived = {0}::boolean",
+    "email": "email_lower = lower({0}::text)",
+    "search": "search LIKE {0}::text ESCAPE '\\'",
+    "visible_to": "(assigned_to = {0}::uuid OR created_by = {0}::uuid)",
+}
+# sort: (ORDER BY, the keyset condition after a cursor's (value, id), the sort column)
+SORTS: dict[str, tuple[str, str, str]] = {
+    "created_at": ("created_at, id", "(created_at, id) > ({0}::timestamptz, {1}::uuid)", "created_at"),
+    "-created_at": ("created_at DESC, id DESC", "(created_at, id) < ({0}::timestamptz, {1}::uuid)", "created_at"),
+    "updated_at": ("updated_at, id", "(updated_at, id) > ({0}::timestamptz, {1}::uuid)", "updated_at"),
+    "-updated_at": ("updated_at DESC, id DESC", "(updated_at, id) < ({0}::timestamptz, {1}::uuid)", "updated_at"),
+    "score": ("score, id", "(score, id) > ({0}::int, {1}::uuid)", "score"),
+    "-score": ("score DESC, id DESC", "(score, id) < ({0}::int, {1}::uuid)", "score"),
+}
+
+
+class LeadFilter(msgspec.Struct, kw_only=True):
+    """The filters of GET /v1/leads, combined with AND; None means "not filtered"."""
+
+    status: str | None = None
+    statuses: list[str] | None = None
+    assigned_to: UUID | None = None
+    unassigned: bool | None = None
+    team_id: UUID | None = None
+    source: str | None = None
+    company_id: str | None = None
+    min_score: int | None = None
+    max_score: int | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    updated_after: datetime | None = None
+    is_converted: bool | None = None
+    archived: bool | None = False
+    email: str | None = None
+    search: str | None = None
+    visible_to: UUID | None = None
+
+
+class Cursor(msgspec.Struct, frozen=True, array_like=True):
+    """Where a page ended: the sort, and the last lead's sort value and id."""
+
+    sort: str
+    value: datetime | int
+    id: UUID
+
+
+class Page(msgspec.Struct, frozen=True):
+    docs: list[msgspec.Raw]
+    next_cursor: str | None
+
+
+class InvalidCursor(ValueError):
+    """A cursor that is not one this server made (or was made for another sort)."""
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` (lower-cased) anywhere, with its wildcards escaped."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def encode_cursor(cursor: Cursor) -> str:
+    return base64.urlsafe_b64encode(msgspec.json.encode(cursor)).decode().rstrip("=")
+
+
+def decode_cursor(token: str, sort: str) -> Cursor:
+    """The cursor a `next_cursor` token holds; InvalidCursor when it is not one for `sort`."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        cursor = msgspec.json.decode(raw, type=Cursor)
+    except (binascii.Error, ValueError, msgspec.DecodeError, msgspec.ValidationError):
+        raise InvalidCursor("is not a cursor returned by this API") from None
+    if cursor.sort != sort:
+        raise InvalidCursor(f"was made for sort={cursor.sort}: send the same sort with it")
+    expected = int if SORTS[sort][2] == "score" else datetime
+    if not isinstance(cursor.value, expected) or isinstance(cursor.value, bool):
+        raise InvalidCursor("is not a cursor returned by this API")
+    return cursor
+
+
+def list_sql(filters: LeadFilter, sort: str, cursor: Cursor | None, limit: int) -> tuple[str, list[Any]]:
+    """The list query and its arguments: fixed fragments joined with AND, then keyset order and limit."""
+    clauses: list[str] = [LIST_LEADS]
+    args: list[Any] = [None]  # $1 is the account, filled by the caller
+    for name, fragment in FILTERS.items():
+        value = getattr(filters, name)
+        if value is None:
+            continue
+        if "{0}" in fragment:
+            args.append(value)
+            clauses.append(fragment.format(f"${len(args)}"))
+        elif value is True:
+            clauses.append(fragment)
+    order, keyset, _ = SORTS[sort]
+    if cursor is not None:
+        args += [cursor.value, cursor.id]
+        clauses.append(keyset.format(f"${len(args) - 1}", f"${len(args)}"))
+    args.append(limit + 1)
+    return " AND ".join(clauses) + f" ORDER BY {order} LIMIT ${len(args)}", args
+
+
+async def list_leads(
+    conn: Conn, account_id: UUID, filters: LeadFilter, sort: str, cursor: Cursor | None, limit: int
+) -> Page:
+    """One page of the account's leads from the read model, and the cursor of the next one."""
+    sql, args = list_sql(filters, sort, cursor, limit)
+    args[0] = account_id
+    rows = await conn.fetch(sql, *args)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    column = SORTS[sort][2]
+    next_cursor = encode_cursor(Cursor(sort, rows[-1][column], rows[-1]["id"])) if more else None
+    return Page([msgspec.Raw(row["doc"].encode()) for row in rows], next_cursor)

@@ -1,0 +1,128 @@
+"""Shared fixtures: embedded PostgreSQL/NATS once per session, or LEADSTORE_TEST_* servers when given."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from leadstore.bootstrap import Container, bootstrap
+from leadstore.embedded import EmbeddedNats, EmbeddedPostgres
+from leadstore.settings import Settings
+from leadstore.store.accounts import NewAccount, create_account
+
+
+@pytest.fixture(scope="session")
+def server_dir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="leadstore-test-") as folder:
+        yield Path(folder)
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url(server_dir: Path) -> Iterator[str]:
+    """A PostgreSQL server: LEADSTORE_TEST_DATABASE_URL's, or an embedded one for this session."""
+    external = os.environ.get("LEADSTORE_TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    server = EmbeddedPostgres(server_dir, fast=True)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def nats_url(server_dir: Path) -> Iterator[str]:
+    """A NATS JetStream server: LEADSTORE_TEST_NATS_URL's, or an embedded one for this session."""
+    external = os.environ.get("LEADSTORE_TEST_NATS_URL")
+    if external:
+        yield external
+        return
+    server = EmbeddedNats(server_dir)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+CREATED_DATABASES: list[tuple[str, str]] = []  # (server URL, name): dropped when the session ends
+
+
+async def fresh_database(server_url: str) -> str:
+    """Create a new, empty database on the server and return its URL (dropped at the session's end)."""
+    name = f"leadstore_test_{uuid.uuid4().hex[:12]}"
+    CREATED_DATABASES.append((server_url, name))
+    conn = await asyncpg.connect(server_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    base, _, _ = server_url.rpartition("/")
+    return f"{base}/{name}"
+
+
+@pytest.fixture(scope="session")
+async def database_url(postgres_server_url: str) -> AsyncIterator[str]:
+    """This test run's own database (shared by the session; tests use random ids).
+
+    When the session ends, every database the run created is dropped, so runs against an existing
+    server (LEADSTORE_TEST_DATABASE_URL) leave nothing behind.
+    """
+    yield await fresh_database(postgres_server_url)
+    for server_url, name in CREATED_DATABASES:
+        conn = await asyncpg.connect(server_url)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def container(database_url: str) -> AsyncIterator[Container]:
+    """The composition root over the test database, migrated, with no background workers."""
+    settings = Settings(database_url=database_url, nats_url="", pool_max_size=60)
+    built = await bootstrap(settings, run_migrations=True)
+    yield built
+    await built.close()
+
+
+@pytest.fixture
+async def account(container: Container) -> NewAccount:
+    """A new account of its own for each test."""
+    async with container.pool.acquire() as conn:
+        return await create_account(conn, f"test {uuid.uuid4().hex[:8]}", "admin@example.com")
+
+
+# Publishing (issue 4): a NATS server a test may kill and restart, and a database of a test's own.
+
+
+@pytest.fixture
+def restartable_nats(tmp_path: Path) -> Iterator[EmbeddedNats]:
+    """A NATS JetStream server of this test's own: `.proc.kill()` then `.start()` restarts it on the same port."""
+    server = EmbeddedNats(tmp_path / "nats-server")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def own_database(postgres_server_url: str) -> str:
+    """A fresh, migrated database for one test, so its log (and its publisher's checkpoint) starts empty."""
+    from leadstore.store import db
+    from leadstore.store.migrate import migrate
+
+    url = await fresh_database(postgres_server_url)
+    conn = await db.connect(url)
+    try:
+        await migrate(conn)
+    finally:
+        await conn.close()
+    return url

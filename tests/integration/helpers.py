@@ -1,0 +1,64 @@
+"""Small builders shared by integration tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from uuid_utils.compat import uuid7
+
+from leadstore.domain.commands import Actor, CreateLead, Rules, UpdateLead
+from leadstore.store import events as store
+from leadstore.store.accounts import NewAccount
+from leadstore.store.db import Conn
+
+NO_RULES = Rules(statuses=[])  # the handler loads the account's real rules
+
+
+def admin(account: NewAccount) -> Actor:
+    return Actor(user_id=account.user_id, role="admin")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_cmd(account: NewAccount, lead_id: UUID | None = None, **fields: Any) -> CreateLead:
+    fields.setdefault("first_name", "Sarah")
+    return CreateLead(
+        lead_id=lead_id or uuid7(),
+        account_id=account.account_id,
+        actor=admin(account),
+        now=now(),
+        rules=NO_RULES,
+        fields=fields,
+    )
+
+
+def update_cmd(account: NewAccount, lead_id: UUID, **changes: Any) -> UpdateLead:
+    return UpdateLead(lead_id=lead_id, actor=admin(account), now=now(), rules=NO_RULES, changes=changes)
+
+
+META: dict[str, Any] = {"actor": {"user_id": None}, "request": {"id": "test"}}
+
+
+async def append_test_event(conn: Conn, account: NewAccount, stream_id: UUID, version: int) -> int:
+    """Append one `TestHappened` event at `version` of a stream, in the caller's transaction; its position."""
+    recorded = await store.append(
+        conn,
+        account_id=account.account_id,
+        stream_id=stream_id,
+        stream_type="test",
+        expected_version=version - 1,
+        events=[store.NewEvent(type="TestHappened", data={"n": version})],
+        occurred_at=now(),
+    )
+    return recorded[0].position
+
+
+async def append_open(conn: Conn, account: NewAccount, stream_id: UUID, version: int) -> int:
+    """Begin a transaction, lock the stream, append one event and leave the transaction open; its position."""
+    await conn.execute("BEGIN")
+    await store.lock_stream(conn, stream_id)
+    return await append_test_event(conn, account, stream_id, version)

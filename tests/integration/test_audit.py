@@ -1,0 +1,137 @@
+"""`leadstore audit`: the readable timeline, the Event envelopes, and the lead as it was at any time."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+import httpx
+import pytest
+from uuid_utils.compat import uuid7
+
+from leadstore.bootstrap import Container
+from leadstore.cli import _parser
+from leadstore.domain.commands import ChangeStatus, Command
+from leadstore.domain.document import lead_document, timestamp
+from leadstore.http import testing
+from leadstore.store.accounts import NewAccount
+from tests.integration.helpers import NO_RULES, admin, create_cmd, now, update_cmd
+
+
+def request_metadata(account: NewAccount, method: str, path: str) -> dict[str, Any]:
+    """Metadata shaped as the HTTP layer records it (API.md, Event)."""
+    actor = {"user_id": str(account.user_id), "email": "admin@example.com", "api_key_id": "0190a1b2-key"}
+    request = {"id": "req_1", "method": method, "path": path, "ip": "203.0.113.9", "user_agent": "curl/8"}
+    return {"actor": actor, "request": request | {"headers": {"authorization": "***"}}}
+
+
+async def leadstore(container: Container, *argv: str) -> int:
+    """Run a `leadstore` command line in this event loop; its output goes to capsys."""
+    args = _parser().parse_args(list(argv))
+    code: int = await args.handler(args, container.settings)
+    return code
+
+
+def commands(account: NewAccount) -> list[Callable[[UUID], Command]]:
+    """A lead's life: created, a field changed, its status moved, two more fields changed."""
+    create = create_cmd(account, email="sarah@example.com", company="Acme")
+    return [
+        lambda _: create,
+        lambda lead_id: update_cmd(account, lead_id, company="Acme Inc"),
+        lambda lead_id: ChangeStatus(
+            lead_id=lead_id, actor=admin(account), now=now(), rules=NO_RULES, status="contacted"
+        ),
+        lambda lead_id: update_cmd(account, lead_id, score=40, last_name="Lee"),
+    ]
+
+
+async def lead_with_history(container: Container, account: NewAccount) -> tuple[UUID, list[dict[str, Any]]]:
+    """A lead changed by four commands a few milliseconds apart; its id and the document after each command."""
+    lead_id = uuid7()
+    documents = []
+    for number, make in enumerate(commands(account)):
+        command = make(lead_id)
+        lead_id = command.lead_id
+        metadata = request_metadata(
+            account, "PATCH" if number else "POST", f"/v1/leads/{lead_id}" if number else "/v1/leads"
+        )
+        outcome = await container.handler.execute(command, account_id=account.account_id, metadata=metadata)
+        documents.append(lead_document(outcome.lead))
+        await asyncio.sleep(0.003)  # as_of has millisecond precision: keep the events apart
+    return lead_id, documents
+
+
+async def test_audit_prints_who_when_where_and_what_changed(
+    container: Container, account: NewAccount, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lead_id, documents = await lead_with_history(container, account)
+
+    assert await leadstore(container, "audit", str(lead_id)) == 0
+
+    out = capsys.readouterr().out
+    assert out.startswith(f"lead {lead_id}: 4 event(s)\nv1  {documents[0]['created_at']}  LeadCreated\n")
+    assert f"by user {account.user_id} <admin@example.com> with key 0190a1b2-key" in out
+    assert "via POST /v1/leads from 203.0.113.9 (request req_1)" in out
+    assert f"via PATCH /v1/leads/{lead_id} from 203.0.113.9" in out
+    for line in ('email: null -> "sarah@example.com"', 'company: "Acme" -> "Acme Inc"', 'status: "new" -> "contacted"'):
+        assert f"    {line}\n" in out
+    assert '    score: 0 -> 40\n    last_name: null -> "Lee"\n' in out or 'last_name: null -> "Lee"\n    score' in out
+
+
+async def test_audit_json_prints_the_event_envelopes(
+    container: Container, account: NewAccount, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lead_id, _ = await lead_with_history(container, account)
+
+    assert await leadstore(container, "audit", str(lead_id), "--json") == 0
+
+    envelopes = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [e["version"] for e in envelopes] == [1, 2, 3, 4]
+    assert [e["type"] for e in envelopes] == ["LeadCreated", "LeadUpdated", "LeadStatusChanged", "LeadUpdated"]
+    assert envelopes[1]["data"] == {"changes": {"company": {"from": "Acme", "to": "Acme Inc"}}}
+    assert envelopes[0]["request"]["ip"] == "203.0.113.9" and envelopes[0]["lead_id"] == str(lead_id)
+
+
+async def test_audit_of_an_unknown_lead_fails(container: Container, capsys: pytest.CaptureFixture[str]) -> None:
+    assert await leadstore(container, "audit", "01900000-0000-7000-8000-000000000000") == 1
+    assert "no lead" in capsys.readouterr().err
+
+
+async def test_at_shows_the_lead_as_each_command_left_it(
+    container: Container, account: NewAccount, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lead_id, documents = await lead_with_history(container, account)
+    capsys.readouterr()
+
+    assert await leadstore(container, "audit", str(lead_id), "--at", "2000-01-01") == 1
+    for document in documents:
+        # the time as the API shows it (milliseconds): the event shown then is part of the lead then
+        assert await leadstore(container, "audit", str(lead_id), "--at", document["updated_at"]) == 0
+        assert json.loads(capsys.readouterr().out) == document
+
+
+async def test_at_and_the_api_as_of_agree_at_every_point_of_a_history(
+    container: Container, account: NewAccount, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lead_id, documents = await lead_with_history(container, account)
+    async with container.pool.acquire() as conn:
+        times = [
+            r["occurred_at"] for r in await conn.fetch("SELECT occurred_at FROM events WHERE stream_id = $1", lead_id)
+        ]
+    points = {
+        t + delta for t in times for delta in (timedelta(0), timedelta(microseconds=-1000), timedelta(microseconds=400))
+    }
+    headers = {"Authorization": f"Bearer {account.api_key}"}
+    async with testing.serve(container) as url, httpx.AsyncClient(base_url=url, headers=headers) as client:
+        for point in sorted(points):
+            shown = timestamp(point)
+            response = await client.get(f"/v1/leads/{lead_id}", params={"as_of": shown})
+            code = await leadstore(container, "audit", str(lead_id), "--at", shown)
+            cli = json.loads(capsys.readouterr().out) if code == 0 else None
+            assert (response.status_code, code) in ((200, 0), (404, 1)), shown
+            assert cli == (response.json() if code == 0 else None), shown
+    assert cli == documents[-1]

@@ -1,0 +1,87 @@
+"""`leadstore dev` as a user runs it: embedded servers on free ports, a demo account, clean stop, kept data."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import asyncpg
+
+
+def _start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    exe = shutil.which("leadstore", path=str(Path(sys.executable).parent))
+    assert exe is not None
+    return subprocess.Popen(
+        [exe, "dev", "--data-dir", str(data_dir), "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+
+
+def _wait_ready(proc: subprocess.Popen[bytes], dev_json: Path) -> dict[str, str]:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, (proc.stdout.read() if proc.stdout else b"").decode()
+        if dev_json.exists():
+            info: dict[str, str] = json.loads(dev_json.read_text())
+            try:
+                with urllib.request.urlopen(f"{info['url']}/health", timeout=2) as response:
+                    if response.status == 200:
+                        return info
+            except OSError:
+                pass
+        time.sleep(0.3)
+    raise TimeoutError("leadstore dev did not become ready")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> int:
+    proc.send_signal(signal.SIGTERM)
+    return proc.wait(timeout=60)
+
+
+def _postgres_running(data_dir: Path) -> bool:
+    result = subprocess.run(["pgrep", "-f", f"{data_dir}/pgdata"], capture_output=True)
+    return result.returncode == 0
+
+
+def test_dev_serves_on_free_ports_stops_cleanly_and_keeps_its_data(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    with socket.socket() as taken:  # the asked-for port is busy: dev must pick another
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy_port = taken.getsockname()[1]
+        proc = _start(data_dir, busy_port)
+        try:
+            info = _wait_ready(proc, data_dir / "dev.json")
+        finally:
+            code = _stop(proc)
+    assert code == 0
+    assert urlparse(info["url"]).port not in (busy_port, None)
+    assert urlparse(info["database_url"]).port not in (5432, None)
+    assert urlparse(info["nats_url"]).port not in (4222, None)
+    assert info["api_key"].startswith("lsk_") and info["account_id"]
+    assert not _postgres_running(data_dir)
+
+    proc = _start(data_dir, busy_port)
+    try:
+        again = _wait_ready(proc, data_dir / "dev.json")
+        accounts = asyncio.run(_count_accounts(again["database_url"], again["account_id"]))
+    finally:
+        _stop(proc)
+    assert (again["account_id"], again["api_key"]) == (info["account_id"], info["api_key"])
+    assert accounts == 1
+
+
+async def _count_accounts(url: str, account_id: str) -> int:
+    conn = await asyncpg.connect(url)
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM accounts WHERE id = $1::uuid", account_id))
+    finally:
+        await conn.close()

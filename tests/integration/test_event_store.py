@@ -1,0 +1,106 @@
+"""The event store and command handler against real PostgreSQL: concurrency, uniqueness, append-only."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import pytest
+
+from leadstore.bootstrap import Container
+from leadstore.domain.errors import DuplicateEmail, VersionConflict
+from leadstore.store import events as store
+from leadstore.store.accounts import NewAccount
+from leadstore.store.migrate import migrate
+from tests.conftest import fresh_database
+from tests.integration.helpers import META, create_cmd, update_cmd
+
+
+async def test_fifty_concurrent_writers_on_one_lead_leave_contiguous_versions(
+    container: Container, account: NewAccount
+) -> None:
+    created = await container.handler.execute(create_cmd(account), account_id=account.account_id, metadata=META)
+    lead_id = created.lead.id
+    retries_before = container.handler.retries
+
+    async def write(i: int) -> None:
+        await container.handler.execute(
+            update_cmd(account, lead_id, notes=f"writer {i}"), account_id=account.account_id, metadata=META
+        )
+
+    await asyncio.gather(*(write(i) for i in range(50)))
+
+    async with container.pool.acquire() as conn:
+        history = await store.read_stream(conn, lead_id)
+    assert [e.version for e in history] == list(range(1, 52))
+    updates = [e.data["changes"]["notes"] for e in history[1:]]
+    assert sorted(u["to"] for u in updates) == sorted(f"writer {i}" for i in range(50))
+    # each change starts from the previous one's result: nothing was lost in between
+    assert [u["from"] for u in updates] == [None] + [u["to"] for u in updates[:-1]]
+    assert [e.transaction_id for e in history] == sorted(e.transaction_id for e in history)
+    assert container.handler.retries == retries_before  # writers queued on the stream lock: none read stale
+
+
+async def test_fifty_concurrent_creates_with_one_email_leave_exactly_one_lead(
+    container: Container, account: NewAccount
+) -> None:
+    spellings = ["dup@example.com", "DUP@example.com", "Dup@Example.COM", "dup@EXAMPLE.com", "dUp@example.com"]
+    commands = [create_cmd(account, email=spellings[i % 5]) for i in range(50)]
+
+    results = await asyncio.gather(
+        *(container.handler.execute(c, account_id=account.account_id, metadata=META) for c in commands),
+        return_exceptions=True,
+    )
+
+    winners = [r for r in results if not isinstance(r, BaseException)]
+    assert len(winners) == 1
+    assert all(isinstance(r, DuplicateEmail) for r in results if isinstance(r, BaseException))
+    async with container.pool.acquire() as conn:
+        stored = await conn.fetchval(
+            "SELECT count(*) FROM events WHERE account_id = $1 AND type = 'LeadCreated'", account.account_id
+        )
+        reserved = await conn.fetchval("SELECT count(*) FROM lead_emails WHERE account_id = $1", account.account_id)
+    assert stored == 1
+    assert reserved == 1
+
+
+async def test_append_with_a_stale_expected_version_is_refused(container: Container, account: NewAccount) -> None:
+    created = await container.handler.execute(create_cmd(account), account_id=account.account_id, metadata=META)
+
+    with pytest.raises(VersionConflict):
+        await container.handler.execute(
+            update_cmd(account, created.lead.id, notes="late"),
+            account_id=account.account_id,
+            metadata=META,
+            expected_version=0,
+        )
+
+
+async def test_events_refuse_update_delete_and_truncate(container: Container, account: NewAccount) -> None:
+    await container.handler.execute(create_cmd(account), account_id=account.account_id, metadata=META)
+    async with container.pool.acquire() as conn:
+        for statement in (
+            "UPDATE events SET type = 'X' WHERE account_id = $1",
+            "DELETE FROM events WHERE account_id = $1",
+        ):
+            with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
+                await conn.execute(statement, account.account_id)
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
+            await conn.execute("TRUNCATE events")
+        assert await conn.fetchval("SELECT count(*) FROM events WHERE account_id = $1", account.account_id) == 1
+
+
+async def test_migrations_run_from_several_processes_at_once_apply_each_file_once(
+    postgres_server_url: str,
+) -> None:
+    url = await fresh_database(postgres_server_url)
+    conns = [await asyncpg.connect(url) for _ in range(4)]
+    try:
+        results = await asyncio.gather(*(migrate(c) for c in conns))
+        applied = [name for names in results for name in names]
+        assert len(applied) == len(set(applied)) > 0
+        assert await conns[0].fetchval("SELECT count(*) FROM schema_migrations") == len(applied)
+        assert await migrate(conns[0]) == []
+    finally:
+        for conn in conns:
+            await conn.close()

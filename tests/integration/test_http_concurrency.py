@@ -1,0 +1,159 @@
+"""Concurrent writers over HTTP: every feature that writes keeps its promise when requests race."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from leadstore.bootstrap import Container
+from leadstore.http.testing import add_user, serve
+from leadstore.store.accounts import NewAccount
+
+RACERS = 12
+
+
+@pytest.fixture(scope="module")
+async def api(container: Container) -> AsyncIterator[str]:
+    async with serve(container) as url:
+        yield url
+
+
+def client(api: str, key: str) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=RACERS * 3)
+    return httpx.AsyncClient(base_url=api, headers={"Authorization": f"Bearer {key}"}, timeout=30, limits=limits)
+
+
+async def events_of(container: Container, account: NewAccount) -> int:
+    async with container.pool.acquire() as conn:
+        count: int = await conn.fetchval("SELECT count(*) FROM events WHERE account_id = $1", account.account_id)
+    return count
+
+
+async def race(*requests: Any) -> list[httpx.Response]:
+    return list(await asyncio.gather(*requests))
+
+
+async def test_concurrent_patches_with_the_same_if_match_exactly_one_wins(api: str, account: NewAccount) -> None:
+    async with client(api, account.api_key) as http:
+        lead = (await http.post("/v1/leads", json={"first_name": "Contested"})).json()
+        path, headers = f"/v1/leads/{lead['id']}", {"If-Match": '"1"'}
+        responses = await race(
+            *(http.patch(path, json={"notes": f"writer {i}"}, headers=headers) for i in range(RACERS))
+        )
+        final = (await http.get(path)).json()
+
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {200: 1, 412: RACERS - 1}
+    winner = next(r for r in responses if r.status_code == 200).json()
+    assert final["version"] == 2 and final["notes"] == winner["notes"]
+
+
+async def test_concurrent_actions_with_the_same_if_match_exactly_one_wins(api: str, account: NewAccount) -> None:
+    async with client(api, account.api_key) as http:
+        lead = (await http.post("/v1/leads", json={"first_name": "Contested"})).json()
+        path, headers = f"/v1/leads/{lead['id']}", {"If-Match": '"1"'}
+        actions = [http.post(f"{path}/archive", headers=headers), http.post(f"{path}/convert", headers=headers)]
+        actions += [http.patch(path, json={"score": i}, headers=headers) for i in range(RACERS - 2)]
+        responses = await race(*actions)
+
+    assert Counter(r.status_code for r in responses) == {200: 1, 412: RACERS - 1}
+
+
+async def test_concurrent_creates_with_one_idempotency_key_write_once(
+    api: str, container: Container, account: NewAccount
+) -> None:
+    before = await events_of(container, account)
+    async with client(api, account.api_key) as http:
+        headers = {"Idempotency-Key": "race-create"}
+        responses = await race(
+            *(http.post("/v1/leads", json={"first_name": "Once"}, headers=headers) for _ in range(RACERS))
+        )
+
+    assert {r.status_code for r in responses} == {201}
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert sum(r.headers.get("idempotent-replayed") == "true" for r in responses) == RACERS - 1
+    assert await events_of(container, account) == before + 1
+
+
+async def test_concurrent_patches_with_one_idempotency_key_write_once(
+    api: str, container: Container, account: NewAccount
+) -> None:
+    async with client(api, account.api_key) as http:
+        lead = (await http.post("/v1/leads", json={"first_name": "Once", "score": 1})).json()
+        before = await events_of(container, account)
+        headers = {"Idempotency-Key": "race-patch", "If-Match": '"1"'}
+        patches = (http.patch(f"/v1/leads/{lead['id']}", json={"score": 2}, headers=headers) for _ in range(RACERS))
+        responses = await race(*patches)
+
+    assert {r.status_code for r in responses} == {200} and len({r.content for r in responses}) == 1
+    assert await events_of(container, account) == before + 1
+
+
+async def test_concurrent_creates_with_one_email_exactly_one_wins(api: str, account: NewAccount) -> None:
+    async with client(api, account.api_key) as http:
+        bodies = [{"email": f"{'SAME' if i % 2 else 'same'}@example.com"} for i in range(RACERS)]
+        responses = await race(*(http.post("/v1/leads", json=body) for body in bodies))
+
+    assert Counter(r.status_code for r in responses) == {201: 1, 409: RACERS - 1}
+
+
+async def test_concurrent_creates_share_the_rotation_fairly(
+    api: str, container: Container, account: NewAccount
+) -> None:
+    members = [(await add_user(container, account.account_id, "member"))[0] for _ in range(3)]
+    async with client(api, account.api_key) as http:
+        team = {"name": "Round robin", "members": [str(m) for m in members], "rotation": True}
+        team_id = (await http.post("/v1/teams", json=team)).json()["id"]
+        created = await race(*(http.post("/v1/leads", json={"first_name": "R", "team_id": team_id}) for _ in range(12)))
+        lead = created[0].json()
+        turns = await race(*(http.post(f"/v1/leads/{lead['id']}/assign", json={"rotation": True}) for _ in range(6)))
+
+    assert Counter(r.json()["assigned_to"] for r in created) == {str(m): 4 for m in members}
+    assert {r.status_code for r in turns} == {200}
+    assert len({r.headers["etag"] for r in turns}) == 6  # each turn moved the lead on (no two picked the same)
+
+
+async def test_concurrent_config_writes(api: str, container: Container, account: NewAccount) -> None:
+    users = [(await add_user(container, account.account_id, "member"))[0] for _ in range(4)]
+    async with client(api, account.api_key) as http:
+        statuses = await race(*(http.post("/v1/statuses", json={"key": "demo", "label": f"D{i}"}) for i in range(6)))
+        await race(*(http.post("/v1/statuses", json={"key": f"s{i}", "label": f"S{i}"}) for i in range(4)))
+        keys = await race(*(http.post("/v1/api-keys", json={"name": f"k{i}"}) for i in range(6)))
+        team = (await http.post("/v1/teams", json={"name": "T"})).json()
+        lists = [[str(u) for u in users[:2]], [str(u) for u in users[2:]], [str(u) for u in users]]
+        await race(*(http.patch(f"/v1/teams/{team['id']}", json={"members": members}) for members in lists))
+        final = next(t for t in (await http.get("/v1/teams")).json()["data"] if t["id"] == team["id"])
+        positions = [s["position"] for s in (await http.get("/v1/statuses")).json()["data"]]
+
+    assert Counter(r.status_code for r in statuses) == {201: 1, 422: 5}
+    assert {r.status_code for r in keys} == {201} and len({r.json()["key"] for r in keys}) == 6
+    assert sorted(final["members"]) in [sorted(members) for members in lists]
+    assert positions == list(range(10))
+
+
+async def test_mixed_writers_without_if_match_are_each_recorded_once_in_order(
+    api: str, container: Container, account: NewAccount
+) -> None:
+    async with client(api, account.api_key) as http:
+        lead = (await http.post("/v1/leads", json={"first_name": "Busy"})).json()
+        path = f"/v1/leads/{lead['id']}"
+        writes = [http.patch(path, json={"notes": f"note {i}"}) for i in range(RACERS)]
+        writes += [http.post(f"{path}/convert", json={"customer_id": f"cus_{i}"}) for i in range(RACERS // 2)]
+        writes += [http.patch(path, json={"status": "contacted"}) for _ in range(RACERS // 2)]
+        responses = await race(*writes)
+        log = (await http.get(f"{path}/events")).json()["data"]
+
+    assert all(r.status_code in (200, 409) for r in responses), [r.text for r in responses if r.status_code >= 500]
+    conversions = [r for r in responses[RACERS : RACERS + RACERS // 2] if r.status_code == 200]
+    assert len(conversions) == 1 and sum(e["type"] == "LeadConverted" for e in log) == 1
+    assert [e["version"] for e in log] == list(range(1, len(log) + 1))
+    noted = {r.json()["notes"] for r in responses[:RACERS] if r.status_code == 200}
+    notes = [e["data"]["changes"]["notes"] for e in log if e["type"] == "LeadUpdated"]
+    assert sorted(n["to"] for n in notes) == sorted(noted)  # every accepted note is one event, and only those
+    assert [n["from"] for n in notes] == [None] + [n["to"] for n in notes[:-1]]  # no change lost in between
+    assert {int(r.headers["etag"].strip('"')) for r in responses if r.status_code == 200} <= {e["version"] for e in log}

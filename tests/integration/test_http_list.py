@@ -1,0 +1,190 @@
+"""GET /v1/leads over a real socket: every filter, every sort, limits, cursors under writes, min_position."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import random
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import msgspec
+import pytest
+
+from leadstore.bootstrap import Container
+from leadstore.http.testing import add_user, projecting, serve
+from leadstore.store.accounts import NewAccount
+
+
+@pytest.fixture(scope="module")
+async def api(container: Container) -> AsyncIterator[str]:
+    async with serve(container) as url, projecting(container):
+        yield url
+
+
+def client(api: str, key: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=api, headers={"Authorization": f"Bearer {key}"}, timeout=20)
+
+
+async def create(http: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
+    response = await http.post("/v1/leads", json={"first_name": "Lead", **fields})
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body | {"_position": response.headers["leadstore-position"]}
+
+
+async def listed(http: httpx.AsyncClient, last: dict[str, Any] | None = None, **params: Any) -> list[str]:
+    """The ids of one page (after the write `last` is in the list)."""
+    if last is not None:
+        params["min_position"] = last["_position"]
+    response = await http.get("/v1/leads", params=params)
+    assert response.status_code == 200, response.text
+    return [lead["id"] for lead in response.json()["data"]]
+
+
+async def test_every_filter(api: str, container: Container, account: NewAccount) -> None:
+    member, member_key = await add_user(container, account.account_id, "member")
+    async with client(api, account.api_key) as http:
+        team = (await http.post("/v1/teams", json={"name": "Solo"})).json()
+        a = await create(
+            http, last_name="Alpha", company="Zeta Corp", email="A@Example.com", score=10, team_id=team["id"]
+        )
+        b = await create(
+            http, source="referral", company_id="co_1", score=50, assigned_to=str(member), team_id=team["id"]
+        )
+        c = await create(http, first_name="Carl_%", score=90, team_id=team["id"])
+        await http.patch(f"/v1/leads/{b['id']}", json={"status": "contacted"})
+        await http.post(f"/v1/leads/{c['id']}/convert")
+        d = await create(http, team_id=team["id"], notes="archived")
+        last = (await http.post(f"/v1/leads/{d['id']}/archive")).headers["leadstore-position"]
+        sync = {"_position": last}
+        ids = {"a": a["id"], "b": b["id"], "c": c["id"], "d": d["id"]}
+        expectations: list[tuple[dict[str, Any], set[str]]] = [
+            ({}, {"a", "b", "c"}),
+            ({"status": "contacted"}, {"b"}),
+            ({"status": "new,converted"}, {"a", "c"}),
+            ({"assigned_to": str(member)}, {"b"}),
+            ({"assigned_to": "none"}, {"a", "c"}),
+            ({"team_id": team["id"]}, {"a", "b", "c"}),
+            ({"source": "referral"}, {"b"}),
+            ({"company_id": "co_1"}, {"b"}),
+            ({"min_score": 50}, {"b", "c"}),
+            ({"max_score": 50}, {"a", "b"}),
+            ({"min_score": 20, "max_score": 60}, {"b"}),
+            ({"is_converted": "true"}, {"c"}),
+            ({"is_converted": "false"}, {"a", "b"}),
+            ({"archived": "true"}, {"d"}),
+            ({"email": "a@EXAMPLE.com"}, {"a"}),
+            ({"q": "zeta"}, {"a"}),
+            ({"q": "ALPHA"}, {"a"}),
+            ({"q": "_%"}, {"c"}),
+            ({"q": "%"}, {"c"}),
+            ({"created_after": b["created_at"]}, {"b", "c"}),
+            ({"created_before": b["created_at"]}, {"a"}),
+            ({"created_after": "2000-01-01", "created_before": "2000-01-02"}, set()),
+            ({"updated_after": c["created_at"], "archived": "false"}, {"b", "c"}),
+        ]
+        for params, expected in expectations:
+            found = await listed(http, sync, **params)
+            assert set(found) == {ids[name] for name in expected}, params
+    async with client(api, member_key) as as_member:
+        assert await listed(as_member, sync) == [b["id"]]
+
+
+async def test_every_sort_and_limit(api: str, account: NewAccount) -> None:
+    async with client(api, account.api_key) as http:
+        leads = [await create(http, score=score) for score in (30, 10, 20)]
+        await asyncio.sleep(0.002)
+        touched = await http.patch(f"/v1/leads/{leads[0]['id']}", json={"notes": "touched"})
+        sync = {"_position": touched.headers["leadstore-position"]}
+        ids = [lead["id"] for lead in leads]
+        assert await listed(http, sync) == ids[::-1]
+        assert await listed(http, sync, sort="created_at") == ids
+        assert await listed(http, sync, sort="-created_at", limit=2) == ids[::-1][:2]
+        assert await listed(http, sync, sort="updated_at") == [ids[1], ids[2], ids[0]]
+        assert await listed(http, sync, sort="-updated_at") == [ids[0], ids[2], ids[1]]
+        assert await listed(http, sync, sort="score") == [ids[1], ids[2], ids[0]]
+        assert await listed(http, sync, sort="-score") == [ids[0], ids[2], ids[1]]
+
+
+async def test_bad_list_parameters_are_each_named(api: str, account: NewAccount) -> None:
+    async with client(api, account.api_key) as http:
+        many = await http.get("/v1/leads", params={"team_id": "t", "created_after": "soon", "cursor": "zz"})
+        limit = await http.get("/v1/leads", params={"limit": 0})
+        sort = await http.get("/v1/leads", params={"sort": "name"})
+        position = await http.get("/v1/leads", params={"min_position": "later"})
+        search = await http.get("/v1/leads", params={"q": "x" * 256})
+
+    assert {e["field"] for e in many.json()["errors"]} == {"team_id", "created_after", "cursor"}
+    checks = ((many, "cursor"), (limit, "limit"), (sort, "sort"), (position, "min_position"), (search, "q"))
+    for response, field in checks:
+        assert response.status_code == 422 and response.json()["code"] == "validation_failed"
+        assert field in {e["field"] for e in response.json()["errors"]}
+
+
+async def test_cursors_page_through_and_belong_to_their_sort(api: str, account: NewAccount) -> None:
+    async with client(api, account.api_key) as http:
+        leads = [await create(http, score=i % 3) for i in range(7)]
+        sync = {"min_position": leads[-1]["_position"]}
+        for sort in ("-created_at", "score", "-updated_at"):
+            seen, cursor = [], None
+            while True:
+                params = {"sort": sort, "limit": 3, **sync, **({"cursor": cursor} if cursor else {})}
+                page = (await http.get("/v1/leads", params=params)).json()
+                seen += [lead["id"] for lead in page["data"]]
+                assert page["has_more"] == (page["next_cursor"] is not None)
+                if not page["has_more"]:
+                    break
+                cursor = page["next_cursor"]
+            assert sorted(seen) == sorted(lead["id"] for lead in leads) and len(seen) == 7, sort
+        first = (await http.get("/v1/leads", params={"limit": 2})).json()
+        other_sort = await http.get("/v1/leads", params={"cursor": first["next_cursor"], "sort": "score"})
+
+    assert other_sort.status_code == 422 and other_sort.json()["errors"][0]["field"] == "cursor"
+
+
+async def test_walking_cursors_while_others_write_visits_every_matching_lead_once(
+    api: str, container: Container, account: NewAccount
+) -> None:
+    async with client(api, account.api_key) as http:
+        existing = [await create(http, source="partner", score=i % 100) for i in range(60)]
+        stop = asyncio.Event()
+
+        async def other_client() -> None:
+            async with client(api, account.api_key) as writer:
+                while not stop.is_set():
+                    await create(writer, source="partner")
+                    target = random.choice(existing)["id"]
+                    await writer.patch(f"/v1/leads/{target}", json={"notes": str(random.random())})
+
+        writers = [asyncio.create_task(other_client()) for _ in range(3)]
+        seen: list[str] = []
+        params: dict[str, Any] = {"source": "partner", "limit": 7, "min_position": existing[-1]["_position"]}
+        while True:
+            page = (await http.get("/v1/leads", params=params)).json()
+            seen += [lead["id"] for lead in page["data"]]
+            if not page["has_more"]:
+                break
+            params = {"source": "partner", "limit": 7, "cursor": page["next_cursor"]}
+            await asyncio.sleep(0.01)  # let the writers move things between pages
+        stop.set()
+        await asyncio.gather(*writers)
+
+    assert len(seen) == len(set(seen))
+    assert {lead["id"] for lead in existing} <= set(seen)
+
+
+async def test_min_position_waits_for_the_projection_then_gives_up(
+    api: str, container: Container, account: NewAccount
+) -> None:
+    async with client(api, account.api_key) as http:
+        lead = await create(http)
+        fresh = await listed(http, lead)
+    impatient = copy.copy(container)
+    impatient.settings = msgspec.structs.replace(container.settings, min_position_wait_seconds=0.2)
+    async with serve(impatient) as other, client(other, account.api_key) as http:
+        lagging = await http.get("/v1/leads", params={"min_position": "999999999999.1"})
+
+    assert fresh[0] == lead["id"]
+    assert lagging.status_code == 503 and lagging.json()["code"] == "projection_lagging"

@@ -1,0 +1,35 @@
+"""Housekeeping run by workers."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from leadstore.bootstrap import Container
+from leadstore.maintenance import purge_idempotency_keys
+from leadstore.store.accounts import NewAccount
+
+INSERT = """
+INSERT INTO idempotency_keys (account_id, key, request_hash, status, headers, body, created_at)
+VALUES ($1, $2, '\\x00', 201, '{}', '\\x00', now() - $3::text::interval)"""
+KEYS = "SELECT key FROM idempotency_keys WHERE account_id = $1 ORDER BY key"
+
+
+async def test_workers_purge_idempotency_records_older_than_a_day(container: Container, account: NewAccount) -> None:
+    old, fresh = f"old-{uuid.uuid4()}", f"fresh-{uuid.uuid4()}"
+    async with container.pool.acquire() as conn:
+        await conn.execute(INSERT, account.account_id, old, "25 hours")
+        await conn.execute(INSERT, account.account_id, fresh, "23 hours")
+    stop = asyncio.Event()
+    task = asyncio.create_task(purge_idempotency_keys(container.pool, stop, every=0.05))
+    try:
+        for _ in range(100):
+            async with container.pool.acquire() as conn:
+                keys = [r["key"] for r in await conn.fetch(KEYS, account.account_id)]
+            if old not in keys:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await task
+    assert keys == [fresh]

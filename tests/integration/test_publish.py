@@ -1,0 +1,216 @@
+"""The publisher: every committed event reaches JetStream once, in per-lead version order, never past a gap."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable
+from uuid import UUID
+
+import nats
+import pytest
+from uuid_utils.compat import uuid7
+
+from leadstore.bootstrap import Container, bootstrap
+from leadstore.publishing import STREAM, EventSubscription, PublishedEvent, Publisher, PublishingSettings
+from leadstore.publishing.delivery import decoder
+from leadstore.settings import Settings
+from leadstore.store import db
+from leadstore.store import events as store
+from leadstore.store.accounts import NewAccount, create_account
+from tests.integration.helpers import META, append_open, append_test_event, create_cmd, update_cmd
+
+FAST = PublishingSettings(
+    publish_ack_timeout_seconds=2,
+    publish_poll_seconds=0.5,
+    publish_standby_seconds=0.2,
+    publish_backoff_max_seconds=1,
+)
+
+
+@pytest.fixture
+async def node(own_database: str, nats_url: str) -> AsyncIterator[Container]:
+    """A container on a database of its own, publishing to the session's NATS."""
+    settings = Settings(database_url=own_database, nats_url=nats_url, pool_max_size=30)
+    built = await bootstrap(settings, publishing=FAST)
+    yield built
+    await built.close()
+
+
+@pytest.fixture
+async def tenant(node: Container) -> NewAccount:
+    async with node.pool.acquire() as conn:
+        return await create_account(conn, "publish test", "admin@example.com")
+
+
+@contextlib.asynccontextmanager
+async def running(publisher: Publisher) -> AsyncIterator[asyncio.Event]:
+    """Run a publisher in the background for the block; the event stops it."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(publisher.run(stop))
+    try:
+        yield stop
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 15)
+
+
+async def logged_ids(container: Container, account: NewAccount) -> list[UUID]:
+    async with container.pool.acquire() as conn:
+        rows = await conn.fetch("SELECT event_id FROM events WHERE account_id = $1", account.account_id)
+    return [r["event_id"] for r in rows]
+
+
+async def stored_count(nats_url: str, account_id: UUID) -> int:
+    """Messages the stream holds for an account, copies included."""
+    nc = await nats.connect(nats_url)
+    try:
+        info = await nc.jetstream().stream_info(STREAM, subjects_filter=f"leads.{account_id}.>")
+    finally:
+        await nc.close()
+    return sum((info.state.subjects or {}).values())
+
+
+async def until(condition: Callable[[], bool], within: float) -> None:
+    """Poll `condition` (a status snapshot: there is no event to wait on) until it holds; TimeoutError if not."""
+    async with asyncio.timeout(within):
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+
+
+def assert_version_order(events: list[PublishedEvent]) -> None:
+    """Each lead's versions arrive as 1, 2, 3, ... with none missing and none repeated."""
+    versions: dict[UUID, list[int]] = defaultdict(list)
+    for event in events:
+        versions[event.lead_id].append(event.version)
+    for lead, seen in versions.items():
+        assert seen == list(range(1, len(seen) + 1)), f"lead {lead} arrived as versions {seen}"
+
+
+async def write_lead(container: Container, account: NewAccount, updates: int) -> UUID:
+    outcome = await container.handler.execute(create_cmd(account), account_id=account.account_id, metadata=META)
+    for n in range(updates):
+        command = update_cmd(account, outcome.lead.id, company=f"Co {n}")
+        await container.handler.execute(command, account_id=account.account_id, metadata=META)
+    return outcome.lead.id
+
+
+async def test_every_event_is_published_once_in_version_order_with_20_concurrent_writers(
+    node: Container, tenant: NewAccount, nats_url: str
+) -> None:
+    shared = [await write_lead(node, tenant, 0) for _ in range(4)]  # leads every writer updates
+
+    async def writer(index: int) -> None:
+        for round_ in range(5):
+            await write_lead(node, tenant, 2)
+            lead = shared[(index + round_) % len(shared)]
+            command = update_cmd(tenant, lead, title=f"w{index} r{round_}")
+            await node.handler.execute(command, account_id=tenant.account_id, metadata=META)
+
+    assert node.publisher is not None
+    async with EventSubscription(nats_url, account_id=tenant.account_id, fetch_timeout=1) as subscription:
+        node.start_workers()
+        await asyncio.gather(*(writer(i) for i in range(20)))
+        expected = await logged_ids(node, tenant)
+        events = await subscription.take(len(expected), within=30)
+
+    assert len(expected) == 4 + 20 * 5 * 4
+    assert sorted(e.id for e in events) == sorted(expected)
+    assert_version_order(events)
+    assert await stored_count(nats_url, tenant.account_id) == len(expected)  # the stream itself has no copy
+    status = node.publisher.status()
+    assert status["active"] and status["connected"] and status["outage"] is None
+    assert status["published"] >= len(expected)
+
+
+async def _settled(subscription: EventSubscription, expected: int) -> list[PublishedEvent]:
+    """The `expected` events that are due; when none is, whatever (wrongly) arrives within a second and a half."""
+    return await subscription.take(expected or 1, within=10 if expected else 1.5)
+
+
+@pytest.mark.parametrize("commit_order", [(2, 0, 1), (1, 2, 0)])
+async def test_no_event_is_published_past_a_transaction_still_open(
+    node: Container, tenant: NewAccount, own_database: str, nats_url: str, commit_order: tuple[int, ...]
+) -> None:
+    assert node.publisher is not None
+    streams = [uuid7(), uuid7(), uuid7()]
+    conns = [await db.connect(own_database) for _ in streams]
+    try:
+        async with (
+            EventSubscription(nats_url, account_id=tenant.account_id, fetch_timeout=0.5) as subscription,
+            running(node.publisher),
+        ):
+            for conn, stream in zip(conns, streams, strict=True):
+                await append_open(conn, tenant, stream, 1)
+            later = await write_lead(node, tenant, 1)  # commits while the three are open
+            committed: set[int] = set()
+            published: list[UUID] = []
+            for index in commit_order:
+                await conns[index].execute("COMMIT")
+                committed.add(index)
+                prefix = list(itertools.takewhile(lambda i: i in committed, range(3)))
+                due = [streams[i] for i in prefix if streams[i] not in published]
+                due_later = 2 if len(prefix) == 3 else 0
+                arrived = await _settled(subscription, len(due) + due_later)
+                published += [e.lead_id for e in arrived]
+                assert [e.lead_id for e in arrived] == due + [later] * due_later
+    finally:
+        for conn in conns:
+            await conn.close()
+
+
+async def test_a_lead_written_by_two_queued_transactions_is_published_in_version_order(
+    node: Container, tenant: NewAccount, own_database: str, nats_url: str
+) -> None:
+    assert node.publisher is not None
+    lead = uuid7()
+    first, second = await db.connect(own_database), await db.connect(own_database)
+    try:
+        async with (
+            EventSubscription(nats_url, account_id=tenant.account_id, fetch_timeout=0.5) as subscription,
+            running(node.publisher),
+        ):
+            await append_open(first, tenant, lead, 1)
+            await second.execute("BEGIN")
+            queued = asyncio.ensure_future(
+                second.execute("SELECT pg_advisory_xact_lock($1)", store.stream_lock_key(lead))
+            )
+            await asyncio.sleep(0.1)
+            assert not queued.done()
+            await first.execute("COMMIT")
+            await queued
+            await append_test_event(second, tenant, lead, 2)
+            await second.execute("COMMIT")
+            events = await subscription.take(2, within=10)
+        assert [(e.lead_id, e.version, e.type) for e in events] == [
+            (lead, 1, "TestHappened"),
+            (lead, 2, "TestHappened"),
+        ]
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_the_envelope_subject_and_message_id_follow_the_contract(
+    node: Container, tenant: NewAccount, nats_url: str
+) -> None:
+    assert node.publisher is not None
+    lead = await write_lead(node, tenant, 1)
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        sub = await js.pull_subscribe(f"leads.{tenant.account_id}.LeadUpdated", stream=STREAM)
+        async with running(node.publisher):
+            [msg] = await sub.fetch(1, timeout=10)
+        info = await js.stream_info(STREAM)
+    finally:
+        await nc.close()
+    body = decoder.decode(msg.data)
+    assert msg.subject == f"leads.{tenant.account_id}.LeadUpdated"
+    assert msg.headers is not None and msg.headers["Nats-Msg-Id"] == str(body.id)
+    assert (body.lead_id, body.version, body.type) == (lead, 2, "LeadUpdated")
+    assert body.data == {"changes": {"company": {"from": None, "to": "Co 0"}}}
+    assert info.config.duplicate_window == FAST.nats_duplicate_window_seconds
+    assert (info.config.retention, info.config.storage, info.config.max_age) == ("limits", "file", 0)

@@ -1,0 +1,244 @@
+"""`leadstore replay`: rebuild into fresh tables and swap atomically while writers and readers run."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import pytest
+
+from leadstore.bootstrap import Container, bootstrap
+from leadstore.cli import _parser
+from leadstore.projection.runner import ProjectionRunner
+from leadstore.projection.swap import replay
+from leadstore.projection.verify import verify_projection
+from leadstore.settings import Settings
+from leadstore.store.accounts import NewAccount, create_account
+from leadstore.store.db import Conn
+from leadstore.store.events import RecordedEvent
+from projections import get_projection
+from tests.conftest import fresh_database
+from tests.integration.helpers import META, create_cmd, update_cmd
+
+LEAD_LIST_TOTALS = "SELECT count(*), coalesce(sum(version), 0) FROM lead_list WHERE account_id = $1"
+
+
+class RecordingProjection:
+    """One row per event it is given, with no key: an event applied twice shows as a duplicate row."""
+
+    def __init__(self, name: str | None = None, version: int = 1) -> None:
+        self.name = name or f"test_recording_{uuid.uuid4().hex[:10]}"
+        self.version = version
+
+    def create_statements(self, table: str) -> list[str]:
+        return [
+            f'CREATE TABLE "{table}" (stream_id uuid, version int, seq bigserial)',
+            f'CREATE INDEX "{table}_stream" ON "{table}" (stream_id, version)',
+        ]
+
+    def row_key(self) -> str:
+        return "stream_id, version"
+
+    async def apply(self, conn: Conn, table: str, events: Sequence[RecordedEvent]) -> None:
+        rows = [(e.stream_id, e.version) for e in events]
+        await conn.executemany(f'INSERT INTO "{table}" (stream_id, version) VALUES ($1, $2)', rows)
+
+
+@pytest.fixture
+async def own(postgres_server_url: str) -> AsyncIterator[Container]:
+    """A container over a database of this test's own: replay swaps its live tables."""
+    url = await fresh_database(postgres_server_url)
+    container = await bootstrap(
+        Settings(database_url=url, nats_url="", projection_poll_seconds=0.05), run_migrations=True
+    )
+    yield container
+    await container.close()
+
+
+@pytest.fixture
+async def own_account(own: Container) -> NewAccount:
+    async with own.pool.acquire() as conn:
+        return await create_account(conn, "replay", "admin@example.com")
+
+
+async def leadstore(container: Container, *argv: str) -> int:
+    """Run a `leadstore` command line in this event loop; its output goes to capsys."""
+    args = _parser().parse_args(list(argv))
+    code: int = await args.handler(args, container.settings)
+    return code
+
+
+async def write_leads(container: Container, account: NewAccount, count: int) -> list[Any]:
+    """`count` leads, each created and then updated once."""
+    outcomes = []
+    for i in range(count):
+        outcome = await container.handler.execute(create_cmd(account), account_id=account.account_id, metadata=META)
+        cmd = update_cmd(account, outcome.lead.id, score=i % 100 + 1)
+        outcomes.append(await container.handler.execute(cmd, account_id=account.account_id, metadata=META))
+    return outcomes
+
+
+async def keep_writing(container: Container, account: NewAccount, stop: asyncio.Event) -> int:
+    written = 0
+    while not stop.is_set():
+        written += len(await write_leads(container, account, 1))
+    return written
+
+
+async def keep_reading(container: Container, account: NewAccount, stop: asyncio.Event) -> list[tuple[float, int, int]]:
+    """Query the lead list over and over: (seconds the query took, leads, sum of versions) for each."""
+    answers = []
+    while not stop.is_set():
+        started = time.monotonic()
+        async with container.pool.acquire() as conn:
+            row = await conn.fetchrow(LEAD_LIST_TOTALS, account.account_id)
+        assert row is not None
+        answers.append((time.monotonic() - started, row[0], row[1]))
+        await asyncio.sleep(0.005)
+    return answers
+
+
+@contextlib.asynccontextmanager
+async def running(runners: list[ProjectionRunner]) -> AsyncIterator[None]:
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(r.run(stop)) for r in runners]
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+
+
+async def test_replay_swaps_in_fresh_tables_while_writers_and_readers_run(
+    own: Container, own_account: NewAccount
+) -> None:
+    recording = RecordingProjection()
+    runners = [own.runner("lead_list"), ProjectionRunner(own.pool, own.settings.database_url, recording)]
+    await write_leads(own, own_account, 150)
+    stop = asyncio.Event()
+    async with running(runners):
+        writers = [asyncio.create_task(keep_writing(own, own_account, stop)) for _ in range(3)]
+        reader = asyncio.create_task(keep_reading(own, own_account, stop))
+        await asyncio.sleep(0.3)
+        for projection in (get_projection("lead_list"), recording):
+            await replay(own.pool, projection, batch_size=40)  # many batches, writes landing in between
+        await asyncio.sleep(0.3)
+        stop.set()
+        written, answers = sum(await asyncio.gather(*writers)), await reader
+    for runner in runners:
+        await runner.catch_up()
+
+    async with own.pool.acquire() as conn:
+        events = await conn.fetchval("SELECT count(*) FROM events")
+        applied = await conn.fetchrow(f'SELECT count(*), count(DISTINCT (stream_id, version)) FROM "{recording.name}"')
+        tables = await conn.fetch("SELECT tablename FROM pg_tables WHERE tablename LIKE '%\\_rebuild\\_%'")
+    assert written > 0 and events == 2 * (150 + written)
+    assert applied is not None and applied[0] == applied[1] == events  # none lost, none applied twice
+    assert await verify_projection(own.pool, get_projection("lead_list")) == (150 + written, [])
+    assert len(answers) > 20 and max(seconds for seconds, _, _ in answers) < 2.0
+    assert answers == sorted(answers, key=lambda a: (a[1], a[2]))  # never served an older table
+    assert tables == []
+
+
+async def test_an_interrupted_replay_can_be_run_again(
+    own: Container, own_account: NewAccount, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await write_leads(own, own_account, 30)
+    await own.runner("lead_list").catch_up()
+    started = asyncio.Event()
+    task = asyncio.create_task(
+        replay(own.pool, get_projection("lead_list"), batch_size=5, progress=lambda *_: started.set())
+    )
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with own.pool.acquire() as conn:
+        left = await conn.fetchval("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'lead\\_list\\_rebuild\\_%'")
+
+    assert await leadstore(own, "replay", "--projection", "lead_list") == 0
+
+    async with own.pool.acquire() as conn:
+        tables = [r[0] for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE tablename LIKE 'lead\\_list%'")]
+    assert left == 1 and tables == ["lead_list"]
+    assert "lead_list: 60 events in" in capsys.readouterr().err
+    assert await leadstore(own, "verify") == 0
+
+
+async def test_replay_until_builds_the_read_model_as_of_then_beside_the_live_one(
+    own: Container, own_account: NewAccount, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = await write_leads(own, own_account, 5)
+    then = before[-1].recorded[-1]
+    await asyncio.sleep(0.003)  # a time bound has millisecond precision
+    await write_leads(own, own_account, 3)
+    await own.runner("lead_list").catch_up()
+
+    for until in (then.checkpoint.token(), then.occurred_at.isoformat()):
+        assert await leadstore(own, "replay", "--until", until) == 0
+        table = capsys.readouterr().out.strip()
+        assert table.startswith("lead_list_asof_")
+        async with own.pool.acquire() as conn:
+            as_of = {r["id"] for r in await conn.fetch(f'SELECT id FROM "{table}"')}
+            live = await conn.fetchval("SELECT count(*) FROM lead_list")
+        assert as_of == {o.lead.id for o in before} and live == 8
+
+
+async def test_replay_reset_checkpoints_repairs_a_database_restored_from_a_dump(
+    own: Container, own_account: NewAccount, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await write_leads(own, own_account, 10)
+    await own.runner("lead_list").catch_up()
+    async with own.pool.acquire() as conn:
+        middle = await conn.fetchrow("SELECT transaction_id, position FROM events ORDER BY position OFFSET 9 LIMIT 1")
+        assert middle is not None
+        await conn.execute(
+            "INSERT INTO checkpoints (name, transaction_id, position) VALUES ('reader', $1, $2)", *middle
+        )
+        unread = {r[0] for r in await conn.fetch("SELECT position FROM events WHERE position > $1", middle[1])}
+        # what a restore into a new cluster leaves: stored transaction ids far beyond the cluster's own
+        await conn.execute("ALTER TABLE events DISABLE TRIGGER USER")
+        await conn.execute("UPDATE events SET transaction_id = (transaction_id::text::bigint + 10000000)::text::xid8")
+        await conn.execute("ALTER TABLE events ENABLE TRIGGER USER")
+        await conn.execute(
+            "UPDATE checkpoints SET transaction_id = (transaction_id::text::bigint + 10000000)::text::xid8"
+        )
+    assert await leadstore(own, "verify") == 1
+    out = capsys.readouterr().out
+    assert "run `leadstore replay --reset-checkpoints`" in out and "read models: not compared" in out
+
+    assert await leadstore(own, "replay", "--reset-checkpoints") == 0
+
+    assert await leadstore(own, "verify") == 0
+    new = await write_leads(own, own_account, 1)
+    await own.runner("lead_list").catch_up()
+    async with own.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT version FROM lead_list WHERE id = $1", new[0].lead.id) == 2
+        reader = await conn.fetchrow("SELECT transaction_id, position FROM checkpoints WHERE name = 'reader'")
+        assert reader is not None
+        after = {
+            r[0]
+            for r in await conn.fetch(
+                "SELECT position FROM events WHERE (transaction_id, position) > ($1::xid8, $2)", *reader
+            )
+        }
+    assert unread < after  # the reader resumes where it was (or earlier), and sees the new events
+
+
+async def test_a_read_model_built_by_an_older_schema_is_flagged_until_replayed(container: Container) -> None:
+    first = RecordingProjection()
+    await ProjectionRunner(container.pool, container.settings.database_url, first).setup()
+    changed = RecordingProjection(first.name, version=2)  # the same read model after a schema change
+
+    stale = ProjectionRunner(container.pool, container.settings.database_url, changed)
+    await stale.setup()
+    await replay(container.pool, changed)
+    fresh = ProjectionRunner(container.pool, container.settings.database_url, changed)
+    await fresh.setup()
+
+    assert not stale.schema_current
+    assert fresh.schema_current

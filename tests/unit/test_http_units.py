@@ -1,0 +1,210 @@
+"""The HTTP layer's pure parts, without a socket: masking, request ids, cursors, SQL composition, errors."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import pytest
+from litestar import exceptions as framework
+from uuid_utils.compat import uuid7
+
+from leadstore.audit import as_of_bound
+from leadstore.domain.commands import Actor, AssignLead, ChangeStatus, Rules, UpdateLead
+from leadstore.domain.errors import (
+    AlreadyConverted,
+    DuplicateEmail,
+    FieldError,
+    InvalidTransition,
+    LeadNotFound,
+    SourceRequired,
+    TeamRequired,
+    ValidationFailed,
+    VersionConflict,
+)
+from leadstore.domain.lead import Lead
+from leadstore.http import commands, params
+from leadstore.http.config_schemas import StatusInput
+from leadstore.http.context import convert_body, decode_object, is_secret_header
+from leadstore.http.errors import (
+    IdempotencyConflict,
+    InternalError,
+    MalformedBody,
+    PayloadTooLarge,
+    ProjectionLagging,
+    Unauthorized,
+    as_leadstore_error,
+    status_of,
+)
+from leadstore.http.tracing import request_id
+from leadstore.http.writes import idempotency_key, if_match
+from leadstore.store.queries import FILTERS, Cursor, InvalidCursor, LeadFilter, decode_cursor, encode_cursor, list_sql
+from leadstore.store.rules import load_rules
+
+ADMIN = Actor(user_id=UUID(int=1), role="admin")
+STATUS_ROWS = {
+    "statuses": [{"key": "new", "kind": "open"}, {"key": "won", "kind": "won"}, {"key": "lost", "kind": "lost"}],
+    "sources": [],
+    "teams": [],
+    "custom_fields": [],
+    "known_users": [],
+}
+
+
+@pytest.mark.parametrize(
+    "name", ["Authorization", "cookie", "X-Api-Key", "X-Auth-Token", "x-client-secret", "X-Password", "Idempotency-Key"]
+)
+def test_secret_looking_headers_are_masked(name: str) -> None:
+    assert is_secret_header(name)
+
+
+@pytest.mark.parametrize("name", ["user-agent", "x-request-id", "content-type", "x-forwarded-for", "if-match"])
+def test_ordinary_headers_are_kept(name: str) -> None:
+    assert not is_secret_header(name)
+
+
+def test_request_ids_echo_sane_ones_and_are_decided_once() -> None:
+    sent: dict[str, Any] = {"headers": [(b"x-request-id", b"abc-123")]}
+    bad: dict[str, Any] = {"headers": [(b"x-request-id", b"a b\r\nc")]}
+    none: dict[str, Any] = {"headers": []}
+    assert request_id(sent) == "abc-123"
+    assert request_id(bad) != "a b\r\nc" and len(request_id(bad)) == 36
+    assert request_id(none) == request_id(none)
+
+
+def test_cursors_round_trip_and_belong_to_their_sort() -> None:
+    moment = datetime(2026, 11, 21, 10, 30, 0, 123456, tzinfo=UTC)
+    cursor = Cursor("-created_at", moment, UUID(int=3))
+    assert decode_cursor(encode_cursor(cursor), "-created_at") == cursor
+    assert decode_cursor(encode_cursor(Cursor("score", 7, UUID(int=3))), "score").value == 7
+    with pytest.raises(InvalidCursor):
+        decode_cursor(encode_cursor(cursor), "score")
+    for garbage in ("", "!!!", "e30", encode_cursor(Cursor("score", moment, UUID(int=3)))):
+        with pytest.raises(InvalidCursor):
+            decode_cursor(garbage, "score")
+
+
+def test_list_sql_joins_fixed_fragments_and_keeps_values_out_of_the_sql() -> None:
+    evil = "'; DROP TABLE events; --"
+    filters = LeadFilter(statuses=["new", evil], search=evil, email=evil, min_score=5, unassigned=True)
+    sql, args = list_sql(filters, "-score", Cursor("-score", 9, UUID(int=4)), 50)
+    assert evil not in sql and evil in args and args[-1] == 51
+    assert "assigned_to IS NULL" in sql and "(score, id) < ($" in sql and sql.endswith(f"LIMIT ${len(args)}")
+    templates = [re.escape(t).replace(r"\{0\}", r"\$\d+") for t in [*FILTERS.values(), "account_id = {0}"]]
+    clauses = sql.split(" WHERE ", 1)[1].split(" ORDER BY ")[0].split(" AND ")
+    assert all(any(re.fullmatch(t, clause) for t in templates) for clause in clauses[:-1])
+
+
+def test_every_error_has_its_status() -> None:
+    cases = {
+        MalformedBody("x"): 400,
+        Unauthorized("x"): 401,
+        LeadNotFound(UUID(int=1)): 404,
+        DuplicateEmail("a@b.c"): 409,
+        InvalidTransition("x"): 409,
+        AlreadyConverted(UUID(int=1)): 409,
+        VersionConflict(UUID(int=1), 1, 2): 412,
+        PayloadTooLarge("x"): 413,
+        ValidationFailed([FieldError("a", "b", "c")]): 422,
+        TeamRequired(): 422,
+        SourceRequired(["x"]): 422,
+        IdempotencyConflict(): 422,
+        InternalError("x"): 500,
+        ProjectionLagging("x"): 503,
+    }
+    assert {error.code: status_of(error) for error in cases} == {error.code: s for error, s in cases.items()}
+
+
+def test_framework_and_unexpected_errors_become_ours() -> None:
+    assert as_leadstore_error(framework.NotFoundException()).code == "not_found"
+    assert as_leadstore_error(framework.NotAuthorizedException()).code == "unauthorized"
+    assert as_leadstore_error(framework.PermissionDeniedException()).code == "forbidden"
+    assert as_leadstore_error(framework.ClientException(status_code=413)).code == "payload_too_large"
+    assert as_leadstore_error(ConnectionRefusedError()).code == "unavailable"
+    invalid = as_leadstore_error(framework.ValidationException(extra=[{"key": "limit", "message": "too big"}]))
+    assert isinstance(invalid, ValidationFailed) and invalid.errors[0].field == "limit"
+    assert status_of(as_leadstore_error(ZeroDivisionError())) == 500
+
+
+@pytest.mark.parametrize(("sent", "version"), [(None, None), ("*", None), ('"3"', 3), ("3", 3), ('W/"12"', 12)])
+def test_if_match_reads_a_version(sent: str | None, version: int | None) -> None:
+    assert if_match(sent) == version
+
+
+@pytest.mark.parametrize("sent", ["", "abc", '"-1"', '"1", "2"', '"99999999999"'])
+def test_if_match_refuses_anything_else(sent: str) -> None:
+    with pytest.raises(ValidationFailed):
+        if_match(sent)
+
+
+def test_idempotency_keys_are_visible_ascii() -> None:
+    assert idempotency_key(None) is None and idempotency_key("order-1") == "order-1"
+    for bad in ("", "a b", "é", "x" * 256):
+        with pytest.raises(ValidationFailed):
+            idempotency_key(bad)
+
+
+def test_instants_are_dates_or_timestamps_in_utc() -> None:
+    assert params.instant("2026-11-21") == datetime(2026, 11, 21, tzinfo=UTC)
+    assert params.instant("2026-11-21T10:30:00.123Z") == datetime(2026, 11, 21, 10, 30, 0, 123000, tzinfo=UTC)
+    assert params.instant("2026-11-21T10:30:00") == datetime(2026, 11, 21, 10, 30, tzinfo=UTC)
+    shown_at = params.instant("2026-01-01T00:00:00.123Z")  # an event shown at .123Z belongs to the lead then
+    assert datetime(2026, 1, 1, 0, 0, 0, 123999, tzinfo=UTC) <= as_of_bound(shown_at)
+    assert not datetime(2026, 1, 1, 0, 0, 0, 124000, tzinfo=UTC) <= as_of_bound(shown_at)
+
+
+def test_bodies_must_be_json_objects() -> None:
+    assert decode_object(b"", optional=True) == {}
+    with pytest.raises(MalformedBody):
+        decode_object(b"{")
+    with pytest.raises(MalformedBody):
+        decode_object(b"[" * 10_000 + b"]" * 10_000)
+    with pytest.raises(ValidationFailed):
+        decode_object(b"[]")
+
+
+def test_small_bodies_list_every_bad_field() -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        convert_body({"key": "Bad", "kind": "maybe", "extra": 1}, StatusInput)
+    assert {error.field for error in refused.value.errors} == {"key", "label", "kind", "extra"}
+
+
+class FakeConnection:
+    async def fetchrow(self, sql: str, *args: Any) -> dict[str, Any]:
+        return STATUS_ROWS
+
+
+async def account_rules() -> Rules:
+    """The rules the handler would pass a plan, read through the fake connection."""
+    return await load_rules(FakeConnection(), uuid7())  # type: ignore[arg-type]
+
+
+def lead_in(status: str) -> Lead:
+    now = datetime.now(UTC)
+    return Lead(
+        id=uuid7(),
+        account_id=uuid7(),
+        created_by=uuid7(),
+        status=status,
+        first_name="A",
+        version=3,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+async def test_a_patch_reopens_first_and_closes_last() -> None:
+    body = {"notes": "x", "status": "new", "assigned_to": None}
+    open_plan = await commands.patch(UUID(int=1), ADMIN, body)(FakeConnection(), lead_in("new"), account_rules)  # type: ignore[arg-type]
+    closed_plan = await commands.patch(UUID(int=1), ADMIN, body)(FakeConnection(), lead_in("lost"), account_rules)  # type: ignore[arg-type]
+    assert [type(c) for c in open_plan] == [UpdateLead, AssignLead, ChangeStatus]
+    assert [type(c) for c in closed_plan] == [ChangeStatus, UpdateLead, AssignLead]
+
+
+async def test_a_patch_reports_its_command_fields_with_the_others() -> None:
+    plan = commands.patch(UUID(int=1), ADMIN, {"status": 3, "assigned_to": "me", "score": 101, "nope": 1})
+    with pytest.raises(ValidationFailed) as refused:
+        await plan(FakeConnection(), lead_in("new"), account_rules)  # type: ignore[arg-type]
+    assert {error.field for error in refused.value.errors} == {"status", "assigned_to", "score", "nope"}
