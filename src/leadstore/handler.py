@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 import msgspec
 
-from leadstore.domain.commands import AssignLead, Command, CreateLead, Rules
+from leadstore.domain.commands import Actor, AssignLead, Command, CreateLead, Rules
 from leadstore.domain.errors import DuplicateEmail, FieldError, LeadNotFound, ValidationFailed, VersionConflict
 from leadstore.domain.events import LeadCreated, LeadEvent, LeadUpdated, event_data, event_type, load_event
 from leadstore.domain.lead import EventMeta, Lead, decide, evolve
 from leadstore.store import events as store
-from leadstore.store.config import active_users, take_rotation_turn
+from leadstore.store.config import active_users, advance_rotation, next_rotation_turn
 from leadstore.store.db import Conn
 from leadstore.store.rules import load_rules
 
@@ -30,9 +31,21 @@ RELEASE_EMAIL = "DELETE FROM lead_emails WHERE account_id = $1 AND email_lower =
 AfterAppend = Callable[[Conn, "Outcome"], Awaitable[None]]
 # The account's rules, loaded at most once per transaction however many parts of it ask.
 RulesSource = Callable[[], Awaitable[Rules]]
+
+
+class ByRotation(msgspec.Struct, frozen=True, kw_only=True):
+    """Assign the lead to the next member of its team's rotation. Not a domain command: the handler picks
+    the member (under the team's rotation lock), appends the AssignLead's event, then advances the pointer."""
+
+    lead_id: UUID
+    actor: Actor
+    now: datetime
+    rules: Rules
+
+
 # What execute_many runs: the commands to apply, given the locked, current lead, the connection (for reads
-# and row locks inside the same transaction, such as the rotation pointer) and the account's rules.
-Plan = Callable[[Conn, Lead, RulesSource], Awaitable[Sequence[Command]]]
+# inside the same transaction) and the account's rules.
+Plan = Callable[[Conn, Lead, RulesSource], Awaitable[Sequence[Command | ByRotation]]]
 
 
 class Outcome(msgspec.Struct, kw_only=True):
@@ -60,7 +73,7 @@ def fold_recorded(recorded: list[store.RecordedEvent]) -> Lead | None:
     return lead
 
 
-def referenced_users(cmd: Command) -> list[UUID]:
+def referenced_users(cmd: Command | ByRotation) -> list[UUID]:
     """The user ids a command names, which the rules must say are active users of the account."""
     match cmd:
         case CreateLead():
@@ -125,9 +138,10 @@ class LeadCommandHandler:
             recorded = await self._append(conn, account_id, cmd, version, new_events, metadata)
             lead = _evolve_all(lead, new_events, recorded)
             if isinstance(cmd, CreateLead) and lead is not None and lead.assigned_to is None:
-                rotation_events, rotation_recorded = await self._rotate(conn, cmd, lead, metadata)
-                lead = _evolve_all(lead, rotation_events, rotation_recorded)
-                recorded += rotation_recorded
+                by_rotation = ByRotation(lead_id=lead.id, actor=cmd.actor, now=cmd.now, rules=cmd.rules)
+                if turn := await self._rotate(conn, by_rotation, lead, metadata):
+                    lead = _evolve_all(lead, *turn)
+                    recorded += turn[1]
             if lead is None:
                 raise LeadNotFound(cmd.lead_id)
             outcome = Outcome(lead=lead, recorded=recorded, before=before)
@@ -170,11 +184,25 @@ class LeadCommandHandler:
         return await self._retrying(once, expected_version)
 
     async def _run_plan(
-        self, conn: Conn, account_id: UUID, lead: Lead, commands: Sequence[Command], metadata: dict[str, Any]
+        self,
+        conn: Conn,
+        account_id: UUID,
+        lead: Lead,
+        commands: Sequence[Command | ByRotation],
+        metadata: dict[str, Any],
     ) -> Outcome:
         recorded: list[store.RecordedEvent] = []
         problems: list[FieldError] = []
         for cmd in commands:
+            if isinstance(cmd, ByRotation):
+                if not problems:
+                    turn = await self._rotate(conn, cmd, lead, metadata)
+                    if turn is None:
+                        message = "the lead's team does not rotate, or has no active members"
+                        raise ValidationFailed([FieldError("rotation", "no_rotation", message)])
+                    lead = _evolve_all(lead, *turn) or lead
+                    recorded += turn[1]
+                continue
             try:
                 new_events = decide(cmd, lead)
             except ValidationFailed as exc:
@@ -213,22 +241,26 @@ class LeadCommandHandler:
         return recorded
 
     async def _rotate(
-        self, conn: Conn, cmd: CreateLead, lead: Lead, metadata: dict[str, Any]
-    ) -> tuple[list[LeadEvent], list[store.RecordedEvent]]:
-        """Assign a new lead to the next active member of its team's rotation, if the team rotates."""
-        chosen = await take_rotation_turn(conn, lead.account_id, lead.team_id)
+        self, conn: Conn, turn: ByRotation, lead: Lead, metadata: dict[str, Any]
+    ) -> tuple[list[LeadEvent], list[store.RecordedEvent]] | None:
+        """Assign the lead to the next active member of its team's rotation: the event insert first, then the
+        rotation pointer (DESIGN.md decision 2). The events (none when the lead was already theirs) and their
+        records; None when the team does not rotate or has no active member."""
+        chosen = await next_rotation_turn(conn, lead.account_id, lead.team_id)
         if chosen is None:
-            return [], []
+            return None
         assign = AssignLead(
             lead_id=lead.id,
-            actor=cmd.actor,
-            now=cmd.now,
-            assigned_to=chosen,
+            actor=turn.actor,
+            now=turn.now,
+            assigned_to=chosen.member,
             by_rotation=True,
-            rules=Rules(statuses=cmd.rules.statuses, known_users=frozenset({chosen})),
+            rules=Rules(statuses=turn.rules.statuses, known_users=frozenset({chosen.member})),
         )
         events = decide(assign, lead)
-        return events, await self._append(conn, lead.account_id, assign, lead.version, events, metadata)
+        recorded = await self._append(conn, lead.account_id, assign, lead.version, events, metadata)
+        await advance_rotation(conn, chosen)
+        return events, recorded
 
 
 async def _locked(
@@ -257,7 +289,9 @@ def _rules_once(conn: Conn, account_id: UUID) -> RulesSource:
     return rules
 
 
-async def _with_rules(conn: Conn, account_id: UUID, commands: Sequence[Command], rules: RulesSource) -> list[Command]:
+async def _with_rules(
+    conn: Conn, account_id: UUID, commands: Sequence[Command | ByRotation], rules: RulesSource
+) -> list[Command | ByRotation]:
     """The commands with the account's rules, and which of the users they name are its active users."""
     if not any(hasattr(cmd, "rules") for cmd in commands):
         return list(commands)

@@ -6,6 +6,7 @@ import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
@@ -114,8 +115,61 @@ async def test_concurrent_creates_share_the_rotation_fairly(
         turns = await race(*(http.post(f"/v1/leads/{lead['id']}/assign", json={"rotation": True}) for _ in range(6)))
 
     assert Counter(r.json()["assigned_to"] for r in created) == {str(m): 4 for m in members}
-    assert {r.status_code for r in turns} == {200}
+    assert {r.status_code for r in turns} == {200}, turns[0].text
     assert len({r.headers["etag"] for r in turns}) == 6  # each turn moved the lead on (no two picked the same)
+
+
+async def test_rotation_turns_on_many_leads_racing_creates_are_shared_fairly(
+    api: str, container: Container, account: NewAccount
+) -> None:
+    members = [(await add_user(container, account.account_id, "member"))[0] for _ in range(3)]
+    async with client(api, account.api_key) as http:
+        team = {"name": "Round robin", "members": [str(m) for m in members], "rotation": True}
+        team_id = (await http.post("/v1/teams", json=team)).json()["id"]
+        held = {"first_name": "H", "team_id": team_id, "assigned_to": str(account.user_id)}  # named: no turn
+        leads = [(await http.post("/v1/leads", json=held)).json()["id"] for _ in range(12)]
+        turns = await race(
+            *(http.post(f"/v1/leads/{lead}/assign", json={"rotation": True}) for lead in leads),
+            *(http.post("/v1/leads", json={"first_name": "R", "team_id": team_id}) for _ in range(12)),
+        )
+    async with container.pool.acquire() as conn:
+        picked = await conn.fetch(
+            "SELECT stream_id, data->>'to' AS member FROM events"
+            " WHERE account_id = $1 AND type = 'LeadAssigned' AND (data->>'by_rotation')::boolean",
+            account.account_id,
+        )
+
+    assert {r.status_code for r in turns} == {200, 201}
+    assert Counter(r["member"] for r in picked) == {str(m): 8 for m in members}  # 24 turns, 8 each
+    assert len({r["stream_id"] for r in picked}) == 24  # one turn per lead, none lost or doubled
+
+
+async def test_a_rotation_turn_inserts_its_event_before_it_takes_the_rotation_row(
+    api: str, container: Container, account: NewAccount
+) -> None:
+    """DESIGN.md decision 2: the event insert is a command's first write; the rotation row comes after."""
+    first, member = [(await add_user(container, account.account_id, "member"))[0] for _ in range(2)]
+    async with client(api, account.api_key) as http:
+        team = {"name": "Pair", "members": [str(first), str(member)], "rotation": True}
+        team_id = (await http.post("/v1/teams", json=team)).json()["id"]
+        lead = (await http.post("/v1/leads", json={"first_name": "W", "team_id": team_id})).json()
+        async with container.pool.acquire() as holder, holder.transaction():
+            await holder.execute("SELECT 1 FROM teams WHERE id = $1 FOR UPDATE", UUID(team_id))
+            turn = asyncio.create_task(http.post(f"/v1/leads/{lead['id']}/assign", json={"rotation": True}))
+            blocked = None
+            for _ in range(200):
+                blocked = await container.pool.fetchrow(  # not `holder`: a transaction sees one stats snapshot
+                    "SELECT query, backend_xid FROM pg_stat_activity"
+                    " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+                if blocked is not None:
+                    break
+                await asyncio.sleep(0.01)
+        response = await turn
+
+    assert blocked is not None and "FOR UPDATE" in blocked["query"]
+    assert blocked["backend_xid"] is not None  # it waits on the row holding an xid: its event is already in
+    assert response.status_code == 200 and response.json()["assigned_to"] == str(member)
 
 
 async def test_concurrent_config_writes(api: str, container: Container, account: NewAccount) -> None:

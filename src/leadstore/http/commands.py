@@ -25,9 +25,8 @@ from leadstore.domain.errors import FieldError, ValidationFailed
 from leadstore.domain.lead import Lead
 from leadstore.domain.lead_rules import status_kind
 from leadstore.domain.validation import validate_fields
-from leadstore.handler import Plan, RulesSource
+from leadstore.handler import ByRotation, Plan, RulesSource
 from leadstore.http.schemas import AssignInput, ConvertInput, ReasonInput
-from leadstore.store.config import take_rotation_turn
 from leadstore.store.db import Conn
 
 PLACEHOLDER_RULES = Rules(statuses=[])  # the handler loads the account's rules inside the transaction
@@ -50,10 +49,10 @@ def create_lead(account_id: UUID, actor: Actor, body: dict[str, Any], skip_team_
     )
 
 
-def single(command: Command) -> Plan:
+def single(command: Command | ByRotation) -> Plan:
     """A plan of one command."""
 
-    async def plan(conn: Conn, lead: Lead, rules: RulesSource) -> list[Command]:
+    async def plan(conn: Conn, lead: Lead, rules: RulesSource) -> list[Command | ByRotation]:
         return [command]
 
     return plan
@@ -78,14 +77,7 @@ def assign(lead_id: UUID, actor: Actor, body: AssignInput, sent: dict[str, Any])
     if not body.rotation:
         return single(_assign(lead_id, actor, body.assigned_to))
 
-    async def plan(conn: Conn, lead: Lead, rules: RulesSource) -> list[Command]:
-        chosen = await take_rotation_turn(conn, lead.account_id, lead.team_id)
-        if chosen is None:
-            message = "the lead's team does not rotate, or has no active members"
-            raise ValidationFailed([FieldError("rotation", "no_rotation", message)])
-        return [_assign(lead_id, actor, chosen, by_rotation=True)]
-
-    return plan
+    return single(ByRotation(lead_id=lead_id, actor=actor, now=now(), rules=PLACEHOLDER_RULES))
 
 
 def patch(lead_id: UUID, actor: Actor, body: dict[str, Any]) -> Plan:
@@ -98,7 +90,7 @@ def patch(lead_id: UUID, actor: Actor, body: dict[str, Any]) -> Plan:
     status, assignee = changes.pop("status", _ABSENT), changes.pop("assigned_to", _ABSENT)
     problems = _command_field_problems(status, assignee)
 
-    async def plan(conn: Conn, lead: Lead, account_rules: RulesSource) -> list[Command]:
+    async def plan(conn: Conn, lead: Lead, account_rules: RulesSource) -> list[Command | ByRotation]:
         rules = await account_rules()
         if problems:
             raise ValidationFailed(problems + _field_problems(changes, rules, lead))

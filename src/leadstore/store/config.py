@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
+import msgspec
 from uuid_utils.compat import uuid7
 
 from leadstore.store.accounts import create_api_key, hash_key
@@ -57,7 +58,10 @@ ADD_MEMBERS = """
 INSERT INTO team_members (team_id, user_id)
 SELECT $1, member FROM unnest($2::uuid[]) WITH ORDINALITY AS listed (member, n) ORDER BY n
 ON CONFLICT DO NOTHING"""
-LOCK_TEAM = "SELECT rotation, rotation_next FROM teams WHERE id = $1 AND account_id = $2 FOR UPDATE"
+# The rotation lock of a team: every turn and every membership change takes it first.
+LOCK_TEAM = "SELECT pg_advisory_xact_lock($1::int, $2::int)"
+READ_TEAM = "SELECT rotation, rotation_next FROM teams WHERE id = $1 AND account_id = $2"
+LOCK_TEAM_ROW = "SELECT rotation_next FROM teams WHERE id = $1 FOR UPDATE"
 # Members are checked to be the account's users when added; the join checks again, so a rotation can
 # never hand a lead to another tenant's user.
 ACTIVE_MEMBERS = """
@@ -157,6 +161,7 @@ async def create_team(conn: Conn, account_id: UUID, name: str, rotation: bool, m
 async def update_team(conn: Conn, account_id: UUID, team_id: UUID, changes: Row) -> Row | None:
     """Change name, rotation and/or members (the keys of `changes`); members kept keep their rotation place."""
     async with conn.transaction():
+        await lock_team(conn, team_id)  # so a rotation turn never sees the members change under it
         args = (changes.get("name"), changes.get("rotation"))
         if await conn.fetchval(UPDATE_TEAM, account_id, team_id, *args) is None:
             return None
@@ -166,19 +171,54 @@ async def update_team(conn: Conn, account_id: UUID, team_id: UUID, changes: Row)
     return (await list_teams(conn, account_id, team_id))[0]
 
 
-async def take_rotation_turn(conn: Conn, account_id: UUID, team_id: UUID | None) -> UUID | None:
-    """The next active member of a rotating team, advancing its pointer (row-locked until commit)."""
+class Turn(msgspec.Struct, frozen=True):
+    """Whose turn it is in a team's rotation, and where the pointer goes once the lead is theirs."""
+
+    team_id: UUID
+    member: UUID
+    next_turn: int
+
+
+async def next_rotation_turn(conn: Conn, account_id: UUID, team_id: UUID | None) -> Turn | None:
+    """The next active member of a rotating team (None when the team does not rotate or has nobody).
+
+    Takes the team's transaction-scoped advisory lock, which writes nothing and assigns no transaction id,
+    so the command's event insert can still be its first write (DESIGN.md decision 2); the turn holds
+    until commit because every turn and every membership change takes that lock. `advance_rotation`
+    then moves the pointer after the event.
+    """
     if team_id is None:
         return None
-    team = await conn.fetchrow(LOCK_TEAM, team_id, account_id)
+    await lock_team(conn, team_id)
+    team = await conn.fetchrow(READ_TEAM, team_id, account_id)
     if team is None or not team["rotation"]:
         return None
     members: list[UUID] = [row["user_id"] for row in await conn.fetch(ACTIVE_MEMBERS, team_id, account_id)]
     if not members:
         return None
     turn: int = team["rotation_next"] % len(members)
-    await conn.execute(ADVANCE_ROTATION, team_id, (turn + 1) % len(members))
-    return members[turn]
+    return Turn(team_id, members[turn], (turn + 1) % len(members))
+
+
+async def advance_rotation(conn: Conn, turn: Turn) -> None:
+    """Move the pointer past `turn`: the rotation row is taken with SELECT ... FOR UPDATE, then written."""
+    await conn.execute(LOCK_TEAM_ROW, turn.team_id)
+    await conn.execute(ADVANCE_ROTATION, turn.team_id, turn.next_turn)
+
+
+async def lock_team(conn: Conn, team_id: UUID) -> None:
+    """The team's rotation lock (transaction-scoped advisory, two-key form: apart from the stream locks)."""
+    await conn.execute(LOCK_TEAM, *team_lock_keys(team_id))
+
+
+def team_lock_keys(team_id: UUID) -> tuple[int, int]:
+    """Two signed 32-bit keys from a team id (collisions only make two teams queue)."""
+    folded = (team_id.int >> 64) ^ (team_id.int & 0xFFFF_FFFF_FFFF_FFFF)
+    return _int4(folded >> 32), _int4(folded & 0xFFFF_FFFF)
+
+
+def _int4(value: int) -> int:
+    return value - (1 << 32) if value >= (1 << 31) else value
 
 
 async def list_custom_fields(conn: Conn, account_id: UUID) -> list[Row]:
