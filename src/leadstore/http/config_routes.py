@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
 from litestar import Controller, get, patch, post
-from litestar.params import FromPath
+from litestar.params import FromPath, Parameter
 
 from leadstore.domain.errors import FieldError, ValidationFailed
 from leadstore.http.auth import admin_only
 from leadstore.http.config_schemas import (
+    KEY_PATTERN,
     CustomFieldInput,
     CustomFieldList,
     CustomFieldOut,
@@ -54,6 +55,10 @@ def created(row: Row | None, field: str, value: Any) -> Row:
     if row is None:
         raise ValidationFailed([FieldError(field, "already_exists", f"{value!r} already exists in this account")])
     return row
+
+
+# A key that breaks the key rule names nothing that can exist: 422 naming `key`, before any query.
+KeyInPath = Annotated[str, Parameter(description="The key.", pattern=KEY_PATTERN)]
 
 
 def found(row: Row | None, what: str) -> Row:
@@ -103,7 +108,7 @@ class StatusRoutes(Controller):
         return msgspec.convert(created(row, "key", body.key), StatusOut)
 
     @patch("/{key:str}", dependencies=documented_body(StatusPatch), responses=problems(400, 404, 422))
-    async def rename_status(self, request: AnyRequest, key: FromPath[str]) -> StatusOut:
+    async def rename_status(self, request: AnyRequest, key: KeyInPath) -> StatusOut:
         """Change a status's label or color."""
         raw = await body_object(request)
         convert_body(raw, StatusPatch)
@@ -144,7 +149,7 @@ class SourceRoutes(Controller):
         return msgspec.convert(created(row, "key", body.key), SourceOut)
 
     @patch("/{key:str}", dependencies=documented_body(SourcePatch), responses=problems(400, 404, 422))
-    async def change_source(self, request: AnyRequest, key: FromPath[str]) -> SourceOut:
+    async def change_source(self, request: AnyRequest, key: KeyInPath) -> SourceOut:
         """Change a source's label or team (null: a source of every team)."""
         raw = await body_object(request)
         body = convert_body(raw, SourcePatch)
@@ -208,7 +213,7 @@ class CustomFieldRoutes(Controller):
         return msgspec.convert(created(row, "key", body.key), CustomFieldOut)
 
     @patch("/{key:str}", dependencies=documented_body(CustomFieldPatch), responses=problems(400, 404, 422))
-    async def change_field(self, request: AnyRequest, key: FromPath[str]) -> CustomFieldOut:
+    async def change_field(self, request: AnyRequest, key: KeyInPath) -> CustomFieldOut:
         """Change a custom field's label, choices or required flag."""
         raw = await body_object(request)
         body = convert_body(raw, CustomFieldPatch)

@@ -9,7 +9,8 @@ from uuid import UUID
 import msgspec
 from msgspec import Meta
 
-Key = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="Lower-case letters, digits, _; immutable.")]
+KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+Key = Annotated[str, Meta(pattern=KEY_PATTERN, description="Lower-case letters, digits, _; immutable.")]
 Label = Annotated[str, Meta(min_length=1, max_length=255, pattern=r"^[^\x00]+$", description="1-255 characters.")]
 Color = Annotated[str, Meta(pattern=r"^#[0-9a-fA-F]{6}$", description="#rrggbb.")]
 Kind = Literal["open", "won", "lost"]

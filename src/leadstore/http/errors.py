@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 import asyncpg
+import asyncpg.exceptions._base as asyncpg_base
 import msgspec
 from litestar import Request, Response
 from litestar import exceptions as framework
@@ -100,6 +101,8 @@ HTTP_STATUS: dict[type[LeadstoreError], int] = {
     Unavailable: 503,
 }
 
+# Client-side encoding errors (asyncpg's own DataError, an InterfaceError) and PostgreSQL's class 22.
+_REFUSED_INPUT = (asyncpg_base.DataError, asyncpg.DataError)
 _UNAVAILABLE = (
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
@@ -145,6 +148,12 @@ def as_leadstore_error(exc: Exception) -> LeadstoreError:
             return ValidationFailed(_parameter_errors(exc.extra))
         case framework.HTTPException(status_code=400):
             return MalformedBody(exc.detail)
+        case _ if isinstance(exc, _REFUSED_INPUT):
+            # A value the database cannot take (a NUL character, a number or date out of its range) that
+            # validation let through: still the client's input, so 422, never a 500 or a retryable 503.
+            log.warning("the database refused a value that validation accepted: %s", type(exc).__name__)
+            message = "a value is out of range or holds a character the database cannot store (such as NUL)"
+            return ValidationFailed([FieldError("request", "invalid", message)])
         case _ if isinstance(exc, _UNAVAILABLE):
             return Unavailable("the database is unavailable; retry later")
     log.error("unexpected error serving a request", exc_info=exc)

@@ -30,6 +30,9 @@ FILTER_DOC = {
     "created_after": "Date `YYYY-MM-DD` (midnight UTC) or RFC 3339 timestamp; inclusive.",
     "created_before": "Date `YYYY-MM-DD` (midnight UTC) or RFC 3339 timestamp; exclusive.",
     "updated_after": "Date `YYYY-MM-DD` (midnight UTC) or RFC 3339 timestamp; inclusive.",
+    "source": "A source key.",
+    "company_id": "Exact company_id.",
+    "email": "Exact address, case-insensitive.",
     "q": "Case-insensitive substring of the full name, email or company.",
     "cursor": "The `next_cursor` of the previous page, with the same `sort`.",
     "min_position": "A Leadstore-Position token: wait (bounded) until the list includes that write; else 503.",
@@ -49,11 +52,12 @@ class LeadQuery(msgspec.Struct, frozen=True):
 
 
 # Every text filter is bounded: longer values are 422 before any query runs.
-MAX_LENGTH = {"status": 2_000, "q": 255, "cursor": 1_024}
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
+MAX_LENGTH = {"status": 2_000, "company_id": 64, "q": 255, "cursor": 1_024}
 
 
 def _text(name: str) -> Any:
-    return QueryParameter(description=FILTER_DOC.get(name), max_length=MAX_LENGTH.get(name, 255))
+    return QueryParameter(description=FILTER_DOC.get(name), max_length=MAX_LENGTH.get(name, 255), pattern=NO_NUL)
 
 
 async def lead_query(  # one parameter per documented filter
@@ -61,8 +65,10 @@ async def lead_query(  # one parameter per documented filter
     status: Annotated[str | None, _text("status")] = None,
     assigned_to: Annotated[str | None, _text("assigned_to")] = None,
     team_id: Annotated[str | None, _text("team_id")] = None,
-    source: Annotated[str | None, QueryParameter(description="A source key.", max_length=255)] = None,
-    company_id: Annotated[str | None, QueryParameter(description="Exact company_id.", max_length=64)] = None,
+    source: Annotated[str | None, QueryParameter(description="A source key.", max_length=255, pattern=NO_NUL)] = None,
+    company_id: Annotated[
+        str | None, QueryParameter(description="Exact company_id.", max_length=64, pattern=NO_NUL)
+    ] = None,
     min_score: Annotated[int | None, QueryParameter(ge=0, le=100)] = None,
     max_score: Annotated[int | None, QueryParameter(ge=0, le=100)] = None,
     created_after: Annotated[str | None, _text("created_after")] = None,
@@ -70,7 +76,9 @@ async def lead_query(  # one parameter per documented filter
     updated_after: Annotated[str | None, _text("updated_after")] = None,
     is_converted: Annotated[bool | None, QueryParameter()] = None,
     archived: Annotated[bool, QueryParameter(description="Archived leads instead of live ones.")] = False,
-    email: Annotated[str | None, QueryParameter(description="Exact address, case-insensitive.", max_length=255)] = None,
+    email: Annotated[
+        str | None, QueryParameter(description="Exact address, case-insensitive.", max_length=255, pattern=NO_NUL)
+    ] = None,
     q: Annotated[str | None, _text("q")] = None,
     sort: Annotated[Sort, QueryParameter(description="Order; `-` is descending.")] = "-created_at",
     limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,

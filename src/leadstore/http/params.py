@@ -39,10 +39,10 @@ def instant(text: str) -> datetime:
         if _DATE.match(text):
             return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
         value = datetime.fromisoformat(text)
-    except ValueError:
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):  # OverflowError: an offset that moves it past year 1 or 9999
         message = "must be a date YYYY-MM-DD or a timestamp such as 2026-11-21T10:30:00Z"
         raise InvalidValueError("invalid", message) from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def position(token: str) -> Checkpoint:

@@ -165,9 +165,10 @@ async def update_team(conn: Conn, account_id: UUID, team_id: UUID, changes: Row)
         args = (changes.get("name"), changes.get("rotation"))
         if await conn.fetchval(UPDATE_TEAM, account_id, team_id, *args) is None:
             return None
-        if "members" in changes:
-            await conn.execute(DROP_MEMBERS, team_id, list(changes["members"]))
-            await conn.execute(ADD_MEMBERS, team_id, list(changes["members"]))
+        if "members" in changes:  # null, as in a merge patch, empties the team
+            members = list(changes["members"] or [])
+            await conn.execute(DROP_MEMBERS, team_id, members)
+            await conn.execute(ADD_MEMBERS, team_id, members)
     return (await list_teams(conn, account_id, team_id))[0]
 
 

@@ -82,7 +82,7 @@ class Checkpoint(msgspec.Struct, frozen=True, order=True):
         """Read a token back; ValueError when it is not one."""
         txid, _, position = token.partition(".")
         checkpoint = cls(int(txid), int(position))
-        if checkpoint.transaction_id < 0 or checkpoint.position < 0:
+        if not (0 <= checkpoint.transaction_id < 2**63 and 0 <= checkpoint.position < 2**63):
             raise ValueError(token)
         return checkpoint
 
