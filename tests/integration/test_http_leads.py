@@ -276,3 +276,19 @@ async def test_idempotency_key_replays_the_first_response_and_refuses_another_bo
     assert_problem(other_body, 422, "idempotency_conflict")
     assert patched_again.headers["idempotent-replayed"] == "true" and patched_again.content == patched.content
     assert await events_of(container, account) == written + 1
+
+
+async def test_another_users_idempotency_key_is_a_conflict_not_a_replay(
+    api: str, container: Container, account: NewAccount
+) -> None:
+    """A member who reuses the admin's key and body must not be replayed the admin's lead (they may not see it)."""
+    _, member_key = await add_user(container, account.account_id, "member")
+    headers = {"Idempotency-Key": "shared-1"}
+    async with client(api, account.api_key, **headers) as admin, client(api, member_key, **headers) as member:
+        first = await admin.post("/v1/leads", json={"first_name": "Private"})
+        written = await events_of(container, account)
+        reused = await member.post("/v1/leads", json={"first_name": "Private"})
+
+    assert first.status_code == 201
+    assert_problem(reused, 422, "idempotency_conflict")
+    assert "Private" not in reused.text and await events_of(container, account) == written

@@ -109,7 +109,8 @@ class LeadWriter:
             return b""
         request = self.request
         body = await request.body()
-        return idempotency.request_hash(request.method, request.url.path, request.url.query or "", body)
+        actor = str(self.principal.actor.user_id)  # another user's key never replays them a lead they may not see
+        return idempotency.request_hash(actor, request.method, request.url.path, request.url.query or "", body)
 
     async def _replay(self, fingerprint: bytes) -> LeadResponse | None:
         if self.key is None:

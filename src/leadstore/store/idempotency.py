@@ -38,10 +38,11 @@ class KeyTaken(Exception):
     """A concurrent request with the same key recorded its response first: this one must not write."""
 
 
-def request_hash(method: str, path: str, query: str, body: bytes) -> bytes:
-    """What "the same request" means: method, path, query string and the exact body bytes."""
+def request_hash(actor: str, method: str, path: str, query: str, body: bytes) -> bytes:
+    """What "the same request" means: the same user sending the same method, path, query string and body
+    bytes. Keys are the account's; the same key from another user is a conflict, never a replay."""
     digest = hashlib.sha256()
-    for part in (method.encode(), path.encode(), query.encode()):
+    for part in (actor.encode(), method.encode(), path.encode(), query.encode()):
         digest.update(len(part).to_bytes(8, "big") + part)
     digest.update(body)
     return digest.digest()
