@@ -101,6 +101,12 @@ class LeadCommandHandler:
                 if expected_version is not None or number == MAX_ATTEMPTS:
                     raise
                 self.retries += 1
+            except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError):
+                # Two commands on different leads can still meet on a shared row: two leads swapping email
+                # addresses wait on each other's reservation. PostgreSQL rolls one back whole; run it again.
+                if number == MAX_ATTEMPTS:
+                    raise
+                self.retries += 1
         raise AssertionError("unreachable")
 
     async def execute(

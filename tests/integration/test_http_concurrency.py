@@ -172,6 +172,37 @@ async def test_a_rotation_turn_inserts_its_event_before_it_takes_the_rotation_ro
     assert response.status_code == 200 and response.json()["assigned_to"] == str(member)
 
 
+async def test_leads_swapping_email_addresses_at_once_never_fail_with_a_500(
+    api: str, container: Container, account: NewAccount
+) -> None:
+    """Each swap makes two commands wait on each other's reservation (a deadlock PostgreSQL breaks): the
+    handler runs the loser again, so every answer is a 200 or a 409 duplicate_email, and the reservations
+    still match the leads' addresses."""
+    pairs = 6
+    async with client(api, account.api_key) as http:
+        leads = [
+            (await http.post("/v1/leads", json={"first_name": "S", "email": f"swap{i}@example.com"})).json()["id"]
+            for i in range(pairs * 2)
+        ]
+        swaps = [(leads[2 * n], leads[2 * n + 1], n) for n in range(pairs)]
+        responses = await race(
+            *(
+                http.patch(f"/v1/leads/{lead}", json={"email": f"swap{2 * n + other}@example.com"})
+                for first, second, n in swaps
+                for lead, other in ((first, 1), (second, 0))
+            )
+        )
+        emails = {lead: (await http.get(f"/v1/leads/{lead}")).json()["email"] for lead in leads}
+    async with container.pool.acquire() as conn:
+        reserved = await conn.fetch(
+            "SELECT email_lower, lead_id FROM lead_emails WHERE account_id = $1", account.account_id
+        )
+
+    assert {r.status_code for r in responses} <= {200, 409}, [r.text for r in responses if r.status_code >= 500]
+    assert all(r.json()["code"] == "duplicate_email" for r in responses if r.status_code == 409)
+    assert {r["email_lower"]: str(r["lead_id"]) for r in reserved} == {email: lead for lead, email in emails.items()}
+
+
 async def test_concurrent_config_writes(api: str, container: Container, account: NewAccount) -> None:
     users = [(await add_user(container, account.account_id, "member"))[0] for _ in range(4)]
     async with client(api, account.api_key) as http:

@@ -109,6 +109,7 @@ _UNAVAILABLE = (
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
     asyncpg.QueryCanceledError,
+    asyncpg.TransactionRollbackError,  # a deadlock or serialization failure still there after the retries
     ConnectionError,
     asyncio.TimeoutError,
 )
