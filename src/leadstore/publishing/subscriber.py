@@ -20,6 +20,7 @@ import contextlib
 import logging
 from collections import deque
 from types import TracebackType
+from urllib.parse import urlsplit
 from uuid import UUID
 
 import msgspec
@@ -38,6 +39,12 @@ from leadstore.publishing.stream import STREAM, filter_subject
 log = logging.getLogger(__name__)
 
 EPHEMERAL_INACTIVE_SECONDS = 300.0  # the server drops an ephemeral consumer this long after its client went away
+
+
+def server_address(url: str) -> str:
+    """`host:port` of each server of a URL list, for logs: user names, passwords and tokens stay out of them."""
+    servers = [urlsplit(part.strip()) for part in url.split(",") if part.strip()]
+    return ",".join(f"{s.hostname}:{s.port}" if s.port else str(s.hostname) for s in servers) or "(none)"
 
 
 class EventSubscription:
@@ -71,7 +78,7 @@ class EventSubscription:
         self._sub: JetStreamContext.PullSubscription | None = None
         self._buffer: deque[Msg] = deque()
         self._pending = 0  # messages the server said were left after the last one received
-        self.nats = Outage(f"NATS at {nats_url}", log)
+        self.nats = Outage(f"NATS at {server_address(nats_url)}", log)
 
     async def __aenter__(self) -> EventSubscription:
         await self.open()
