@@ -252,7 +252,7 @@ class LeadCommandHandler:
         """Assign the lead to the next active member of its team's rotation: the event insert first, then the
         rotation pointer (DESIGN.md decision 2). The events (none when the lead was already theirs) and their
         records; None when the team does not rotate or has no active member."""
-        chosen = await next_rotation_turn(conn, lead.account_id, lead.team_id)
+        chosen = await next_rotation_turn(conn, lead.account_id, lead.team_id, lead.assigned_to)
         if chosen is None:
             return None
         assign = AssignLead(

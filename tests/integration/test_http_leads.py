@@ -179,6 +179,8 @@ async def test_assign_to_a_user_to_nobody_and_by_rotation(api: str, container: C
         no_rotation = await http.post(f"/v1/leads/{lead['id']}/assign", json={"rotation": True})
         await http.patch(f"/v1/teams/{team['id']}", json={"rotation": True})
         turns = [await http.post(f"/v1/leads/{lead['id']}/assign", json={"rotation": True}) for _ in range(3)]
+        await http.post(f"/v1/leads/{lead['id']}/assign", json={"assigned_to": str(second)})  # second's turn next
+        handed_on = await http.post(f"/v1/leads/{lead['id']}/assign", json={"rotation": True})
         both = await http.post(f"/v1/leads/{lead['id']}/assign", json={"assigned_to": None, "rotation": True})
         stranger = await http.post(f"/v1/leads/{lead['id']}/assign", json={"assigned_to": str(account.account_id)})
         events = (await http.get(f"/v1/leads/{lead['id']}/events")).json()["data"]
@@ -186,6 +188,7 @@ async def test_assign_to_a_user_to_nobody_and_by_rotation(api: str, container: C
     assert to_user.json()["assigned_to"] == str(second) and to_nobody.json()["assigned_to"] is None
     assert_problem(no_rotation, 422, "validation_failed", "rotation")
     assert [t.json()["assigned_to"] for t in turns] == [str(first), str(second), str(first)]
+    assert handed_on.json()["assigned_to"] == str(first)  # a turn never leaves the lead where it was
     assert events[-1]["data"] == {"from": str(second), "to": str(first), "by_rotation": True}
     assert_problem(both, 422, "validation_failed", "assigned_to")
     assert_problem(stranger, 422, "validation_failed", "assigned_to")

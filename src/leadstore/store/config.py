@@ -180,8 +180,11 @@ class Turn(msgspec.Struct, frozen=True):
     next_turn: int
 
 
-async def next_rotation_turn(conn: Conn, account_id: UUID, team_id: UUID | None) -> Turn | None:
-    """The next active member of a rotating team (None when the team does not rotate or has nobody).
+async def next_rotation_turn(
+    conn: Conn, account_id: UUID, team_id: UUID | None, holder: UUID | None = None
+) -> Turn | None:
+    """The next active member of a rotating team other than `holder`, the lead's current assignee, unless
+    nobody else is left (None when the team does not rotate or has nobody).
 
     Takes the team's transaction-scoped advisory lock, which writes nothing and assigns no transaction id,
     so the command's event insert can still be its first write (DESIGN.md decision 2); the turn holds
@@ -198,6 +201,8 @@ async def next_rotation_turn(conn: Conn, account_id: UUID, team_id: UUID | None)
     if not members:
         return None
     turn: int = team["rotation_next"] % len(members)
+    if members[turn] == holder and len(members) > 1:  # a turn hands the lead on; it never keeps it in place
+        turn = (turn + 1) % len(members)
     return Turn(team_id, members[turn], (turn + 1) % len(members))
 
 
