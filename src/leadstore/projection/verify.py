@@ -21,6 +21,7 @@ UNION ALL
 SELECT 'replay' AS side, row FROM (SELECT row FROM fresh EXCEPT ALL SELECT row FROM live) b
 LIMIT $1"""
 COUNT_ROWS = 'SELECT count(*) FROM "{table}"'
+COPY_TABLE = 'CREATE UNLOGGED TABLE "{copy}" AS SELECT * FROM "{table}"'
 MAX_ROWS = 1000
 MAX_VALUE_CHARS = 80
 
@@ -30,10 +31,12 @@ async def verify_projection(
 ) -> tuple[int, list[str]]:
     """(rows in the live table, differences from a fresh replay up to the live checkpoint: none when equal).
 
-    At most MAX_ROWS differing rows are described.
-    The comparison runs while holding the live checkpoint row FOR UPDATE, so the runner cannot move it.
+    At most MAX_ROWS differing rows are described. The live checkpoint row is held FOR UPDATE (the runner
+    pauses) only while the fresh table catches up to it and the live rows are copied; the comparison runs
+    on the copy after that transaction ends, so it holds back neither the projector nor any log reader.
     """
-    live, fresh = projection.name, f"{projection.name}_verify_{new_suffix()}"
+    suffix = new_suffix()
+    live, fresh, copy = projection.name, f"{projection.name}_verify_{suffix}", f"{projection.name}_verify_live_{suffix}"
     async with pool.acquire() as conn:
         if not await conn.fetchval(TABLE_EXISTS, live):
             return 0, [f"{live}: there is no live table (has the projection ever run?)"]
@@ -46,11 +49,14 @@ async def verify_projection(
                 return 0, [f"{live}: there is no checkpoint (has the projection ever run?)"]
             current = Checkpoint(row["transaction_id"], row["position"])
             await catch_up_table(conn, projection, fresh, built, until=current, batch_size=batch_size)
-            rows = await conn.fetch(COMPARE.format(live=live, fresh=fresh), MAX_ROWS)
-            count: int = await conn.fetchval(COUNT_ROWS.format(table=live))
+            await conn.execute(COPY_TABLE.format(copy=copy, table=live))
+        async with pool.acquire() as conn:
+            rows = await conn.fetch(COMPARE.format(live=copy, fresh=fresh), MAX_ROWS)
+            count: int = await conn.fetchval(COUNT_ROWS.format(table=copy))
     finally:
         async with pool.acquire() as conn:
-            await conn.execute(DROP_TABLE.format(table=fresh))
+            for table in (fresh, copy):
+                await conn.execute(DROP_TABLE.format(table=table))
     return count, describe_differences(live, projection.row_key(), rows)
 
 
