@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -12,6 +14,8 @@ from leadstore.domain.commands import Actor, CreateLead, Rules, UpdateLead
 from leadstore.store import events as store
 from leadstore.store.accounts import NewAccount
 from leadstore.store.db import Conn
+
+WAITING_ON_A_LOCK = "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = $1 AND NOT granted)"
 
 NO_RULES = Rules(statuses=[])  # the handler loads the account's real rules
 
@@ -62,3 +66,11 @@ async def append_open(conn: Conn, account: NewAccount, stream_id: UUID, version:
     await conn.execute("BEGIN")
     await store.lock_stream(conn, stream_id)
     return await append_test_event(conn, account, stream_id, version)
+
+
+async def until_waiting_on_a_lock(observer: Conn, waiter: Conn, within: float = 20) -> None:
+    """Return once `waiter`'s backend is queued for a lock, as `observer` sees in pg_locks (a live view)."""
+    deadline = time.monotonic() + within
+    while not await observer.fetchval(WAITING_ON_A_LOCK, waiter.get_server_pid()):
+        assert time.monotonic() < deadline, "the second transaction never queued for the lock"
+        await asyncio.sleep(0.01)

@@ -157,7 +157,7 @@ async def test_a_rotation_turn_inserts_its_event_before_it_takes_the_rotation_ro
             await holder.execute("SELECT 1 FROM teams WHERE id = $1 FOR UPDATE", UUID(team_id))
             turn = asyncio.create_task(http.post(f"/v1/leads/{lead['id']}/assign", json={"rotation": True}))
             blocked = None
-            for _ in range(200):
+            for _ in range(2000):  # up to 20 s on a loaded machine
                 blocked = await container.pool.fetchrow(  # not `holder`: a transaction sees one stats snapshot
                     "SELECT query, backend_xid FROM pg_stat_activity"
                     " WHERE wait_event_type = 'Lock' AND datname = current_database()"

@@ -20,7 +20,14 @@ from leadstore.store import db
 from leadstore.store import events as store
 from leadstore.store.accounts import NewAccount
 from projections import get_projection
-from tests.integration.helpers import META, append_open, append_test_event, create_cmd, update_cmd
+from tests.integration.helpers import (
+    META,
+    append_open,
+    append_test_event,
+    create_cmd,
+    until_waiting_on_a_lock,
+    update_cmd,
+)
 
 
 class RecordingProjection:
@@ -97,7 +104,7 @@ async def test_a_late_commit_on_one_lead_keeps_version_order(
         await second.execute("BEGIN")
         waiting = second.execute("SELECT pg_advisory_xact_lock($1)", store.stream_lock_key(lead))
         lock_task = asyncio.ensure_future(waiting)
-        await asyncio.sleep(0.1)
+        await until_waiting_on_a_lock(first, second)
         assert not lock_task.done()  # the second writer queues behind the first on the stream lock
         await first.execute("COMMIT")
         await lock_task

@@ -16,11 +16,19 @@ from uuid_utils.compat import uuid7
 from leadstore.bootstrap import Container, bootstrap
 from leadstore.publishing import STREAM, EventSubscription, PublishedEvent, Publisher, PublishingSettings
 from leadstore.publishing.delivery import decoder
+from leadstore.publishing.stream import ensure_stream
 from leadstore.settings import Settings
 from leadstore.store import db
 from leadstore.store import events as store
 from leadstore.store.accounts import NewAccount, create_account
-from tests.integration.helpers import META, append_open, append_test_event, create_cmd, update_cmd
+from tests.integration.helpers import (
+    META,
+    append_open,
+    append_test_event,
+    create_cmd,
+    until_waiting_on_a_lock,
+    update_cmd,
+)
 
 FAST = PublishingSettings(
     publish_ack_timeout_seconds=2,
@@ -120,9 +128,9 @@ async def test_every_event_is_published_once_in_version_order_with_20_concurrent
     assert sorted(e.id for e in events) == sorted(expected)
     assert_version_order(events)
     assert await stored_count(nats_url, tenant.account_id) == len(expected)  # the stream itself has no copy
+    await until(lambda: node.publisher.status()["published"] >= len(expected), 10)  # acked, then checkpointed
     status = node.publisher.status()
     assert status["active"] and status["connected"] and status["outage"] is None
-    assert status["published"] >= len(expected)
 
 
 async def _settled(subscription: EventSubscription, expected: int) -> list[PublishedEvent]:
@@ -177,7 +185,7 @@ async def test_a_lead_written_by_two_queued_transactions_is_published_in_version
             queued = asyncio.ensure_future(
                 second.execute("SELECT pg_advisory_xact_lock($1)", store.stream_lock_key(lead))
             )
-            await asyncio.sleep(0.1)
+            await until_waiting_on_a_lock(first, second)
             assert not queued.done()
             await first.execute("COMMIT")
             await queued
@@ -201,6 +209,7 @@ async def test_the_envelope_subject_and_message_id_follow_the_contract(
     nc = await nats.connect(nats_url)
     try:
         js = nc.jetstream()
+        await ensure_stream(js, PublishingSettings())  # this test may be the first to run on a new server
         sub = await js.pull_subscribe(f"leads.{tenant.account_id}.LeadUpdated", stream=STREAM)
         async with running(node.publisher):
             [msg] = await sub.fetch(1, timeout=10)

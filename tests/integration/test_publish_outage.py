@@ -57,20 +57,22 @@ async def test_killing_nats_mid_stream_loses_no_event_and_fails_no_write(
         async with EventSubscription(server.url, account_id=account.account_id, fetch_timeout=1) as subscription:
             collecting = asyncio.create_task(subscription.take(2 * LEADS, within=60))
             writing = asyncio.create_task(writer())
-            await halfway.wait()
+            await asyncio.wait_for(halfway.wait(), 60)
             assert server.proc is not None
             server.proc.kill()  # SIGKILL: no goodbye to clients
             server.proc.wait()
             await writing  # every write goes on while NATS is down
             publisher = node.publisher
-            await until(lambda: publisher.status()["outage"] == "nats" and bool(publisher.status()["lag"]), 5)
+            await until(lambda: publisher.status()["outage"] == "nats" and bool(publisher.status()["lag"]), 20)
             down = publisher.status()
             await asyncio.sleep(1)  # the publisher retries a few times meanwhile
+            port = server.port
             await asyncio.to_thread(server.start)
+            assert server.port == port, "NATS came back on another port: the clients would never find it"
             events = await collecting
 
         assert written == LEADS
-        assert max(latencies) < 1.0, f"a write took {max(latencies):.2f}s while NATS was down"
+        assert max(latencies) < 4.0, f"a write took {max(latencies):.2f}s while NATS was down"
         assert down["outage"] == "nats" and down["lag"] and down["last_error"]
         async with node.pool.acquire() as conn:
             expected = {r["event_id"] for r in await conn.fetch("SELECT event_id FROM events")}

@@ -139,7 +139,7 @@ async def test_replay_swaps_in_fresh_tables_while_writers_and_readers_run(
     assert written > 0 and events == 2 * (150 + written)
     assert applied is not None and applied[0] == applied[1] == events  # none lost, none applied twice
     assert await verify_projection(own.pool, get_projection("lead_list")) == (150 + written, [])
-    assert len(answers) > 20 and max(seconds for seconds, _, _ in answers) < 2.0
+    assert len(answers) > 20 and max(seconds for seconds, _, _ in answers) < 5.0
     assert answers == sorted(answers, key=lambda a: (a[1], a[2]))  # never served an older table
     assert tables == []
 
@@ -153,7 +153,7 @@ async def test_an_interrupted_replay_can_be_run_again(
     task = asyncio.create_task(
         replay(own.pool, get_projection("lead_list"), batch_size=5, progress=lambda *_: started.set())
     )
-    await started.wait()
+    await asyncio.wait_for(started.wait(), 60)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
