@@ -11,10 +11,12 @@ from uuid import UUID
 from uuid_utils.compat import uuid7
 
 from leadstore.domain.commands import Actor, CreateLead, Rules, UpdateLead
+from leadstore.projection.runner import ProjectionRunner, read_checkpoint
 from leadstore.store import events as store
 from leadstore.store.accounts import NewAccount
 from leadstore.store.db import Conn
 
+LAST_COMMITTED = "SELECT transaction_id, position FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1"
 WAITING_ON_A_LOCK = "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = $1 AND NOT granted)"
 
 NO_RULES = Rules(statuses=[])  # the handler loads the account's real rules
@@ -74,3 +76,20 @@ async def until_waiting_on_a_lock(observer: Conn, waiter: Conn, within: float = 
     while not await observer.fetchval(WAITING_ON_A_LOCK, waiter.get_server_pid()):
         assert time.monotonic() < deadline, "the second transaction never queued for the lock"
         await asyncio.sleep(0.01)
+
+
+async def settle(runner: ProjectionRunner, within: float = 20) -> None:
+    """Catch `runner` up with every event committed so far. One `catch_up()` may stop short: the log shows
+    an event once every older transaction has ended, and another database's transaction on the same server
+    (an autovacuum ANALYZE, say) can hold it back for a moment."""
+    async with runner.pool.acquire() as conn:
+        row = await conn.fetchrow(LAST_COMMITTED)
+    last = store.Checkpoint(row["transaction_id"], row["position"]) if row else store.START
+    deadline = time.monotonic() + within
+    while True:
+        await runner.catch_up()
+        async with runner.pool.acquire() as conn:
+            if await read_checkpoint(conn, runner.name) >= last:
+                return
+        assert time.monotonic() < deadline, f"{runner.name} never reached {last.token()}"
+        await asyncio.sleep(0.02)

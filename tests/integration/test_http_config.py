@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 from uuid import UUID
@@ -12,6 +13,7 @@ import pytest
 from leadstore.bootstrap import Container
 from leadstore.http.testing import add_user, serve
 from leadstore.store.accounts import NewAccount
+from leadstore.store.events import Checkpoint
 
 CONFIG_ROUTES = [
     ("GET", "/v1/statuses"),
@@ -199,10 +201,21 @@ async def test_api_keys_are_shown_once_and_revocable(api: str, account: NewAccou
     assert unknown.status_code == 404 and stranger.status_code == 422
 
 
+async def _feed_reaches(http: httpx.AsyncClient, position: str) -> None:
+    """Wait until the feed shows the write at `position` (it shows an event once older transactions end)."""
+    for _ in range(500):
+        data = (await http.get("/v1/events", params={"limit": 1000})).json()["data"]
+        if data and Checkpoint.parse(data[-1]["position"]) >= Checkpoint.parse(position):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"the feed never reached {position}")
+
+
 async def test_the_event_feed_pages_in_commit_order_for_the_account_only(api: str, account: NewAccount) -> None:
     async with client(api, account.api_key) as http:
         leads = [(await http.post("/v1/leads", json={"first_name": f"F{i}"})).json() for i in range(3)]
-        await http.patch(f"/v1/leads/{leads[0]['id']}", json={"score": 3})
+        patched = await http.patch(f"/v1/leads/{leads[0]['id']}", json={"score": 3})
+        await _feed_reaches(http, patched.headers["leadstore-position"])
         first = (await http.get("/v1/events", params={"limit": 2})).json()
         rest = (await http.get("/v1/events", params={"after": first["next_cursor"]})).json()
         drained = (await http.get("/v1/events", params={"after": rest["next_cursor"]})).json()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from leadstore.bootstrap import Container
 from leadstore.http.testing import serve
 from leadstore.store.accounts import create_account
+from leadstore.store.events import Checkpoint
 
 CUSTOM_FIELDS = [
     {"key": "tier", "label": "Tier", "type": "choice", "choices": ["gold", "silver"]},
@@ -126,12 +128,19 @@ class Session:
     def resolved(self, body: dict[str, Any]) -> dict[str, Any]:
         return {key: self.user_id if value == ME else value for key, value in body.items()}
 
-    async def new_events(self) -> list[dict[str, Any]]:
-        """The account's events since the last call."""
-        page = (await self.http.get("/v1/events", params={"after": self.feed, "limit": 1000})).json()
-        self.feed = page["next_cursor"]
-        events: list[dict[str, Any]] = page["data"]
-        return events
+    async def new_events(self, written: httpx.Response) -> list[dict[str, Any]]:
+        """The account's events since the last call, up to the write `written` made when it made one (the feed
+        shows an event only once every older transaction has ended, so a fresh write may show a moment later)."""
+        position = written.headers.get("leadstore-position") if written.status_code < 300 else None
+        last = Checkpoint.parse(position) if position else None
+        events: list[dict[str, Any]] = []
+        for _ in range(500):
+            page = (await self.http.get("/v1/events", params={"after": self.feed, "limit": 1000})).json()
+            self.feed, events = page["next_cursor"], events + page["data"]
+            if last is None or Checkpoint.parse(self.feed) >= last:
+                return events
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"the feed never reached {position}")
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +205,7 @@ async def test_create_bodies_are_stored_exactly_or_refused_naming_a_field(
 ) -> None:
     http, body = session.http, session.resolved(body)
     response = await http.post("/v1/leads", json=body)
-    events = await session.new_events()
+    events = await session.new_events(response)
     event(f"create {response.status_code}")
 
     assert response.status_code in (201, 409, 422), response.text
@@ -217,10 +226,11 @@ async def test_patch_bodies_are_merged_exactly_or_refused_naming_a_field(
     session: Session, body: dict[str, Any]
 ) -> None:
     http, body = session.http, session.resolved(body)
-    base = (await http.post("/v1/leads", json={"first_name": "Base", "mailing_address": {"city": "Rome"}})).json()
-    await session.new_events()
+    created = await http.post("/v1/leads", json={"first_name": "Base", "mailing_address": {"city": "Rome"}})
+    base = created.json()
+    await session.new_events(created)
     response = await http.patch(f"/v1/leads/{base['id']}", json=body)
-    events = await session.new_events()
+    events = await session.new_events(response)
     event(f"patch {response.status_code}")
 
     assert response.status_code in (200, 409, 422), response.text
@@ -252,11 +262,12 @@ ENDPOINTS = ["POST /v1/leads", "PATCH {lead}", "POST {lead}/assign", "POST {lead
 async def test_no_body_yields_a_server_error(session: Session, endpoint: str, body: bytes) -> None:
     http = session.http
     if not session.lead:
-        session.lead = (await http.post("/v1/leads", json={"first_name": "Target"})).json()["id"]
-        await session.new_events()
+        target = await http.post("/v1/leads", json={"first_name": "Target"})
+        session.lead = target.json()["id"]
+        await session.new_events(target)
     method, path = endpoint.format(lead=f"/v1/leads/{session.lead}").split(" ")
     response = await http.request(method, path, content=body)
-    events = await session.new_events()
+    events = await session.new_events(response)
 
     assert response.status_code < 500, response.text
     if response.status_code >= 400:

@@ -25,6 +25,7 @@ from tests.integration.helpers import (
     append_open,
     append_test_event,
     create_cmd,
+    settle,
     until_waiting_on_a_lock,
     update_cmd,
 )
@@ -129,7 +130,7 @@ async def test_replay_from_zero_rebuilds_exactly_the_live_lead_list(container: C
                 update_cmd(account, outcome.lead.id, company=f"Co {i}"), account_id=account.account_id, metadata=META
             )
     live = container.runner("lead_list")
-    await live.catch_up()
+    await settle(live)
     table = f"lead_list_replay_{uuid.uuid4().hex[:8]}"
 
     await rebuild_into(container.pool, get_projection("lead_list"), table)

@@ -22,7 +22,7 @@ from leadstore.store.db import Conn
 from leadstore.store.events import RecordedEvent
 from projections import get_projection
 from tests.conftest import fresh_database
-from tests.integration.helpers import META, create_cmd, update_cmd
+from tests.integration.helpers import META, create_cmd, settle, update_cmd
 
 LEAD_LIST_TOTALS = "SELECT count(*), coalesce(sum(version), 0) FROM lead_list WHERE account_id = $1"
 
@@ -148,7 +148,7 @@ async def test_an_interrupted_replay_can_be_run_again(
     own: Container, own_account: NewAccount, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await write_leads(own, own_account, 30)
-    await own.runner("lead_list").catch_up()
+    await settle(own.runner("lead_list"))
     started = asyncio.Event()
     task = asyncio.create_task(
         replay(own.pool, get_projection("lead_list"), batch_size=5, progress=lambda *_: started.set())
@@ -176,7 +176,7 @@ async def test_replay_until_builds_the_read_model_as_of_then_beside_the_live_one
     then = before[-1].recorded[-1]
     await asyncio.sleep(0.003)  # a time bound has millisecond precision
     await write_leads(own, own_account, 3)
-    await own.runner("lead_list").catch_up()
+    await settle(own.runner("lead_list"))
 
     for until in (then.checkpoint.token(), then.occurred_at.isoformat()):
         assert await leadstore(own, "replay", "--until", until) == 0
@@ -192,7 +192,7 @@ async def test_replay_reset_checkpoints_repairs_a_database_restored_from_a_dump(
     own: Container, own_account: NewAccount, capsys: pytest.CaptureFixture[str]
 ) -> None:
     await write_leads(own, own_account, 10)
-    await own.runner("lead_list").catch_up()
+    await settle(own.runner("lead_list"))
     async with own.pool.acquire() as conn:
         middle = await conn.fetchrow("SELECT transaction_id, position FROM events ORDER BY position OFFSET 9 LIMIT 1")
         assert middle is not None
@@ -215,7 +215,7 @@ async def test_replay_reset_checkpoints_repairs_a_database_restored_from_a_dump(
 
     assert await leadstore(own, "verify") == 0
     new = await write_leads(own, own_account, 1)
-    await own.runner("lead_list").catch_up()
+    await settle(own.runner("lead_list"))
     async with own.pool.acquire() as conn:
         assert await conn.fetchval("SELECT version FROM lead_list WHERE id = $1", new[0].lead.id) == 2
         reader = await conn.fetchrow("SELECT transaction_id, position FROM checkpoints WHERE name = 'reader'")

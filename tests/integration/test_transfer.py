@@ -19,7 +19,7 @@ from leadstore.store import db
 from leadstore.store.accounts import NewAccount, create_account
 from leadstore.store.events import read_stream
 from tests.conftest import fresh_database
-from tests.integration.helpers import create_cmd, update_cmd
+from tests.integration.helpers import create_cmd, settle, update_cmd
 
 # metadata as the HTTP layer writes it, with numbers jsonb normalises (1.50 is stored as 1.50, 1e3 as 1000)
 META = {"actor": {"user_id": None, "email": "a@example.com"}, "request": {"id": "r", "ip": "203.0.113.9"}, "w": 1.5}
@@ -62,7 +62,7 @@ async def leads_of(container: Container) -> tuple[NewAccount, list[UUID]]:
         update_cmd(account, ids[1], email="ann@example.com", first_name="Bob"),
     ):
         await container.handler.execute(cmd, account_id=account.account_id, metadata=META)
-    await container.runner("lead_list").catch_up()
+    await settle(container.runner("lead_list"))
     return account, ids
 
 

@@ -21,7 +21,7 @@ from leadstore.store import events as store
 from leadstore.store.accounts import NewAccount, create_account
 from leadstore.store.migrate import migrate, migrations_dir
 from tests.conftest import fresh_database
-from tests.integration.helpers import META, create_cmd, update_cmd
+from tests.integration.helpers import META, create_cmd, settle, update_cmd
 
 DISABLE_GUARD = "ALTER TABLE events DISABLE TRIGGER USER"
 ENABLE_GUARD = "ALTER TABLE events ENABLE TRIGGER USER"
@@ -52,7 +52,7 @@ async def history(container: Container, account: NewAccount, leads: int = 3) -> 
             cmd = update_cmd(account, outcome.lead.id, company=change)
             await container.handler.execute(cmd, account_id=account.account_id, metadata=META)
         ids.append(outcome.lead.id)
-    await container.runner("lead_list").catch_up()
+    await settle(container.runner("lead_list"))
     return ids
 
 
