@@ -12,23 +12,24 @@ from leadstore.domain.document import lead_document
 from leadstore.domain.events import load_event
 from leadstore.domain.lead import EventMeta, Lead, evolve
 from leadstore.store.db import Conn
-from leadstore.store.events import RecordedEvent
+from leadstore.store.events import Checkpoint, RecordedEvent
 
 SELECT_DOCS = 'SELECT id, doc FROM "{table}" WHERE id = ANY($1::uuid[])'
 UPSERT = """
 INSERT INTO "{table}" (id, account_id, status, assigned_to, team_id, source, company_id, score, is_converted,
-    archived, email_lower, created_by, created_at, updated_at, search, version, doc)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+    archived, email_lower, created_by, created_at, updated_at, search, version, doc, changed_tx, changed_pos)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, assigned_to = EXCLUDED.assigned_to,
     team_id = EXCLUDED.team_id, source = EXCLUDED.source, company_id = EXCLUDED.company_id,
     score = EXCLUDED.score, is_converted = EXCLUDED.is_converted, archived = EXCLUDED.archived,
     email_lower = EXCLUDED.email_lower, updated_at = EXCLUDED.updated_at, search = EXCLUDED.search,
-    version = EXCLUDED.version, doc = EXCLUDED.doc"""
+    version = EXCLUDED.version, doc = EXCLUDED.doc, changed_tx = EXCLUDED.changed_tx,
+    changed_pos = EXCLUDED.changed_pos"""
 
 
 class LeadList:
     name = "lead_list"
-    version = 2  # 2: trigram index on search
+    version = 3  # 2: trigram index on search; 3: changed_tx/changed_pos, for cursor walks on mutable sorts
 
     def create_statements(self, table: str) -> list[str]:
         return [
@@ -37,7 +38,8 @@ class LeadList:
                 team_id uuid, source text, company_id text, score integer NOT NULL,
                 is_converted boolean NOT NULL, archived boolean NOT NULL, email_lower text,
                 created_by uuid NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL,
-                search text NOT NULL, version integer NOT NULL, doc json NOT NULL)""",
+                search text NOT NULL, version integer NOT NULL, doc json NOT NULL,
+                changed_tx xid8 NOT NULL, changed_pos bigint NOT NULL)""",
             f'CREATE INDEX "{table}_created" ON "{table}" (account_id, created_at, id)',
             f'CREATE INDEX "{table}_updated" ON "{table}" (account_id, updated_at, id)',
             f'CREATE INDEX "{table}_score" ON "{table}" (account_id, score, id)',
@@ -47,6 +49,8 @@ class LeadList:
             f'CREATE INDEX "{table}_email" ON "{table}" (account_id, email_lower)',
             f'CREATE INDEX "{table}_company" ON "{table}" (account_id, company_id)',
             f'CREATE INDEX "{table}_search" ON "{table}" USING gin (search gin_trgm_ops)',
+            # the log checkpoint of each lead's last applied event: which leads changed since a walk began
+            f'CREATE INDEX "{table}_changed" ON "{table}" (account_id, changed_tx, changed_pos)',
         ]
 
     def row_key(self) -> str:
@@ -57,18 +61,19 @@ class LeadList:
         ids = list({e.stream_id for e in lead_events})
         rows = await conn.fetch(SELECT_DOCS.format(table=table), ids)
         leads: dict[UUID, Lead | None] = {r["id"]: msgspec.convert(r["doc"], Lead, strict=False) for r in rows}
-        changed: set[UUID] = set()
+        changed: dict[UUID, Checkpoint] = {}
         for event in lead_events:
             lead = leads.get(event.stream_id)
             if lead is not None and event.version <= lead.version:
                 continue  # already applied: a replayed batch must not apply twice
             meta = EventMeta(event.stream_id, event.version, event.occurred_at)
             leads[event.stream_id] = evolve(lead, load_event(event.type, event.data), meta)
-            changed.add(event.stream_id)
-        await conn.executemany(UPSERT.format(table=table), [_row(leads[i]) for i in changed if leads[i]])
+            changed[event.stream_id] = event.checkpoint
+        upserts = [_row(leads[i], at) for i, at in changed.items() if leads[i]]
+        await conn.executemany(UPSERT.format(table=table), upserts)
 
 
-def _row(lead: Lead | None) -> tuple[Any, ...]:
+def _row(lead: Lead | None, changed: Checkpoint) -> tuple[Any, ...]:
     assert lead is not None
     doc = lead_document(lead)
     search = " ".join(filter(None, (doc["full_name"], lead.email, lead.company))).lower()
@@ -90,6 +95,8 @@ def _row(lead: Lead | None) -> tuple[Any, ...]:
         search,
         lead.version,
         doc,
+        changed.transaction_id,
+        changed.position,
     )
 
 

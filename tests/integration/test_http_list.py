@@ -144,35 +144,46 @@ async def test_cursors_page_through_and_belong_to_their_sort(api: str, account: 
     assert other_sort.status_code == 422 and other_sort.json()["errors"][0]["field"] == "cursor"
 
 
+@pytest.mark.parametrize("sort", ["-created_at", "created_at", "updated_at", "-updated_at", "score", "-score"])
 async def test_walking_cursors_while_others_write_visits_every_matching_lead_once(
-    api: str, container: Container, account: NewAccount
+    api: str, container: Container, account: NewAccount, sort: str
 ) -> None:
+    """Writers keep creating leads and changing the existing ones' score and updated_at (the sort values)
+    while one client walks the cursors: each lead that matched throughout is visited exactly once."""
+    source = f"walk{sort.replace('-', 'desc_')}"
     async with client(api, account.api_key) as http:
-        existing = [await create(http, source="partner", score=i % 100) for i in range(60)]
-        stop = asyncio.Event()
+        await http.post("/v1/sources", json={"key": source, "label": source})
+        existing = [await create(http, source=source, score=i % 100) for i in range(60)]
+        stop, changed = asyncio.Event(), 0
 
-        async def other_client() -> None:
+        async def other_client(seed: int) -> None:
+            nonlocal changed
+            rng = random.Random(seed)
             async with client(api, account.api_key) as writer:
-                while not stop.is_set():
-                    await create(writer, source="partner")
-                    target = random.choice(existing)["id"]
-                    await writer.patch(f"/v1/leads/{target}", json={"notes": str(random.random())})
+                for _ in range(40):  # bounded: an ascending created_at walk also visits what they create
+                    if stop.is_set():
+                        break
+                    await create(writer, source=source, score=rng.randint(0, 100))
+                    target = rng.choice(existing)["id"]
+                    body = {"notes": str(rng.random()), "score": rng.randint(0, 100)}
+                    changed += (await writer.patch(f"/v1/leads/{target}", json=body)).status_code == 200
 
-        writers = [asyncio.create_task(other_client()) for _ in range(3)]
+        writers = [asyncio.create_task(other_client(seed)) for seed in range(3)]
         seen: list[str] = []
-        params: dict[str, Any] = {"source": "partner", "limit": 7, "min_position": existing[-1]["_position"]}
+        params: dict[str, Any] = {"source": source, "sort": sort, "limit": 5, "min_position": existing[-1]["_position"]}
         while True:
             page = (await http.get("/v1/leads", params=params)).json()
             seen += [lead["id"] for lead in page["data"]]
             if not page["has_more"]:
                 break
-            params = {"source": "partner", "limit": 7, "cursor": page["next_cursor"]}
-            await asyncio.sleep(0.01)  # let the writers move things between pages
+            params = {"source": source, "sort": sort, "limit": 5, "cursor": page["next_cursor"]}
+            await asyncio.sleep(0.05)  # let the writers move things between pages
         stop.set()
         await asyncio.gather(*writers)
 
-    assert len(seen) == len(set(seen))
-    assert {lead["id"] for lead in existing} <= set(seen)
+    assert changed > 10  # the walk really ran under writes
+    assert len(seen) == len(set(seen)), "a lead was visited twice"
+    assert {lead["id"] for lead in existing} <= set(seen), "a lead was never visited"
 
 
 async def test_min_position_waits_for_the_projection_then_gives_up(

@@ -20,7 +20,7 @@ OFFSET_BEFORE_YEAR_1 = "0001-01-01T00:00:00+01:00"
 
 
 def forged_cursor(value: Any, sort: str) -> str:
-    raw = msgspec.json.encode({"sort": sort, "value": value, "id": "01a200d5-312c-74d0-9b67-6baf3f571ce1"})
+    raw = msgspec.json.encode([sort, value, "01a200d5-312c-74d0-9b67-6baf3f571ce1", [1, 1]])
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -32,6 +32,7 @@ ODD_READS = [
     ("/v1/leads", {"min_position": f"1.{FAR}"}),
     ("/v1/leads", {"sort": "score", "cursor": forged_cursor(2**70, "score")}),
     ("/v1/leads", {"sort": "score", "cursor": forged_cursor(-(2**40), "score")}),
+    ("/v1/leads", {"sort": "-updated_at", "cursor": forged_cursor("0001-01-01T00:00:00Z", "-updated_at")[:-2]}),
     ("/v1/events", {"after": f"1.{FAR}"}),
     ("/v1/events", {"after": f"{FAR}.1"}),
 ]

@@ -242,3 +242,46 @@ async def test_a_read_model_built_by_an_older_schema_is_flagged_until_replayed(c
 
     assert not stale.schema_current
     assert fresh.schema_current
+
+
+class TypedRecordingProjection(RecordingProjection):
+    """The recording read model after a schema change that adds a column: the old table cannot take its rows."""
+
+    def create_statements(self, table: str) -> list[str]:
+        return [f'CREATE TABLE "{table}" (stream_id uuid, version int, type text NOT NULL, seq bigserial)']
+
+    async def apply(self, conn: Conn, table: str, events: Sequence[RecordedEvent]) -> None:
+        rows = [(e.stream_id, e.version, e.type) for e in events]
+        await conn.executemany(f'INSERT INTO "{table}" (stream_id, version, type) VALUES ($1, $2, $3)', rows)
+
+
+async def test_the_elected_runner_rebuilds_a_read_model_built_by_an_older_schema(
+    own: Container, own_account: NewAccount
+) -> None:
+    first = RecordingProjection()
+    old = ProjectionRunner(own.pool, own.settings.database_url, first)
+    await old.setup()
+    await write_leads(own, own_account, 5)
+    await settle(old)
+    runner = ProjectionRunner(own.pool, own.settings.database_url, TypedRecordingProjection(first.name, version=2))
+    stop = asyncio.Event()
+    running = asyncio.create_task(runner.run(stop))
+    try:
+        for _ in range(600):  # 30 s
+            if runner.active and runner.schema_current:
+                break
+            await asyncio.sleep(0.05)
+        await write_leads(own, own_account, 3)  # followed on the rebuilt table
+        async with own.pool.acquire() as conn:
+            events = await conn.fetchval("SELECT count(*) FROM events")
+        for _ in range(600):
+            if (await verify_projection(own.pool, runner.projection))[0] >= events:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await running
+    rows, differences = await verify_projection(own.pool, runner.projection)
+    async with own.pool.acquire() as conn:
+        typed = await conn.fetchval(f'SELECT count(*) FROM "{first.name}" WHERE type IS NOT NULL')
+    assert differences == [] and typed == rows == events

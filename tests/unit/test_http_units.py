@@ -78,12 +78,18 @@ def test_cursors_round_trip_and_belong_to_their_sort() -> None:
     moment = datetime(2026, 11, 21, 10, 30, 0, 123456, tzinfo=UTC)
     cursor = Cursor("-created_at", moment, UUID(int=3))
     assert decode_cursor(encode_cursor(cursor), "-created_at") == cursor
-    assert decode_cursor(encode_cursor(Cursor("score", 7, UUID(int=3))), "score").value == 7
+    walk = Cursor("score", 7, UUID(int=3), (12, 34))  # a mutable sort's cursor pins the walk's checkpoint
+    assert decode_cursor(encode_cursor(walk), "score") == walk
     with pytest.raises(InvalidCursor):
         decode_cursor(encode_cursor(cursor), "score")
-    for garbage in ("", "!!!", "e30", encode_cursor(Cursor("score", moment, UUID(int=3)))):
+    unpinned, pinned_created = Cursor("score", 7, UUID(int=3)), Cursor("created_at", moment, UUID(int=3), (1, 2))
+    far = Cursor("score", 7, UUID(int=3), (2**64, 1))
+    for garbage in ("", "!!!", "e30", encode_cursor(Cursor("score", moment, UUID(int=3), (1, 2)))):
         with pytest.raises(InvalidCursor):
             decode_cursor(garbage, "score")
+    for wrong, sort in ((unpinned, "score"), (pinned_created, "created_at"), (far, "score")):
+        with pytest.raises(InvalidCursor):
+            decode_cursor(encode_cursor(wrong), sort)
 
 
 def test_list_sql_joins_fixed_fragments_and_keeps_values_out_of_the_sql() -> None:

@@ -20,8 +20,9 @@ from leadstore.http import params
 from leadstore.http.context import AnyRequest, principal_of, visible_to
 from leadstore.http.openapi import ETAG, LeadId, problems
 from leadstore.http.schemas import EventPage, LeadOut, LeadPage
+from leadstore.listing import list_page
 from leadstore.store.events import Checkpoint, RecordedEvent, read_stream
-from leadstore.store.queries import Cursor, InvalidCursor, LeadFilter, Sort, decode_cursor, like_pattern, list_leads
+from leadstore.store.queries import Cursor, InvalidCursor, LeadFilter, Sort, decode_cursor, like_pattern
 
 _encoder = msgspec.json.Encoder()
 FILTER_DOC = {
@@ -34,7 +35,9 @@ FILTER_DOC = {
     "company_id": "Exact company_id.",
     "email": "Exact address, case-insensitive.",
     "q": "Case-insensitive substring of the full name, email or company.",
-    "cursor": "The `next_cursor` of the previous page, with the same `sort`.",
+    "cursor": "The `next_cursor` of the previous page, with the same `sort`. A walk visits every lead matching "
+    "throughout exactly once, even while leads are written; by `updated_at` or `score` it keeps the order the "
+    "leads had when it began.",
     "min_position": "A Leadstore-Position token: wait (bounded) until the list includes that write; else 503.",
 }
 
@@ -142,7 +145,7 @@ class LeadReads(Controller):
             await params.wait_for_projection(pool, listing.min_position, seconds)
         async with pool.acquire() as conn:
             account = principal_of(request).account_id
-            page = await list_leads(conn, account, listing.filters, listing.sort, listing.cursor, listing.limit)
+            page = await list_page(conn, account, listing.filters, listing.sort, listing.cursor, listing.limit)
         body = {"object": "list", "data": page.docs, "has_more": page.next_cursor is not None}
         return _json(body | {"next_cursor": page.next_cursor})
 

@@ -81,13 +81,29 @@ class ProjectionRunner:
         self.schema_current = built_by == self.projection.version
         if not self.schema_current:
             log.warning(
-                "read model %s was built by schema version %s, this code has version %s: "
-                "run `leadstore replay --projection %s`",
+                "read model %s was built by schema version %s, this code has version %s: the active runner "
+                "rebuilds it (or run `leadstore replay --projection %s`)",
                 self.name,
                 built_by,
                 self.projection.version,
                 self.name,
             )
+
+    async def _rebuild(self) -> None:
+        """The elected runner of a read model built by an older schema rebuilds it from the log and swaps it
+        in (as `leadstore replay` does); the old table keeps serving reads until the swap."""
+        from leadstore.projection.swap import ReplayRunning, replay  # swap builds on this module
+
+        log.warning(
+            "projection %s: rebuilding the read model for schema version %s", self.name, self.projection.version
+        )
+        try:
+            await replay(self.pool, self.projection)
+        except ReplayRunning:
+            log.warning("projection %s: a replay is already running; following the log meanwhile", self.name)
+            return
+        self.schema_current = True
+        log.info("projection %s: rebuilt for schema version %s", self.name, self.projection.version)
 
     async def run_batch(self) -> int:
         """Apply the next batch and advance the checkpoint in one transaction; return events applied."""
@@ -137,6 +153,8 @@ class ProjectionRunner:
                 return
             self.active = True
             log.info("projection %s active", self.name)
+            if not self.schema_current:
+                await self._rebuild()
             await conn.add_listener(NOTIFY_CHANNEL, self.wake)
             while not stop.is_set() and not conn.is_closed():
                 try:

@@ -17,6 +17,12 @@ from leadstore.store.db import Conn
 NOTIFY_CHANNEL = "leadstore_events"
 
 LOCK_STREAM = "SELECT pg_advisory_xact_lock($1)"
+# A commit-order reader's view of some streams: their events at or before its checkpoint.
+READ_STREAMS_UNTIL = """
+SELECT position, event_id, account_id, stream_id, stream_type, version, type, data, metadata,
+       occurred_at, transaction_id, prev_hash, hash
+FROM events WHERE stream_id = ANY($1::uuid[]) AND (transaction_id, position) <= ($2::xid8, $3::bigint)
+ORDER BY stream_id, version"""
 # Both in one round trip (migration 030): the lock first, then a read with a snapshot taken after it.
 LOCK_AND_READ_STREAM = """
 SELECT position, event_id, account_id, stream_id, stream_type, version, type, data, metadata,
@@ -145,6 +151,17 @@ async def lock_and_read_stream(conn: Conn, stream_id: UUID) -> list[RecordedEven
 async def read_stream(conn: Conn, stream_id: UUID, until: datetime | None = None) -> list[RecordedEvent]:
     """Every event of a stream in version order, optionally only those that occurred by `until`."""
     return [_recorded(r) for r in await conn.fetch(READ_STREAM, stream_id, until)]
+
+
+async def read_streams_until(
+    conn: Conn, stream_ids: Sequence[UUID], until: Checkpoint
+) -> dict[UUID, list[RecordedEvent]]:
+    """The events of several streams that a commit-order reader at `until` had read, each in version order
+    (a stream with none is left out)."""
+    streams: dict[UUID, list[RecordedEvent]] = {}
+    for row in await conn.fetch(READ_STREAMS_UNTIL, list(stream_ids), until.transaction_id, until.position):
+        streams.setdefault(row["stream_id"], []).append(_recorded(row))
+    return streams
 
 
 async def append(

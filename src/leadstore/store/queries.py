@@ -10,8 +10,6 @@ from uuid import UUID
 
 import msgspec
 
-from leadstore.store.db import Conn
-
 Sort = Literal["created_at", "-created_at", "updated_at", "-updated_at", "score", "-score"]
 
 LIST_LEADS = "SELECT id, created_at, updated_at, score, doc::text AS doc FROM lead_list WHERE account_id = $1"
@@ -68,12 +66,23 @@ class LeadFilter(msgspec.Struct, kw_only=True):
     visible_to: UUID | None = None
 
 
+# Sorts on a value a write can change. A walk over one is pinned to the lead list's checkpoint when it began
+# (the cursor's `at`), and goes on in the order the leads had then (see leadstore.listing).
+MUTABLE_SORTS = frozenset({"updated_at", "-updated_at", "score", "-score"})
+CHECKPOINT = "SELECT transaction_id, position FROM checkpoints WHERE name = 'lead_list'"
+# The leads of a walk that changed after it began: their place in the walk comes from the log.
+CHANGED_SINCE = "(changed_tx, changed_pos) > ({0}::xid8, {1}::bigint)"
+UNCHANGED_SINCE = "(changed_tx, changed_pos) <= ({0}::xid8, {1}::bigint)"
+
+
 class Cursor(msgspec.Struct, frozen=True, array_like=True):
-    """Where a page ended: the sort, and the last lead's sort value and id."""
+    """Where a page ended: the sort, the last lead's sort value (as the walk began) and id, and for a mutable
+    sort the lead list's checkpoint (transaction id, position) when the walk began."""
 
     sort: str
     value: datetime | int
     id: UUID
+    at: tuple[int, int] | None = None
 
 
 class Page(msgspec.Struct, frozen=True):
@@ -107,11 +116,21 @@ def decode_cursor(token: str, sort: str) -> Cursor:
     expected = int if SORTS[sort][2] == "score" else datetime
     if not isinstance(cursor.value, expected) or isinstance(cursor.value, bool):
         raise InvalidCursor("is not a cursor returned by this API")
+    if (cursor.at is not None) != (sort in MUTABLE_SORTS) or not all(0 <= n < 2**63 for n in cursor.at or ()):
+        raise InvalidCursor("is not a cursor returned by this API")
+    if isinstance(cursor.value, int) and not -(2**31) <= cursor.value < 2**31:
+        raise InvalidCursor("is not a cursor returned by this API")
     return cursor
 
 
-def list_sql(filters: LeadFilter, sort: str, cursor: Cursor | None, limit: int) -> tuple[str, list[Any]]:
-    """The list query and its arguments: fixed fragments joined with AND, then keyset order and limit."""
+def list_sql(
+    filters: LeadFilter, sort: str, cursor: Cursor | None, limit: int | None, *, extra: str | None = None
+) -> tuple[str, list[Any]]:
+    """The list query and its arguments: fixed fragments joined with AND, then keyset order and limit.
+
+    `extra` is one more fixed fragment whose `{0}` and `{1}` take the walk's checkpoint (the cursor's `at`);
+    with no `limit` the query is neither ordered nor limited.
+    """
     clauses: list[str] = [LIST_LEADS]
     args: list[Any] = [None]  # $1 is the account, filled by the caller
     for name, fragment in FILTERS.items():
@@ -123,23 +142,15 @@ def list_sql(filters: LeadFilter, sort: str, cursor: Cursor | None, limit: int) 
             clauses.append(fragment.format(f"${len(args)}"))
         elif value is True:
             clauses.append(fragment)
+    if extra is not None:
+        assert cursor is not None and cursor.at is not None
+        args += list(cursor.at)
+        clauses.append(extra.format(f"${len(args) - 1}", f"${len(args)}"))
+    if limit is None:
+        return " AND ".join(clauses), args
     order, keyset, _ = SORTS[sort]
     if cursor is not None:
         args += [cursor.value, cursor.id]
         clauses.append(keyset.format(f"${len(args) - 1}", f"${len(args)}"))
     args.append(limit + 1)
     return " AND ".join(clauses) + f" ORDER BY {order} LIMIT ${len(args)}", args
-
-
-async def list_leads(
-    conn: Conn, account_id: UUID, filters: LeadFilter, sort: str, cursor: Cursor | None, limit: int
-) -> Page:
-    """One page of the account's leads from the read model, and the cursor of the next one."""
-    sql, args = list_sql(filters, sort, cursor, limit)
-    args[0] = account_id
-    rows = await conn.fetch(sql, *args)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    column = SORTS[sort][2]
-    next_cursor = encode_cursor(Cursor(sort, rows[-1][column], rows[-1]["id"])) if more else None
-    return Page([msgspec.Raw(row["doc"].encode()) for row in rows], next_cursor)

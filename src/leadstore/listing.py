@@ -1,0 +1,91 @@
+"""The lead list as clients page through it (GET /v1/leads): pages of the read model, and cursor walks that
+visit every lead matching throughout exactly once while leads are being written.
+
+- `created_at` never changes, so a keyset on (created_at, id) holds as it is.
+- `updated_at` and `score` do change: a lead written mid-walk would jump across the cursor and be seen twice,
+  or never. A walk over them is pinned to the lead list's checkpoint when its first page was read (the
+  cursor's `at`) and goes on in the order the leads had then. Leads unchanged since keep their place in the
+  index; the few changed since are placed by their value at that checkpoint, folded from the log, which
+  remembers it. Nothing is stored per walk, so cursors never expire. Leads created after a walk began are
+  not in it, as in a `created_at` walk. Filters apply to the leads as they are now.
+
+Each page is read in one repeatable-read, read-only snapshot (no transaction id: no log reader waits on it),
+so its rows and the checkpoint it pins agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from leadstore.handler import fold_recorded
+from leadstore.store.db import Conn
+from leadstore.store.events import Checkpoint, read_streams_until
+from leadstore.store.queries import (
+    CHANGED_SINCE,
+    CHECKPOINT,
+    MUTABLE_SORTS,
+    SORTS,
+    UNCHANGED_SINCE,
+    Cursor,
+    LeadFilter,
+    Page,
+    encode_cursor,
+    list_sql,
+)
+
+# (sort value as the walk began, id, the row as it is now)
+Entry = tuple[Any, UUID, Any]
+
+
+async def list_page(
+    conn: Conn, account_id: UUID, filters: LeadFilter, sort: str, cursor: Cursor | None, limit: int
+) -> Page:
+    """One page of the account's leads, and the cursor of the next one."""
+    column = SORTS[sort][2]
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        if sort not in MUTABLE_SORTS:
+            rows = await _fetch(conn, account_id, *list_sql(filters, sort, cursor, limit))
+            return _page(sort, [(row[column], row["id"], row) for row in rows], limit, None)
+        if cursor is None or cursor.at is None:
+            row = await conn.fetchrow(CHECKPOINT)
+            at = (row["transaction_id"], row["position"]) if row else (0, 0)
+            rows = await _fetch(conn, account_id, *list_sql(filters, sort, None, limit))
+            return _page(sort, [(row[column], row["id"], row) for row in rows], limit, at)
+        unchanged = await _fetch(conn, account_id, *list_sql(filters, sort, cursor, limit, extra=UNCHANGED_SINCE))
+        entries = [(row[column], row["id"], row) for row in unchanged] + await _moved(conn, account_id, filters, cursor)
+    entries.sort(key=lambda entry: (entry[0], entry[1]), reverse=sort.startswith("-"))
+    return _page(sort, entries, limit, cursor.at)
+
+
+async def _moved(conn: Conn, account_id: UUID, filters: LeadFilter, cursor: Cursor) -> list[Entry]:
+    """The leads that changed since the walk began and come after the cursor in the walk's order."""
+    assert cursor.at is not None
+    rows = await _fetch(conn, account_id, *list_sql(filters, cursor.sort, cursor, None, extra=CHANGED_SINCE))
+    if not rows:
+        return []
+    then = await read_streams_until(conn, [row["id"] for row in rows], Checkpoint(*cursor.at))
+    column, descending = SORTS[cursor.sort][2], cursor.sort.startswith("-")
+    entries = []
+    for row in rows:
+        lead = fold_recorded(then.get(row["id"], []))
+        if lead is None:
+            continue  # created after the walk began
+        key = (getattr(lead, column), row["id"])
+        if (key < (cursor.value, cursor.id)) if descending else (key > (cursor.value, cursor.id)):
+            entries.append((key[0], row["id"], row))
+    return entries
+
+
+async def _fetch(conn: Conn, account_id: UUID, sql: str, args: list[Any]) -> list[Any]:
+    args[0] = account_id
+    return list(await conn.fetch(sql, *args))
+
+
+def _page(sort: str, entries: list[Entry], limit: int, at: tuple[int, int] | None) -> Page:
+    more = len(entries) > limit
+    entries = entries[:limit]
+    next_cursor = encode_cursor(Cursor(sort, entries[-1][0], entries[-1][1], at)) if more else None
+    return Page([msgspec.Raw(row["doc"].encode()) for _, _, row in entries], next_cursor)
