@@ -27,6 +27,7 @@ from uuid_utils.compat import uuid7
 from bench.common import benchmark_database, machine
 from leadstore.bootstrap import Container, bootstrap
 from leadstore.cli import event_loop_factory
+from leadstore.domain.commands import Actor, Rules, UpdateLead
 from leadstore.embedded import free_port, wait_for_port
 from leadstore.http.app import create_app
 from leadstore.http.testing import add_user
@@ -188,9 +189,51 @@ async def lists(container: Container, args: argparse.Namespace) -> None:
         for query in queries:
             p50, p99, page = await latencies(port, account.api_key, query, args.requests)
             print(f"GET /v1/leads?{query} ({page} leads): p50 {p50:.1f} ms, p99 {p99:.1f} ms", flush=True)
+        await walks(container, account, port, args.requests)
     finally:
         proc.terminate()
         proc.wait()
+
+
+async def walks(container: Container, account: NewAccount, port: int, requests: int) -> None:
+    """Page 2 of a cursor walk: by created_at (a plain keyset, the baseline) and by -updated_at, whose walk is
+    pinned to where it began, with 0, 100 and 1,000 leads changed since (each placed by a fold of its log)."""
+    cursors = {}
+    for sort in ("-created_at", "-updated_at"):
+        first = f"GET /v1/leads?sort={sort}&limit=50 HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer {account.api_key}"
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        _, body = await exchange(reader, writer, f"{first}\r\n\r\n".encode())
+        writer.close()
+        cursors[sort] = msgspec.json.decode(body)["next_cursor"]
+    baseline, _, _ = await latencies(
+        port, account.api_key, f"sort=-created_at&cursor={cursors['-created_at']}", requests
+    )
+    print(f"walk page 2, sort=-created_at (baseline): p50 {baseline:.1f} ms", flush=True)
+    async with container.pool.acquire() as conn:
+        ids = [
+            row["id"] for row in await conn.fetch("SELECT id FROM lead_list WHERE account_id = $1", account.account_id)
+        ]
+    rng, changed = random.Random(11), 0
+    for target in (0, 100, 1000):
+        for lead_id in rng.sample(ids, target - changed):
+            cmd = UpdateLead(
+                lead_id=lead_id,
+                actor=Actor(user_id=account.user_id, role="admin"),
+                now=datetime.now(UTC),
+                rules=Rules(statuses=[]),
+                changes={"score": rng.randint(0, 100)},
+            )
+            await container.handler.execute(cmd, account_id=account.account_id, metadata={})
+        changed = target
+        await container.runner("lead_list").catch_up()
+        p50, p99, _ = await latencies(
+            port, account.api_key, f"sort=-updated_at&cursor={cursors['-updated_at']}", requests
+        )
+        print(
+            f"walk page 2, sort=-updated_at, {changed:,} leads changed since it began: p50 {p50:.1f} ms, "
+            f"p99 {p99:.1f} ms ({p50 / baseline:.1f}x the created_at page)",
+            flush=True,
+        )
 
 
 async def main() -> None:

@@ -9,8 +9,8 @@ visit every lead matching throughout exactly once while leads are being written.
   remembers it. Nothing is stored per walk, so cursors never expire. Leads created after a walk began are
   not in it, as in a `created_at` walk. Filters apply to the leads as they are now.
 
-Each page is read in one repeatable-read, read-only snapshot (no transaction id: no log reader waits on it),
-so its rows and the checkpoint it pins agree.
+Each page is one statement, so one snapshot: a first page and the checkpoint it pins agree, and a later
+page's unchanged and changed leads are split at one instant.
 """
 
 from __future__ import annotations
@@ -24,16 +24,14 @@ from leadstore.handler import fold_recorded
 from leadstore.store.db import Conn
 from leadstore.store.events import Checkpoint, read_streams_until
 from leadstore.store.queries import (
-    CHANGED_SINCE,
-    CHECKPOINT,
     MUTABLE_SORTS,
     SORTS,
-    UNCHANGED_SINCE,
     Cursor,
     LeadFilter,
     Page,
     encode_cursor,
     list_sql,
+    walk_sql,
 )
 
 # (sort value as the walk began, id, the row as it is now)
@@ -45,31 +43,30 @@ async def list_page(
 ) -> Page:
     """One page of the account's leads, and the cursor of the next one."""
     column = SORTS[sort][2]
-    async with conn.transaction(isolation="repeatable_read", readonly=True):
-        if sort not in MUTABLE_SORTS:
-            rows = await _fetch(conn, account_id, *list_sql(filters, sort, cursor, limit))
-            return _page(sort, [(row[column], row["id"], row) for row in rows], limit, None)
-        if cursor is None or cursor.at is None:
-            row = await conn.fetchrow(CHECKPOINT)
-            at = (row["transaction_id"], row["position"]) if row else (0, 0)
-            rows = await _fetch(conn, account_id, *list_sql(filters, sort, None, limit))
-            return _page(sort, [(row[column], row["id"], row) for row in rows], limit, at)
-        unchanged = await _fetch(conn, account_id, *list_sql(filters, sort, cursor, limit, extra=UNCHANGED_SINCE))
-        entries = [(row[column], row["id"], row) for row in unchanged] + await _moved(conn, account_id, filters, cursor)
+    if sort not in MUTABLE_SORTS:
+        rows = await _fetch(conn, account_id, *list_sql(filters, sort, cursor, limit))
+        return _page(sort, [(row[column], row["id"], row) for row in rows], limit, None)
+    if cursor is None or cursor.at is None:
+        rows = await _fetch(conn, account_id, *list_sql(filters, sort, None, limit, pin=True))
+        at = (rows[0]["at_tx"] or 0, rows[0]["at_pos"] or 0) if rows else None
+        return _page(sort, [(row[column], row["id"], row) for row in rows], limit, at)
+    rows = await _fetch(conn, account_id, *walk_sql(filters, cursor, limit))
+    entries = [(row[column], row["id"], row) for row in rows if not row["moved"]]
+    entries += await _placed_as_then(conn, [row for row in rows if row["moved"]], cursor)
     entries.sort(key=lambda entry: (entry[0], entry[1]), reverse=sort.startswith("-"))
     return _page(sort, entries, limit, cursor.at)
 
 
-async def _moved(conn: Conn, account_id: UUID, filters: LeadFilter, cursor: Cursor) -> list[Entry]:
-    """The leads that changed since the walk began and come after the cursor in the walk's order."""
-    assert cursor.at is not None
-    rows = await _fetch(conn, account_id, *list_sql(filters, cursor.sort, cursor, None, extra=CHANGED_SINCE))
-    if not rows:
+async def _placed_as_then(conn: Conn, moved: list[Any], cursor: Cursor) -> list[Entry]:
+    """The leads changed since the walk began that come after the cursor in the walk's order, each placed
+    by its sort value when the walk began (folded from the log up to the walk's checkpoint)."""
+    if not moved:
         return []
-    then = await read_streams_until(conn, [row["id"] for row in rows], Checkpoint(*cursor.at))
+    assert cursor.at is not None
+    then = await read_streams_until(conn, [row["id"] for row in moved], Checkpoint(*cursor.at))
     column, descending = SORTS[cursor.sort][2], cursor.sort.startswith("-")
     entries = []
-    for row in rows:
+    for row in moved:
         lead = fold_recorded(then.get(row["id"], []))
         if lead is None:
             continue  # created after the walk began

@@ -12,7 +12,14 @@ import msgspec
 
 Sort = Literal["created_at", "-created_at", "updated_at", "-updated_at", "score", "-score"]
 
-LIST_LEADS = "SELECT id, created_at, updated_at, score, doc::text AS doc FROM lead_list WHERE account_id = $1"
+COLUMNS = "id, created_at, updated_at, score, doc::text AS doc"
+LIST_LEADS = f"SELECT {COLUMNS} FROM lead_list WHERE account_id = $1"
+WALK_LEADS = f"SELECT {COLUMNS}, {{0}} AS moved FROM lead_list WHERE account_id = $1"
+# A walk's first page also reads the lead list's checkpoint, in the same statement and so the same snapshot.
+PINNED_LIST_LEADS = f"""SELECT {COLUMNS},
+    (SELECT transaction_id FROM checkpoints WHERE name = 'lead_list') AS at_tx,
+    (SELECT position FROM checkpoints WHERE name = 'lead_list') AS at_pos
+FROM lead_list WHERE account_id = $1"""
 # Each filter is a fixed fragment; `{0}` is replaced by the $n placeholder of its value, never by the value.
 FILTERS: dict[str, str] = {
     "status": "status = {0}::text",
@@ -69,7 +76,6 @@ class LeadFilter(msgspec.Struct, kw_only=True):
 # Sorts on a value a write can change. A walk over one is pinned to the lead list's checkpoint when it began
 # (the cursor's `at`), and goes on in the order the leads had then (see leadstore.listing).
 MUTABLE_SORTS = frozenset({"updated_at", "-updated_at", "score", "-score"})
-CHECKPOINT = "SELECT transaction_id, position FROM checkpoints WHERE name = 'lead_list'"
 # The leads of a walk that changed after it began: their place in the walk comes from the log.
 CHANGED_SINCE = "(changed_tx, changed_pos) > ({0}::xid8, {1}::bigint)"
 UNCHANGED_SINCE = "(changed_tx, changed_pos) <= ({0}::xid8, {1}::bigint)"
@@ -124,15 +130,38 @@ def decode_cursor(token: str, sort: str) -> Cursor:
 
 
 def list_sql(
-    filters: LeadFilter, sort: str, cursor: Cursor | None, limit: int | None, *, extra: str | None = None
+    filters: LeadFilter, sort: str, cursor: Cursor | None, limit: int, *, pin: bool = False
 ) -> tuple[str, list[Any]]:
     """The list query and its arguments: fixed fragments joined with AND, then keyset order and limit.
+    With `pin`, each row also carries the lead list's checkpoint (`at_tx`, `at_pos`)."""
+    clauses, args = _filtered(PINNED_LIST_LEADS if pin else LIST_LEADS, filters)
+    order, keyset, _ = SORTS[sort]
+    if cursor is not None:
+        args += [cursor.value, cursor.id]
+        clauses.append(keyset.format(f"${len(args) - 1}", f"${len(args)}"))
+    args.append(limit + 1)
+    return " AND ".join(clauses) + f" ORDER BY {order} LIMIT ${len(args)}", args
 
-    `extra` is one more fixed fragment whose `{0}` and `{1}` take the walk's checkpoint (the cursor's `at`);
-    with no `limit` the query is neither ordered nor limited.
-    """
-    clauses: list[str] = [LIST_LEADS]
-    args: list[Any] = [None]  # $1 is the account, filled by the caller
+
+def walk_sql(filters: LeadFilter, cursor: Cursor, limit: int) -> tuple[str, list[Any]]:
+    """A later page of a walk by a mutable sort, in one statement (one snapshot): the next leads unchanged
+    since the walk began, by keyset, then every matching lead changed since (`moved`), in no order."""
+    assert cursor.at is not None
+    clauses, args = _filtered(WALK_LEADS, filters)
+    args += [*cursor.at, cursor.value, cursor.id, limit + 1]
+    n = len(args)
+    at, after = (f"${n - 4}", f"${n - 3}"), (f"${n - 2}", f"${n - 1}")
+    order, keyset, _ = SORTS[cursor.sort]
+    select, conditions = clauses[0], clauses[1:]
+    unchanged = " AND ".join([select.format("false"), *conditions, UNCHANGED_SINCE.format(*at), keyset.format(*after)])
+    moved = " AND ".join([select.format("true"), *conditions, CHANGED_SINCE.format(*at)])
+    return f"({unchanged} ORDER BY {order} LIMIT ${n}) UNION ALL ({moved})", args
+
+
+def _filtered(select: str, filters: LeadFilter) -> tuple[list[str], list[Any]]:
+    """The select and one fixed fragment per filter set; $1 is the account, filled by the caller."""
+    clauses: list[str] = [select]
+    args: list[Any] = [None]
     for name, fragment in FILTERS.items():
         value = getattr(filters, name)
         if value is None:
@@ -142,15 +171,4 @@ def list_sql(
             clauses.append(fragment.format(f"${len(args)}"))
         elif value is True:
             clauses.append(fragment)
-    if extra is not None:
-        assert cursor is not None and cursor.at is not None
-        args += list(cursor.at)
-        clauses.append(extra.format(f"${len(args) - 1}", f"${len(args)}"))
-    if limit is None:
-        return " AND ".join(clauses), args
-    order, keyset, _ = SORTS[sort]
-    if cursor is not None:
-        args += [cursor.value, cursor.id]
-        clauses.append(keyset.format(f"${len(args) - 1}", f"${len(args)}"))
-    args.append(limit + 1)
-    return " AND ".join(clauses) + f" ORDER BY {order} LIMIT ${len(args)}", args
+    return clauses, args
