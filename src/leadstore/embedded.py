@@ -158,7 +158,14 @@ class EmbeddedPostgres:
         if os.geteuid() == 0:
             shutil.chown(path, PG_SYSTEM_USER, PG_SYSTEM_USER)
 
-    def _run(self, exe: str, *args: str, check: bool = True) -> None:
+    def run_tool(self, exe: str, *args: str) -> str:
+        """Run one of the wheel's PostgreSQL programs (pg_dump, pg_restore, pg_resetwal...) as the server's
+        user; its output, or RuntimeError when it fails."""
+        self.bin = _postgres_bin()
+        self.run_as = self._prepare_user()
+        return self._run(exe, *args)
+
+    def _run(self, exe: str, *args: str, check: bool = True) -> str:
         result = subprocess.run(
             [str(self.bin / exe), *args],
             user=self.run_as,
@@ -169,8 +176,10 @@ class EmbeddedPostgres:
             stderr=subprocess.STDOUT,
             check=False,
         )
+        output = result.stdout.decode(errors="replace")
         if check and result.returncode != 0:
-            raise RuntimeError(f"{exe} failed ({result.returncode}): {result.stdout.decode(errors='replace')}")
+            raise RuntimeError(f"{exe} failed ({result.returncode}): {output}")
+        return output
 
 
 class EmbeddedNats:

@@ -31,6 +31,7 @@ FOREIGN_TRANSACTION_IDS = """
 WITH horizon AS (SELECT pg_snapshot_xmax(pg_current_snapshot()) AS next, pg_current_xact_id_if_assigned() AS own)
 SELECT (SELECT count(*) FROM events, horizon
         WHERE transaction_id >= next AND transaction_id IS DISTINCT FROM own) AS events,
+       (SELECT max(transaction_id) FROM events) AS highest,
        (SELECT count(*) FROM checkpoints, horizon
         WHERE transaction_id >= next AND transaction_id IS DISTINCT FROM own) AS checkpoints"""
 
@@ -73,8 +74,11 @@ async def check_log(conn: Conn, *, account_id: UUID | None = None, limit: int = 
     restored = bool(foreign["events"] or foreign["checkpoints"])
     if restored:
         total += 1
+        epoch = (foreign["highest"] or 0) // 2**32 + 1
         problems.append(
             f"{foreign['events']} event(s) and {foreign['checkpoints']} checkpoint(s) carry transaction ids this "
-            "cluster has not reached (restored from a dump?): run `leadstore replay --reset-checkpoints`"
+            "cluster has not reached (restored from a dump?): on a server you run, stop it and run "
+            f"`pg_resetwal --epoch={epoch}` on its data directory (the log stays as it is); on a managed one, run "
+            "`leadstore replay --reset-checkpoints`"
         )
     return LogReport(await conn.fetchval(COUNT_EVENTS, account_id), problems, total, restored)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from leadstore.bootstrap import Container, bootstrap
 from leadstore.cli import _parser
+from leadstore.embedded import EmbeddedPostgres
 from leadstore.projection.runner import ProjectionRunner
 from leadstore.projection.swap import replay
 from leadstore.projection.verify import verify_projection
@@ -285,3 +288,64 @@ async def test_the_elected_runner_rebuilds_a_read_model_built_by_an_older_schema
     async with own.pool.acquire() as conn:
         typed = await conn.fetchval(f'SELECT count(*) FROM "{first.name}" WHERE type IS NOT NULL')
     assert differences == [] and typed == rows == events
+
+
+BURN_TRANSACTION_IDS = """
+CREATE OR REPLACE PROCEDURE burn_transaction_ids(n integer) LANGUAGE plpgsql AS $$
+BEGIN
+    FOR i IN 1..n LOOP
+        PERFORM pg_current_xact_id();
+        COMMIT;
+    END LOOP;
+END $$"""
+
+
+async def test_a_dump_restored_into_a_new_cluster_reads_on_after_pg_resetwal_with_the_log_untouched(
+    own: Container, own_account: NewAccount, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The restore for a server you run: pg_dump, pg_restore into a new cluster, whose transaction ids start
+    below the log's; `verify` names the epoch; after `pg_resetwal --epoch` the log reads on, unchanged."""
+    async with own.pool.acquire() as conn:  # the source has run more transactions than a new cluster will
+        await conn.execute(BURN_TRANSACTION_IDS)
+        await conn.execute("CALL burn_transaction_ids(20000)")
+    await write_leads(own, own_account, 10)
+    await settle(own.runner("lead_list"))
+    async with own.pool.acquire() as conn:
+        log = [dict(row) for row in await conn.fetch("SELECT * FROM events ORDER BY position")]
+    target = EmbeddedPostgres(tmp_path / "restored", fast=True)
+    target.start()
+    try:
+        dump = str(target.data_dir / "leadstore.dump")
+        await asyncio.to_thread(
+            target.run_tool, "pg_dump", "--format=custom", "--file", dump, own.settings.database_url
+        )
+        await asyncio.to_thread(target.run_tool, "pg_restore", "--no-owner", "--dbname", target.url, dump)
+        async with restored_container(target.url) as restored:
+            assert await leadstore(restored, "verify") == 1
+        found = re.search(r"pg_resetwal --epoch=(\d+)", capsys.readouterr().out)
+        assert found is not None
+        target.stop()
+        await asyncio.to_thread(target.run_tool, "pg_resetwal", f"--epoch={found[1]}", str(target.pgdata))
+        target.start()
+        async with restored_container(target.url) as restored:
+            assert await leadstore(restored, "verify") == 0
+            new = await write_leads(restored, own_account, 1)
+            await settle(restored.runner("lead_list"))
+            async with restored.pool.acquire() as conn:
+                after = [dict(row) for row in await conn.fetch("SELECT * FROM events ORDER BY position")]
+                listed = await conn.fetchval("SELECT version FROM lead_list WHERE id = $1", new[0].lead.id)
+    finally:
+        target.stop()
+
+    assert after[: len(log)] == log  # not one stored value changed
+    assert [e["stream_id"] for e in after[len(log) :]] == [new[0].lead.id] * 2 and listed == 2
+    assert min(e["transaction_id"] for e in after[len(log) :]) > max(e["transaction_id"] for e in log)
+
+
+@contextlib.asynccontextmanager
+async def restored_container(url: str) -> AsyncIterator[Container]:
+    container = await bootstrap(Settings(database_url=url, nats_url=""), run_migrations=True)
+    try:
+        yield container
+    finally:
+        await container.close()
