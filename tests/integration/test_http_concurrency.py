@@ -103,13 +103,18 @@ async def test_concurrent_creates_with_one_email_exactly_one_wins(api: str, acco
     assert Counter(r.status_code for r in responses) == {201: 1, 409: RACERS - 1}
 
 
+async def rotating_team(container: Container, account: NewAccount, http: httpx.AsyncClient) -> tuple[list[UUID], str]:
+    """Three new members in a new team that rotates: (members, team id)."""
+    members = [(await add_user(container, account.account_id, "member"))[0] for _ in range(3)]
+    team = {"name": "Round robin", "members": [str(m) for m in members], "rotation": True}
+    return members, (await http.post("/v1/teams", json=team)).json()["id"]
+
+
 async def test_concurrent_creates_share_the_rotation_fairly(
     api: str, container: Container, account: NewAccount
 ) -> None:
-    members = [(await add_user(container, account.account_id, "member"))[0] for _ in range(3)]
     async with client(api, account.api_key) as http:
-        team = {"name": "Round robin", "members": [str(m) for m in members], "rotation": True}
-        team_id = (await http.post("/v1/teams", json=team)).json()["id"]
+        members, team_id = await rotating_team(container, account, http)
         created = await race(*(http.post("/v1/leads", json={"first_name": "R", "team_id": team_id}) for _ in range(12)))
         lead = created[0].json()
         turns = await race(*(http.post(f"/v1/leads/{lead['id']}/assign", json={"rotation": True}) for _ in range(6)))
@@ -122,10 +127,8 @@ async def test_concurrent_creates_share_the_rotation_fairly(
 async def test_rotation_turns_on_many_leads_racing_creates_are_shared_fairly(
     api: str, container: Container, account: NewAccount
 ) -> None:
-    members = [(await add_user(container, account.account_id, "member"))[0] for _ in range(3)]
     async with client(api, account.api_key) as http:
-        team = {"name": "Round robin", "members": [str(m) for m in members], "rotation": True}
-        team_id = (await http.post("/v1/teams", json=team)).json()["id"]
+        members, team_id = await rotating_team(container, account, http)
         held = {"first_name": "H", "team_id": team_id, "assigned_to": str(account.user_id)}  # named: no turn
         leads = [(await http.post("/v1/leads", json=held)).json()["id"] for _ in range(12)]
         turns = await race(
