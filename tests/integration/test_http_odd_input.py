@@ -101,3 +101,24 @@ async def test_null_team_members_empty_the_team(api: str, container: Container, 
         emptied = await http.patch(f"/v1/teams/{team['id']}", json={"members": None})
     assert emptied.status_code == 200, emptied.text
     assert emptied.json()["members"] == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "params"),
+    [
+        ("GET", "/v1/leads", {"stauts": "lost"}),  # a typo of status: the list must not come back unfiltered
+        ("GET", "/v1/events", {"afterr": "1.1"}),
+        ("POST", "/v1/leads", {"skip_team": "true"}),
+    ],
+)
+async def test_an_unknown_query_parameter_is_a_422_naming_it(
+    api: str, container: Container, account: NewAccount, method: str, path: str, params: dict[str, str]
+) -> None:
+    before = await count_events(container, account)
+    async with client(api, account) as http:
+        response = await http.request(
+            method, path, params=params, json={"first_name": "Q"} if method == "POST" else None
+        )
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == list(params)
+    assert response.json()["errors"][0]["code"] == "unknown_field" and await count_events(container, account) == before

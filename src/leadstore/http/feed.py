@@ -12,7 +12,7 @@ from leadstore.envelope import event_envelope
 from leadstore.http.auth import admin_only
 from leadstore.http.context import AnyRequest, principal_of
 from leadstore.http.openapi import problems
-from leadstore.http.params import checked, position
+from leadstore.http.params import checked, position, reject_unknown_query
 from leadstore.http.schemas import EventPage
 from leadstore.store.events import START, read_log
 
@@ -34,6 +34,7 @@ class EventFeed(Controller):
     ) -> Response[EventPage]:
         """Every event of the account after `after`, in commit order: a reader that keeps `next_cursor` and
         polls sees each event exactly once, even when transactions commit out of position order."""
+        reject_unknown_query(request, "after", "limit")
         start = START if after is None else checked("after", position, after)
         async with request.app.state.container.pool.acquire() as conn:
             events = await read_log(conn, start, limit, principal_of(request).account_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Annotated, Any
 
 import msgspec
@@ -89,6 +90,7 @@ async def lead_query(  # one parameter per documented filter
     min_position: Annotated[str | None, _text("min_position")] = None,
 ) -> LeadQuery:
     """The list's filters, every bad one reported at once."""
+    params.reject_unknown_query(request, *LIST_PARAMETERS)
     found = Problems()
     parse = _parser(found)
     principal = principal_of(request)
@@ -132,6 +134,9 @@ def _cursor(token: str, sort: str) -> Cursor:
         raise InvalidValueError("invalid_cursor", str(exc)) from None
 
 
+LIST_PARAMETERS = tuple(name for name in inspect.signature(lead_query).parameters if name != "request")
+
+
 class LeadReads(Controller):
     path = "/v1/leads"
     tags = ["leads"]
@@ -157,6 +162,7 @@ class LeadReads(Controller):
         as_of: Annotated[str | None, QueryParameter(description=AS_OF)] = None,
     ) -> Response[LeadOut]:
         """The lead, folded from its events: now, or as it was at `as_of`."""
+        params.reject_unknown_query(request, "as_of")
         history = await _visible_history(request, lead_id)
         if as_of is not None:
             moment = params.checked("as_of", params.instant, as_of)
@@ -169,6 +175,7 @@ class LeadReads(Controller):
     @get("/{lead_id:str}/events", responses=problems(404), summary="A lead's audit log", tags=["events"])
     async def lead_events(self, request: AnyRequest, lead_id: LeadId) -> Response[EventPage]:
         """Every event of the lead, oldest first, with who made it and from which request."""
+        params.reject_unknown_query(request)
         history = await _visible_history(request, lead_id)
         body = {"object": "list", "data": [event_envelope(e) for e in history], "has_more": False}
         return _json(body | {"next_cursor": None})

@@ -19,6 +19,7 @@ from leadstore.http.openapi import (
     problems,
 )
 from leadstore.http.params import path_id as parse_lead_id
+from leadstore.http.params import reject_unknown_query
 from leadstore.http.schemas import AssignInput, ConvertInput, LeadInput, LeadPatch, ReasonInput
 from leadstore.http.writes import LeadResponse, LeadWriter
 
@@ -43,6 +44,7 @@ class LeadCommands(Controller):
     ) -> LeadResponse:
         """CreateLead. With no `assigned_to` and a team whose rotation is on, the team's next active member
         gets the lead (a LeadAssigned event with `by_rotation`)."""
+        reject_unknown_query(request, "skip_team_requirement")
         writer = LeadWriter(request)
         body = await body_object(request)
         actor = writer.principal.actor

@@ -7,7 +7,7 @@ import re
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -71,3 +71,11 @@ async def wait_for_projection(pool: asyncpg.Pool, token: Checkpoint, seconds: fl
         if time.monotonic() >= deadline:
             raise ProjectionLagging(f"the lead list has not reached position {token.token()} in {seconds:g}s")
         await asyncio.sleep(POLL_SECONDS)
+
+
+def reject_unknown_query(request: Any, *allowed: str) -> None:
+    """422 naming each query parameter the endpoint does not take, so a misspelt filter never widens a list."""
+    unknown = sorted(set(request.query_params) - set(allowed))
+    if unknown:
+        message = "not a query parameter of this endpoint"
+        raise ValidationFailed([FieldError(name[:100], "unknown_field", message) for name in unknown[:20]])
