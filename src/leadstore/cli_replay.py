@@ -11,7 +11,7 @@ import asyncpg
 
 from leadstore.audit import as_of_bound, parse_instant
 from leadstore.projection.base import Projection
-from leadstore.projection.progress import ProgressLine, events_to_replay
+from leadstore.projection.progress import ProgressLine, events_to_export, events_to_replay
 from leadstore.projection.rebuild import Until
 from leadstore.projection.swap import ReplayRunning, build_as_of, replay
 from leadstore.restore import reset_checkpoints
@@ -154,11 +154,13 @@ async def replay_all(pool: asyncpg.Pool, projections: list[Projection], batch_si
 async def run_export(args: argparse.Namespace, settings: Settings) -> int:
     conn = await db.connect(require_db(settings))
     try:
-        count = await export_events(conn, sys.stdout.buffer, account_id=args.account, since=args.since or START)
+        progress = ProgressLine("export", await events_to_export(conn, args.account, args.since or START))
+        since = args.since or START
+        count = await export_events(conn, sys.stdout.buffer, account_id=args.account, since=since, progress=progress)
     finally:
         await conn.close()
     sys.stdout.buffer.flush()
-    print(f"exported {count:,} events", file=sys.stderr)
+    progress.finish(f"exported {count:,} events")
     return 0
 
 
@@ -173,7 +175,8 @@ async def run_import(args: argparse.Namespace, settings: Settings) -> int:
     try:
         async with pool.acquire() as conn:
             try:
-                count = await import_events(conn, sys.stdin.buffer, batch_size=args.batch_size)
+                progress = ProgressLine("import", 0)
+                count = await import_events(conn, sys.stdin.buffer, batch_size=args.batch_size, progress=progress)
             except (NotEmpty, ValueError) as exc:
                 print(f"leadstore: {exc}", file=sys.stderr)
                 return 1
@@ -181,7 +184,7 @@ async def run_import(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"leadstore: {exc}; nothing was imported", file=sys.stderr)
                 print("\n".join(f"  {p}" for p in exc.report.problems), file=sys.stderr)
                 return 1
-        print(f"imported {count:,} events; building read models", file=sys.stderr)
+        progress.finish(f"imported {count:,} events; building read models")
         return await replay_all(pool, chosen_projections(None))
     finally:
         await pool.close()

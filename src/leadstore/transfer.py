@@ -15,6 +15,7 @@ import msgspec
 
 from leadstore.domain.events import LeadCreated, LeadUpdated, load_event
 from leadstore.integrity import LogReport, check_log
+from leadstore.projection.rebuild import Progress
 from leadstore.store.db import Conn
 from leadstore.store.events import COMMIT_ORDER_AFTER, START, Checkpoint
 
@@ -78,9 +79,16 @@ _decoder = msgspec.json.Decoder(ExportedEvent)
 
 
 async def export_events(
-    conn: Conn, out: IO[bytes], *, account_id: UUID | None = None, since: Checkpoint = START, batch_size: int = 5000
+    conn: Conn,
+    out: IO[bytes],
+    *,
+    account_id: UUID | None = None,
+    since: Checkpoint = START,
+    batch_size: int = 5000,
+    progress: Progress | None = None,
 ) -> int:
-    """Write the log after `since` (of one account, when given) in commit order; return the events written."""
+    """Write the log after `since` (of one account, when given) in commit order; return the events written.
+    `progress` hears the running count after each batch."""
     written, after = 0, since
     while rows := await conn.fetch(EXPORT, after.transaction_id, after.position, batch_size, account_id):
         for row in rows:
@@ -96,10 +104,14 @@ async def export_events(
             out.write(_encoder.encode(line) + b"\n")
         written += len(rows)
         after = Checkpoint(rows[-1]["transaction_id"], rows[-1]["position"])
+        if progress is not None:
+            progress(written, after)
     return written
 
 
-async def import_events(conn: Conn, lines: Iterable[bytes], *, batch_size: int = 5000) -> int:
+async def import_events(
+    conn: Conn, lines: Iterable[bytes], *, batch_size: int = 5000, progress: Progress | None = None
+) -> int:
     """Import an export into a database with no events, in one transaction, verifying the whole chain first.
 
     NotEmpty if the database has events; ChainBroken (and nothing imported) if the chain does not verify.
@@ -115,6 +127,8 @@ async def import_events(conn: Conn, lines: Iterable[bytes], *, batch_size: int =
             await conn.execute(INSERT, *_columns(batch))
             _track_emails(batch, emails)
             imported += len(batch)
+            if progress is not None:
+                progress(imported, START)
         report = await check_log(conn)
         if not report.ok:
             raise ChainBroken(report)

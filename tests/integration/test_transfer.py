@@ -68,7 +68,10 @@ async def leads_of(container: Container) -> tuple[NewAccount, list[UUID]]:
 
 async def export(container: Container, capsysbinary: pytest.CaptureFixture[bytes], *options: str) -> bytes:
     assert await leadstore(container.settings, "export", *options) == 0
-    return capsysbinary.readouterr().out
+    captured = capsysbinary.readouterr()
+    lines = captured.out.count(b"\n")
+    assert f"export: {lines:,} events in ".encode() in captured.err  # the closing progress line
+    return captured.out
 
 
 async def import_(settings: Settings, data: bytes, monkeypatch: pytest.MonkeyPatch) -> int:
@@ -104,6 +107,8 @@ async def test_export_then_import_reproduces_the_leads_and_the_chain(
     exported = await export(source, capsysbinary)
 
     assert await import_(target, exported, monkeypatch) == 0
+    imported = len(exported.splitlines())
+    assert f"import: {imported:,} events in ".encode() in capsysbinary.readouterr().err
 
     assert await leadstore(target, "verify") == 0
     assert b"verify: all holds" in capsysbinary.readouterr().out

@@ -1,4 +1,4 @@
-"""Progress of a long replay for the operator: events applied, rate and time left, on stderr."""
+"""Progress of long work for the operator (replay, export, import): events done, rate and time left, on stderr."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import sys
 import time
 from collections.abc import Callable
 from typing import TextIO
+from uuid import UUID
 
 from leadstore.projection.rebuild import Until
 from leadstore.store.db import Conn
@@ -24,8 +25,19 @@ async def events_to_replay(conn: Conn, until: Until = None) -> int:
     return count
 
 
+COUNT_EXPORT = """
+SELECT count(*) FROM events
+WHERE (transaction_id, position) > ($1::xid8, $2::bigint) AND ($3::uuid IS NULL OR account_id = $3)"""
+
+
+async def events_to_export(conn: Conn, account_id: UUID | None, since: Checkpoint) -> int:
+    """How many events an export after `since` (of one account, when given) writes."""
+    count: int = await conn.fetchval(COUNT_EXPORT, since.transaction_id, since.position, account_id)
+    return count
+
+
 class ProgressLine:
-    """A `rebuild_into` progress callback printing at most one line every `every` seconds."""
+    """A progress callback printing at most one line every `every` seconds (`total` 0: not known ahead)."""
 
     def __init__(
         self,
@@ -51,7 +63,7 @@ class ProgressLine:
         """`lead_list: 120,000 of 1,000,000 events (12%), 24,000 events/s, about 37s left`."""
         elapsed = max(self.clock() - self.started, 1e-9)
         rate = self.applied / elapsed
-        text = f"{self.label}: {self.applied:,} of {self.total:,} events"
+        text = f"{self.label}: {self.applied:,}" + (f" of {self.total:,}" if self.total else "") + " events"
         if self.total:
             text += f" ({min(100, 100 * self.applied // self.total)}%)"
         text += f", {rate:,.0f} events/s"
