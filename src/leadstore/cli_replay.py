@@ -41,8 +41,8 @@ def register(sub: Any) -> None:
     rep.add_argument(
         "--reset-checkpoints",
         action="store_true",
-        help="after a restore from a dump: renumber the log's transaction ids for this cluster, map every "
-        "checkpoint onto it, then rebuild every read model",
+        help="after a restore from a dump onto a server without pg_resetwal (see README): renumber the log's "
+        "transaction ids for this cluster, map every checkpoint onto it, then rebuild every read model",
     )
     rep.add_argument("--batch-size", type=int, default=5000, help="events per transaction (default 5000)")
     rep.set_defaults(handler=run_replay)
@@ -51,7 +51,8 @@ def register(sub: Any) -> None:
         "export",
         help="write the log as NDJSON to stdout",
         description="Write events in commit order, one JSON object a line, with everything needed to import "
-        "them elsewhere (data, metadata, hash chain). Example: leadstore export > events.ndjson",
+        "them elsewhere (data, metadata, hash chain). Progress goes to stderr. "
+        "Example: leadstore export > events.ndjson",
     )
     export.add_argument("--account", type=UUID, metavar="ID", help="only this account's events")
     export.add_argument("--since", type=_position, metavar="POSITION", help="only events after this position token")
@@ -61,7 +62,8 @@ def register(sub: Any) -> None:
         "import",
         help="read an export from stdin into an empty database",
         description="Migrate, then import an export (leadstore import < events.ndjson) into a database with no "
-        "events, verifying the hash chain first; then build every read model. Refuses a non-empty database.",
+        "events, verifying the hash chain first; then build every read model. Refuses a non-empty database. "
+        "Progress goes to stderr.",
     )
     imp.add_argument("--batch-size", type=int, default=5000, help="events per insert (default 5000)")
     imp.set_defaults(handler=run_import)
