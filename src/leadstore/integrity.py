@@ -31,7 +31,7 @@ FOREIGN_TRANSACTION_IDS = """
 WITH horizon AS (SELECT pg_snapshot_xmax(pg_current_snapshot()) AS next, pg_current_xact_id_if_assigned() AS own)
 SELECT (SELECT count(*) FROM events, horizon
         WHERE transaction_id >= next AND transaction_id IS DISTINCT FROM own) AS events,
-       (SELECT max(transaction_id) FROM events) AS highest,
+       (SELECT transaction_id FROM events ORDER BY transaction_id DESC LIMIT 1) AS highest,  -- max(xid8): PG 15+
        (SELECT count(*) FROM checkpoints, horizon
         WHERE transaction_id >= next AND transaction_id IS DISTINCT FROM own) AS checkpoints"""
 

@@ -18,15 +18,18 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 import msgspec
 
 from leadstore.handler import fold_recorded
 from leadstore.store.db import Conn
 from leadstore.store.events import Checkpoint, read_streams_until
 from leadstore.store.queries import (
+    MAX_MOVED,
     MUTABLE_SORTS,
     SORTS,
     Cursor,
+    InvalidCursor,
     LeadFilter,
     Page,
     encode_cursor,
@@ -50,9 +53,19 @@ async def list_page(
         rows = await _fetch(conn, account_id, *list_sql(filters, sort, None, limit, pin=True))
         at = (rows[0]["at_tx"] or 0, rows[0]["at_pos"] or 0) if rows else None
         return _page(sort, [(row[column], row["id"], row) for row in rows], limit, at)
-    rows = await _fetch(conn, account_id, *walk_sql(filters, cursor, limit))
+    try:
+        rows = await _fetch(conn, account_id, *walk_sql(filters, cursor, limit))
+    except asyncpg.UndefinedColumnError:
+        # The live table predates the changed_* columns (it is being rebuilt for lead_list version 3):
+        # go on as a plain keyset meanwhile, exactly-once only for leads that do not change.
+        rows = await _fetch(conn, account_id, *list_sql(filters, sort, cursor, limit))
+        return _page(sort, [(row[column], row["id"], row) for row in rows], limit, cursor.at)
+    moved = [row for row in rows if row["moved"]]
+    if len(moved) > MAX_MOVED:
+        message = f"more than {MAX_MOVED:,} leads changed since this walk began: start again from the first page"
+        raise InvalidCursor(message)
     entries = [(row[column], row["id"], row) for row in rows if not row["moved"]]
-    entries += await _placed_as_then(conn, [row for row in rows if row["moved"]], cursor)
+    entries += await _placed_as_then(conn, moved, cursor)
     entries.sort(key=lambda entry: (entry[0], entry[1]), reverse=sort.startswith("-"))
     return _page(sort, entries, limit, cursor.at)
 

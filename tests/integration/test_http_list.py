@@ -12,8 +12,10 @@ import httpx
 import msgspec
 import pytest
 
+from leadstore import listing
 from leadstore.bootstrap import Container
 from leadstore.http.testing import add_user, projecting, serve
+from leadstore.store import queries
 from leadstore.store.accounts import NewAccount
 
 
@@ -184,6 +186,30 @@ async def test_walking_cursors_while_others_write_visits_every_matching_lead_onc
     assert changed > 10  # the walk really ran under writes
     assert len(seen) == len(set(seen)), "a lead was visited twice"
     assert {lead["id"] for lead in existing} <= set(seen), "a lead was never visited"
+
+
+async def test_a_walk_with_too_many_leads_changed_since_it_began_asks_to_start_again(
+    api: str, account: NewAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queries, "MAX_MOVED", 3)  # a page folds at most this many changed leads
+    monkeypatch.setattr(listing, "MAX_MOVED", 3)
+    async with client(api, account.api_key) as http:
+        leads = [await create(http, score=n) for n in range(6)]
+        first = (
+            await http.get("/v1/leads", params={"sort": "score", "limit": 2, "min_position": leads[-1]["_position"]})
+        ).json()
+        for lead in leads[:4]:
+            changed = await http.patch(f"/v1/leads/{lead['id']}", json={"score": 99})
+        params = {
+            "sort": "score",
+            "limit": 2,
+            "cursor": first["next_cursor"],
+            "min_position": changed.headers["leadstore-position"],
+        }
+        stale = await http.get("/v1/leads", params=params)
+
+    assert stale.status_code == 422, stale.text
+    assert stale.json()["errors"][0]["field"] == "cursor" and stale.json()["errors"][0]["code"] == "expired"
 
 
 async def test_min_position_waits_for_the_projection_then_gives_up(

@@ -33,6 +33,7 @@ ODD_READS = [
     ("/v1/leads", {"sort": "score", "cursor": forged_cursor(2**70, "score")}),
     ("/v1/leads", {"sort": "score", "cursor": forged_cursor(-(2**40), "score")}),
     ("/v1/leads", {"sort": "-updated_at", "cursor": forged_cursor("0001-01-01T00:00:00Z", "-updated_at")[:-2]}),
+    ("/v1/leads", {"sort": "-updated_at", "cursor": forged_cursor("2026-11-21T10:30:00", "-updated_at")}),  # no zone
     ("/v1/events", {"after": f"1.{FAR}"}),
     ("/v1/events", {"after": f"{FAR}.1"}),
 ]

@@ -349,3 +349,24 @@ async def restored_container(url: str) -> AsyncIterator[Container]:
         yield container
     finally:
         await container.close()
+
+
+async def test_a_runner_never_writes_to_a_read_model_a_newer_schema_built(
+    own: Container, own_account: NewAccount
+) -> None:
+    newer = TypedRecordingProjection(version=3)
+    await replay(own.pool, newer)  # built by a newer release
+    older = ProjectionRunner(own.pool, own.settings.database_url, RecordingProjection(newer.name, version=2))
+    stop = asyncio.Event()
+    running = asyncio.create_task(older.run(stop))
+    try:
+        await write_leads(own, own_account, 2)
+        await asyncio.sleep(1.0)  # time enough to be elected and to apply, were it allowed to
+    finally:
+        stop.set()
+        await running
+    async with own.pool.acquire() as conn:
+        kept = await conn.fetchval("SELECT schema_version FROM checkpoints WHERE name = $1", newer.name)
+        rows = await conn.fetchval(f'SELECT count(*) FROM "{newer.name}"')
+    assert not older.active and older.applied == 0 and not older.schema_current
+    assert kept == 3 and rows == 0

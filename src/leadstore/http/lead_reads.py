@@ -12,7 +12,7 @@ from litestar.params import QueryParameter
 
 from leadstore.audit import as_of_bound
 from leadstore.domain.document import lead_document
-from leadstore.domain.errors import LeadNotFound, ValidationFailed
+from leadstore.domain.errors import FieldError, LeadNotFound, ValidationFailed
 from leadstore.domain.field_checks import InvalidValueError, Problems
 from leadstore.domain.field_checks import uuid as parse_uuid
 from leadstore.envelope import event_envelope
@@ -150,7 +150,10 @@ class LeadReads(Controller):
             await params.wait_for_projection(pool, listing.min_position, seconds)
         async with pool.acquire() as conn:
             account = principal_of(request).account_id
-            page = await list_page(conn, account, listing.filters, listing.sort, listing.cursor, listing.limit)
+            try:
+                page = await list_page(conn, account, listing.filters, listing.sort, listing.cursor, listing.limit)
+            except InvalidCursor as exc:  # a walk gone too far out of date to go on
+                raise ValidationFailed([FieldError("cursor", "expired", str(exc))]) from None
         body = {"object": "list", "data": page.docs, "has_more": page.next_cursor is not None}
         return _json(body | {"next_cursor": page.next_cursor})
 

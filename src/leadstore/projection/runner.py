@@ -62,6 +62,8 @@ class ProjectionRunner:
         self.poll_seconds = poll_seconds
         self.active = False
         self.schema_current = True  # whether the live table was built by this projection's schema version
+        self.built_by = projection.version
+        self._told_newer = False
         self.applied = 0
         self.last_batch_at = 0.0
         self._wake = asyncio.Event()
@@ -78,8 +80,19 @@ class ProjectionRunner:
             if created:
                 await conn.execute(SAVE_SCHEMA_VERSION, self.name, self.projection.version)
             built_by = await conn.fetchval(SCHEMA_VERSION, self.name) or 1
+        self.built_by = built_by
         self.schema_current = built_by == self.projection.version
-        if not self.schema_current:
+        if built_by > self.projection.version:
+            if not self._told_newer:
+                log.error(
+                    "read model %s was built by schema version %s, newer than this code's %s: this process "
+                    "will not write to it (upgrade it)",
+                    self.name,
+                    built_by,
+                    self.projection.version,
+                )
+            self._told_newer = True
+        elif not self.schema_current:
             log.warning(
                 "read model %s was built by schema version %s, this code has version %s: the active runner "
                 "rebuilds it (or run `leadstore replay --projection %s`)",
@@ -90,8 +103,8 @@ class ProjectionRunner:
             )
 
     async def _rebuild(self) -> None:
-        """The elected runner of a read model built by an older schema rebuilds it from the log and swaps it
-        in (as `leadstore replay` does); the old table keeps serving reads until the swap."""
+        """The elected runner of a read model built by an older schema (never a newer one) rebuilds it from the
+        log and swaps it in (as `leadstore replay` does); the old table keeps serving reads until the swap."""
         from leadstore.projection.swap import ReplayRunning, replay  # swap builds on this module
 
         log.warning(
@@ -141,7 +154,8 @@ class ProjectionRunner:
                 await self._serve(stop)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("projection %s lost its database connection (%s); reconnecting", self.name, exc)
-            await wait_or_stop(stop, self.poll_seconds)
+            newer = self.built_by > self.projection.version  # stepped down: look again now and then, not often
+            await wait_or_stop(stop, self.poll_seconds * (30 if newer else 1))
 
     async def _serve(self, stop: asyncio.Event) -> None:
         conn = await db.connect(self.dsn)
@@ -151,6 +165,9 @@ class ProjectionRunner:
                 await wait_or_stop(stop, self.poll_seconds * 5)
             if stop.is_set():
                 return
+            await self.setup()  # again: another process may have rebuilt the table while this one stood by
+            if self.built_by > self.projection.version:
+                return  # a newer release built it: step down (the lock goes with the connection), try later
             self.active = True
             log.info("projection %s active", self.name)
             if not self.schema_current:

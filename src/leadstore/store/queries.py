@@ -79,6 +79,9 @@ MUTABLE_SORTS = frozenset({"updated_at", "-updated_at", "score", "-score"})
 # The leads of a walk that changed after it began: their place in the walk comes from the log.
 CHANGED_SINCE = "(changed_tx, changed_pos) > ({0}::xid8, {1}::bigint)"
 UNCHANGED_SINCE = "(changed_tx, changed_pos) <= ({0}::xid8, {1}::bigint)"
+# A page places each lead changed since its walk began by folding that lead's log: past this many, the walk
+# is too old to go on cheaply and the client starts again from the first page (422 on `cursor`).
+MAX_MOVED = 2000
 
 
 class Cursor(msgspec.Struct, frozen=True, array_like=True):
@@ -122,6 +125,8 @@ def decode_cursor(token: str, sort: str) -> Cursor:
     expected = int if SORTS[sort][2] == "score" else datetime
     if not isinstance(cursor.value, expected) or isinstance(cursor.value, bool):
         raise InvalidCursor("is not a cursor returned by this API")
+    if isinstance(cursor.value, datetime) and cursor.value.utcoffset() is None:
+        raise InvalidCursor("is not a cursor returned by this API")  # ours always carry the zone
     if (cursor.at is not None) != (sort in MUTABLE_SORTS) or not all(0 <= n < 2**63 for n in cursor.at or ()):
         raise InvalidCursor("is not a cursor returned by this API")
     if isinstance(cursor.value, int) and not -(2**31) <= cursor.value < 2**31:
@@ -155,7 +160,7 @@ def walk_sql(filters: LeadFilter, cursor: Cursor, limit: int) -> tuple[str, list
     select, conditions = clauses[0], clauses[1:]
     unchanged = " AND ".join([select.format("false"), *conditions, UNCHANGED_SINCE.format(*at), keyset.format(*after)])
     moved = " AND ".join([select.format("true"), *conditions, CHANGED_SINCE.format(*at)])
-    return f"({unchanged} ORDER BY {order} LIMIT ${n}) UNION ALL ({moved})", args
+    return f"({unchanged} ORDER BY {order} LIMIT ${n}) UNION ALL ({moved} LIMIT {MAX_MOVED + 1})", args
 
 
 def _filtered(select: str, filters: LeadFilter) -> tuple[list[str], list[Any]]:
