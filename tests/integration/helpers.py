@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import httpx
 from uuid_utils.compat import uuid7
 
+from leadstore.bootstrap import Container
 from leadstore.domain.commands import Actor, CreateLead, Rules, UpdateLead
 from leadstore.projection.runner import ProjectionRunner, read_checkpoint
 from leadstore.store import events as store
@@ -93,3 +95,15 @@ async def settle(runner: ProjectionRunner, within: float = 20) -> None:
                 return
         assert time.monotonic() < deadline, f"{runner.name} never reached {last.token()}"
         await asyncio.sleep(0.02)
+
+
+def client(api: str, key: str, **headers: str) -> httpx.AsyncClient:
+    """An HTTP client of the API acting with `key`."""
+    return httpx.AsyncClient(base_url=api, headers={"Authorization": f"Bearer {key}", **headers}, timeout=20)
+
+
+async def events_of(container: Container, account: NewAccount) -> int:
+    """How many events the account has in the log."""
+    async with container.pool.acquire() as conn:
+        count: int = await conn.fetchval("SELECT count(*) FROM events WHERE account_id = $1", account.account_id)
+    return count

@@ -9,9 +9,8 @@ import httpx
 from leadstore.bootstrap import Container
 from leadstore.http.testing import add_user
 from leadstore.store.accounts import NewAccount, create_account
-from tests.integration.test_http_leads import api, assert_problem, client, create, events_of
-
-__all__ = ["api"]  # the module-scoped server fixture, shared with the lead tests
+from tests.integration.helpers import client, events_of
+from tests.integration.test_http_leads import assert_problem, create
 
 
 async def test_bad_requests_get_problem_details_and_write_nothing(

@@ -4,35 +4,22 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
 from typing import Any
 from uuid import UUID
 
 import httpx
-import pytest
 
 from leadstore.bootstrap import Container
-from leadstore.http.testing import add_user, serve
+from leadstore.http.testing import add_user
 from leadstore.store.accounts import NewAccount
+from tests.integration.helpers import events_of
 
 RACERS = 12
-
-
-@pytest.fixture(scope="module")
-async def api(container: Container) -> AsyncIterator[str]:
-    async with serve(container) as url:
-        yield url
 
 
 def client(api: str, key: str) -> httpx.AsyncClient:
     limits = httpx.Limits(max_connections=RACERS * 3)
     return httpx.AsyncClient(base_url=api, headers={"Authorization": f"Bearer {key}"}, timeout=30, limits=limits)
-
-
-async def events_of(container: Container, account: NewAccount) -> int:
-    async with container.pool.acquire() as conn:
-        count: int = await conn.fetchval("SELECT count(*) FROM events WHERE account_id = $1", account.account_id)
-    return count
 
 
 async def race(*requests: Any) -> list[httpx.Response]:

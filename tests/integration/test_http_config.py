@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 from uuid import UUID
 
 import httpx
-import pytest
 
 from leadstore.bootstrap import Container
-from leadstore.http.testing import add_user, serve
+from leadstore.http.testing import add_user
 from leadstore.store.accounts import NewAccount
 from leadstore.store.events import Checkpoint
+from tests.integration.helpers import client
 
 CONFIG_ROUTES = [
     ("GET", "/v1/statuses"),
@@ -37,16 +36,6 @@ CONFIG_ROUTES = [
     ("POST", f"/v1/api-keys/{UUID(int=1)}/revoke"),
     ("GET", "/v1/events"),
 ]
-
-
-@pytest.fixture(scope="module")
-async def api(container: Container) -> AsyncIterator[str]:
-    async with serve(container) as url:
-        yield url
-
-
-def client(api: str, key: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=api, headers={"Authorization": f"Bearer {key}"}, timeout=20)
 
 
 def fields_of(response: httpx.Response) -> set[str]:

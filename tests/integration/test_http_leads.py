@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 
 from leadstore.bootstrap import Container
-from leadstore.http.testing import add_user, serve
+from leadstore.http.testing import add_user
 from leadstore.store.accounts import NewAccount
+from tests.integration.helpers import client, events_of
 
 SEED_000 = {  # ../shared/seeds/000: the StateSet example lead, in our snake_case fields
     "first_name": "Sarah",
@@ -26,22 +25,6 @@ SEED_000 = {  # ../shared/seeds/000: the StateSet example lead, in our snake_cas
     "do_not_call": False,
     "email_opt_out": True,
 }
-
-
-@pytest.fixture(scope="module")
-async def api(container: Container) -> AsyncIterator[str]:
-    async with serve(container) as url:
-        yield url
-
-
-def client(api: str, key: str, **headers: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=api, headers={"Authorization": f"Bearer {key}", **headers}, timeout=20)
-
-
-async def events_of(container: Container, account: NewAccount) -> int:
-    async with container.pool.acquire() as conn:
-        count: int = await conn.fetchval("SELECT count(*) FROM events WHERE account_id = $1", account.account_id)
-    return count
 
 
 async def create(http: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:

@@ -17,16 +17,13 @@ from leadstore.bootstrap import Container
 from leadstore.http.testing import add_user, projecting, serve
 from leadstore.store import queries
 from leadstore.store.accounts import NewAccount
+from tests.integration.helpers import client
 
 
 @pytest.fixture(scope="module")
 async def api(container: Container) -> AsyncIterator[str]:
     async with serve(container) as url, projecting(container):
         yield url
-
-
-def client(api: str, key: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=api, headers={"Authorization": f"Bearer {key}"}, timeout=20)
 
 
 async def create(http: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:

@@ -4,16 +4,14 @@ forged cursors): each is a 4xx naming the problem, never a 500 or a retryable 50
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import msgspec
 import pytest
 
 from leadstore.bootstrap import Container
-from leadstore.http.testing import serve
 from leadstore.store.accounts import NewAccount
+from tests.integration.helpers import client, events_of
 
 FAR = "99999999999999999999"  # past 64 bits
 OFFSET_BEFORE_YEAR_1 = "0001-01-01T00:00:00+01:00"
@@ -50,27 +48,11 @@ ODD_WRITES = [
 ]
 
 
-@pytest.fixture(scope="module")
-async def api(container: Container) -> AsyncIterator[str]:
-    async with serve(container) as url:
-        yield url
-
-
-def client(api: str, account: NewAccount) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=api, headers={"Authorization": f"Bearer {account.api_key}"}, timeout=20)
-
-
-async def count_events(container: Container, account: NewAccount) -> int:
-    async with container.pool.acquire() as conn:
-        count: int = await conn.fetchval("SELECT count(*) FROM events WHERE account_id = $1", account.account_id)
-    return count
-
-
 @pytest.mark.parametrize(("path", "params"), ODD_READS)
 async def test_odd_query_values_are_refused_with_a_422(
     api: str, account: NewAccount, path: str, params: dict[str, str]
 ) -> None:
-    async with client(api, account) as http:
+    async with client(api, account.api_key) as http:
         response = await http.get(path, params=params)
     assert response.status_code == 422, response.text
     assert response.json()["code"] == "validation_failed"
@@ -80,24 +62,24 @@ async def test_odd_query_values_are_refused_with_a_422(
 async def test_odd_bodies_and_paths_are_refused_and_write_nothing(
     api: str, container: Container, account: NewAccount, method: str, path: str, body: dict[str, Any]
 ) -> None:
-    before = await count_events(container, account)
-    async with client(api, account) as http:
+    before = await events_of(container, account)
+    async with client(api, account.api_key) as http:
         response = await http.request(method, path, json=body)
         statuses = (await http.get("/v1/statuses")).json()["data"]
     assert response.status_code in (404, 422), response.text
-    assert await count_events(container, account) == before
+    assert await events_of(container, account) == before
     assert all("\x00" not in status["key"] for status in statuses)
 
 
 async def test_a_lead_as_of_a_time_past_the_calendar_is_a_422(api: str, account: NewAccount) -> None:
-    async with client(api, account) as http:
+    async with client(api, account.api_key) as http:
         lead = (await http.post("/v1/leads", json={"first_name": "Then"})).json()
         response = await http.get(f"/v1/leads/{lead['id']}", params={"as_of": OFFSET_BEFORE_YEAR_1})
     assert response.status_code == 422, response.text
 
 
 async def test_null_team_members_empty_the_team(api: str, container: Container, account: NewAccount) -> None:
-    async with client(api, account) as http:
+    async with client(api, account.api_key) as http:
         team = (await http.post("/v1/teams", json={"name": "T", "members": [str(account.user_id)]})).json()
         emptied = await http.patch(f"/v1/teams/{team['id']}", json={"members": None})
     assert emptied.status_code == 200, emptied.text
@@ -115,11 +97,11 @@ async def test_null_team_members_empty_the_team(api: str, container: Container, 
 async def test_an_unknown_query_parameter_is_a_422_naming_it(
     api: str, container: Container, account: NewAccount, method: str, path: str, params: dict[str, str]
 ) -> None:
-    before = await count_events(container, account)
-    async with client(api, account) as http:
+    before = await events_of(container, account)
+    async with client(api, account.api_key) as http:
         response = await http.request(
             method, path, params=params, json={"first_name": "Q"} if method == "POST" else None
         )
     assert response.status_code == 422, response.text
     assert [e["field"] for e in response.json()["errors"]] == list(params)
-    assert response.json()["errors"][0]["code"] == "unknown_field" and await count_events(container, account) == before
+    assert response.json()["errors"][0]["code"] == "unknown_field" and await events_of(container, account) == before
