@@ -6,8 +6,9 @@ visit every lead matching throughout exactly once while leads are being written.
   or never. A walk over them is pinned to the lead list's checkpoint when its first page was read (the
   cursor's `at`) and goes on in the order the leads had then. Leads unchanged since keep their place in the
   index; the few changed since are placed by their value at that checkpoint, folded from the log, which
-  remembers it. Nothing is stored per walk, so cursors never expire. Leads created after a walk began are
-  not in it, as in a `created_at` walk. Filters apply to the leads as they are now.
+  remembers it. Nothing is stored per walk. Leads created after a walk began are not in it, as in a
+  `created_at` walk. Filters apply to the leads as they are now. A walk with more than MAX_MOVED leads
+  changed since it began is too old to go on cheaply: its cursor is refused and the client starts again.
 
 Each page is one statement, so one snapshot: a first page and the checkpoint it pins agree, and a later
 page's unchanged and changed leads are split at one instant.
@@ -48,23 +49,23 @@ async def list_page(
     column = SORTS[sort][2]
     if sort not in MUTABLE_SORTS:
         rows = await _fetch(conn, account_id, *list_sql(filters, sort, cursor, limit))
-        return _page(sort, [(row[column], row["id"], row) for row in rows], limit, None)
+        return _page(sort, _entries(rows, column), limit, None)
     if cursor is None or cursor.at is None:
         rows = await _fetch(conn, account_id, *list_sql(filters, sort, None, limit, pin=True))
         at = (rows[0]["at_tx"] or 0, rows[0]["at_pos"] or 0) if rows else None
-        return _page(sort, [(row[column], row["id"], row) for row in rows], limit, at)
+        return _page(sort, _entries(rows, column), limit, at)
     try:
         rows = await _fetch(conn, account_id, *walk_sql(filters, cursor, limit))
     except asyncpg.UndefinedColumnError:
         # The live table predates the changed_* columns (it is being rebuilt for lead_list version 3):
         # go on as a plain keyset meanwhile, exactly-once only for leads that do not change.
         rows = await _fetch(conn, account_id, *list_sql(filters, sort, cursor, limit))
-        return _page(sort, [(row[column], row["id"], row) for row in rows], limit, cursor.at)
+        return _page(sort, _entries(rows, column), limit, cursor.at)
     moved = [row for row in rows if row["moved"]]
     if len(moved) > MAX_MOVED:
         message = f"more than {MAX_MOVED:,} leads changed since this walk began: start again from the first page"
         raise InvalidCursor(message)
-    entries = [(row[column], row["id"], row) for row in rows if not row["moved"]]
+    entries = _entries([row for row in rows if not row["moved"]], column)
     entries += await _placed_as_then(conn, moved, cursor)
     entries.sort(key=lambda entry: (entry[0], entry[1]), reverse=sort.startswith("-"))
     return _page(sort, entries, limit, cursor.at)
@@ -87,6 +88,11 @@ async def _placed_as_then(conn: Conn, moved: list[Any], cursor: Cursor) -> list[
         if (key < (cursor.value, cursor.id)) if descending else (key > (cursor.value, cursor.id)):
             entries.append((key[0], row["id"], row))
     return entries
+
+
+def _entries(rows: list[Any], column: str) -> list[Entry]:
+    """Rows whose sort value now is their value as the walk began (unchanged since, or no walk)."""
+    return [(row[column], row["id"], row) for row in rows]
 
 
 async def _fetch(conn: Conn, account_id: UUID, sql: str, args: list[Any]) -> list[Any]:
