@@ -11,7 +11,7 @@ import asyncpg
 
 from leadstore.audit import as_of_bound, parse_instant
 from leadstore.projection.base import Projection
-from leadstore.projection.progress import ProgressLine, events_to_export, events_to_replay
+from leadstore.projection.progress import ProgressLine, events_to_replay
 from leadstore.projection.rebuild import Until
 from leadstore.projection.swap import ReplayRunning, build_as_of, replay
 from leadstore.restore import reset_checkpoints
@@ -19,7 +19,7 @@ from leadstore.settings import Settings
 from leadstore.store import db
 from leadstore.store.events import START, Checkpoint
 from leadstore.store.migrate import migrate
-from leadstore.transfer import ChainBroken, NotEmpty, export_events, import_events
+from leadstore.transfer import ChainBroken, NotEmpty, events_to_export, export_events, import_events
 
 
 def register(sub: Any) -> None:
@@ -156,8 +156,8 @@ async def replay_all(pool: asyncpg.Pool, projections: list[Projection], batch_si
 async def run_export(args: argparse.Namespace, settings: Settings) -> int:
     conn = await db.connect(require_db(settings))
     try:
-        progress = ProgressLine("export", await events_to_export(conn, args.account, args.since or START))
         since = args.since or START
+        progress = ProgressLine("export", await events_to_export(conn, args.account, since))
         count = await export_events(conn, sys.stdout.buffer, account_id=args.account, since=since, progress=progress)
     finally:
         await conn.close()

@@ -50,7 +50,7 @@ async def list_page(
     if sort not in MUTABLE_SORTS:
         rows = await _fetch(conn, account_id, *list_sql(filters, sort, cursor, limit))
         return _page(sort, _entries(rows, column), limit, None)
-    if cursor is None or cursor.at is None:
+    if cursor is None:
         rows = await _fetch(conn, account_id, *list_sql(filters, sort, None, limit, pin=True))
         at = (rows[0]["at_tx"] or 0, rows[0]["at_pos"] or 0) if rows else None
         return _page(sort, _entries(rows, column), limit, at)

@@ -26,6 +26,8 @@ SELECT position, transaction_id, event_id, account_id, stream_id, stream_type, v
        data::text AS data, metadata::text AS metadata, occurred_at, prev_hash, hash"""
     + COMMIT_ORDER_AFTER
 )
+# What an export will write, for its progress line: the same read, counted ($3, the limit, is NULL: none).
+EXPORT_COUNT = "SELECT count(*) FROM (SELECT 1" + COMMIT_ORDER_AFTER + ") exported"
 LOCK_EVENTS = "LOCK TABLE events IN EXCLUSIVE MODE"
 ANY_EVENT = "SELECT EXISTS (SELECT 1 FROM events)"
 # unnest keeps the file's order, so positions (and the commit order of the one import transaction) follow it.
@@ -76,6 +78,12 @@ class ChainBroken(RuntimeError):
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(ExportedEvent)
+
+
+async def events_to_export(conn: Conn, account_id: UUID | None, since: Checkpoint) -> int:
+    """How many events an export after `since` (of one account, when given) would write now."""
+    count: int = await conn.fetchval(EXPORT_COUNT, since.transaction_id, since.position, None, account_id)
+    return count
 
 
 async def export_events(

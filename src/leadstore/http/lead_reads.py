@@ -69,10 +69,8 @@ async def lead_query(  # one parameter per documented filter
     status: Annotated[str | None, _text("status")] = None,
     assigned_to: Annotated[str | None, _text("assigned_to")] = None,
     team_id: Annotated[str | None, _text("team_id")] = None,
-    source: Annotated[str | None, QueryParameter(description="A source key.", max_length=255, pattern=NO_NUL)] = None,
-    company_id: Annotated[
-        str | None, QueryParameter(description="Exact company_id.", max_length=64, pattern=NO_NUL)
-    ] = None,
+    source: Annotated[str | None, _text("source")] = None,
+    company_id: Annotated[str | None, _text("company_id")] = None,
     min_score: Annotated[int | None, QueryParameter(ge=0, le=100)] = None,
     max_score: Annotated[int | None, QueryParameter(ge=0, le=100)] = None,
     created_after: Annotated[str | None, _text("created_after")] = None,
@@ -80,9 +78,7 @@ async def lead_query(  # one parameter per documented filter
     updated_after: Annotated[str | None, _text("updated_after")] = None,
     is_converted: Annotated[bool | None, QueryParameter()] = None,
     archived: Annotated[bool, QueryParameter(description="Archived leads instead of live ones.")] = False,
-    email: Annotated[
-        str | None, QueryParameter(description="Exact address, case-insensitive.", max_length=255, pattern=NO_NUL)
-    ] = None,
+    email: Annotated[str | None, _text("email")] = None,
     q: Annotated[str | None, _text("q")] = None,
     sort: Annotated[Sort, QueryParameter(description="Order; `-` is descending.")] = "-created_at",
     limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,

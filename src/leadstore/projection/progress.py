@@ -6,7 +6,6 @@ import sys
 import time
 from collections.abc import Callable
 from typing import TextIO
-from uuid import UUID
 
 from leadstore.projection.rebuild import Until
 from leadstore.store.db import Conn
@@ -22,17 +21,6 @@ async def events_to_replay(conn: Conn, until: Until = None) -> int:
         count: int = await conn.fetchval(COUNT_EVENTS_UNTIL, until.transaction_id, until.position)
     else:
         count = await conn.fetchval(COUNT_EVENTS)
-    return count
-
-
-COUNT_EXPORT = """
-SELECT count(*) FROM events
-WHERE (transaction_id, position) > ($1::xid8, $2::bigint) AND ($3::uuid IS NULL OR account_id = $3)"""
-
-
-async def events_to_export(conn: Conn, account_id: UUID | None, since: Checkpoint) -> int:
-    """How many events an export after `since` (of one account, when given) writes."""
-    count: int = await conn.fetchval(COUNT_EXPORT, since.transaction_id, since.position, account_id)
     return count
 
 

@@ -61,13 +61,15 @@ ON CONFLICT DO NOTHING"""
 # The rotation lock of a team: every turn and every membership change takes it first.
 LOCK_TEAM = "SELECT pg_advisory_xact_lock($1::int, $2::int)"
 READ_TEAM = "SELECT rotation, rotation_next FROM teams WHERE id = $1 AND account_id = $2"
-LOCK_TEAM_ROW = "SELECT rotation_next FROM teams WHERE id = $1 FOR UPDATE"
 # Members are checked to be the account's users when added; the join checks again, so a rotation can
 # never hand a lead to another tenant's user.
 ACTIVE_MEMBERS = """
 SELECT m.user_id FROM team_members m JOIN users u ON u.id = m.user_id AND u.active AND u.account_id = $2
 WHERE m.team_id = $1 ORDER BY m.added_at, m.user_id"""
-ADVANCE_ROTATION = "UPDATE teams SET rotation_next = $2 WHERE id = $1"
+# The pointer row taken FOR UPDATE and written, in one round trip (the team lock already orders turns).
+ADVANCE_ROTATION = """
+WITH taken AS (SELECT id FROM teams WHERE id = $1 FOR UPDATE)
+UPDATE teams SET rotation_next = $2 FROM taken WHERE teams.id = taken.id"""
 
 FIELD_COLUMNS = "key, label, type, choices, required"
 LIST_FIELDS = f"SELECT {FIELD_COLUMNS} FROM custom_fields WHERE account_id = $1 ORDER BY key"
@@ -207,8 +209,7 @@ async def next_rotation_turn(
 
 
 async def advance_rotation(conn: Conn, turn: Turn) -> None:
-    """Move the pointer past `turn`: the rotation row is taken with SELECT ... FOR UPDATE, then written."""
-    await conn.execute(LOCK_TEAM_ROW, turn.team_id)
+    """Move the pointer past `turn`: the rotation row is taken with SELECT ... FOR UPDATE and written."""
     await conn.execute(ADVANCE_ROTATION, turn.team_id, turn.next_turn)
 
 
