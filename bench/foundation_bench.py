@@ -17,7 +17,7 @@ from uuid_utils.compat import uuid7
 from bench.common import benchmark_database, fill_log, machine
 from leadstore.bootstrap import Container
 from leadstore.cli import event_loop_factory
-from leadstore.domain.commands import Actor, CreateLead, Rules
+from leadstore.domain.commands import Actor, CreateLead
 from leadstore.projection.rebuild import rebuild_into
 from leadstore.store.accounts import NewAccount
 from leadstore.store.events import START, read_log
@@ -67,7 +67,6 @@ async def appends(container: Container, account: NewAccount, writers: int, secon
             account_id=account.account_id,
             actor=actor,
             now=datetime.now(UTC),
-            rules=Rules(statuses=[]),
             fields=_fields(next(counter)),
         )
         await container.handler.execute(cmd, account_id=account.account_id, metadata=METADATA)

@@ -27,7 +27,7 @@ from uuid_utils.compat import uuid7
 from bench.common import benchmark_database, machine
 from leadstore.bootstrap import Container, bootstrap
 from leadstore.cli import event_loop_factory
-from leadstore.domain.commands import Actor, Rules, UpdateLead
+from leadstore.domain.commands import Actor, UpdateLead
 from leadstore.embedded import free_port, wait_for_port
 from leadstore.http.app import create_app
 from leadstore.http.testing import add_user
@@ -220,7 +220,6 @@ async def walks(container: Container, account: NewAccount, port: int, requests: 
                 lead_id=lead_id,
                 actor=Actor(user_id=account.user_id, role="admin"),
                 now=datetime.now(UTC),
-                rules=Rules(statuses=[]),
                 changes={"score": rng.randint(0, 100)},
             )
             await container.handler.execute(cmd, account_id=account.account_id, metadata={})

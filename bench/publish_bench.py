@@ -28,7 +28,7 @@ from uuid_utils.compat import uuid7
 
 from bench.common import fill_log, machine
 from leadstore.bootstrap import Container, bootstrap
-from leadstore.domain.commands import Actor, CreateLead, Rules
+from leadstore.domain.commands import Actor, CreateLead
 from leadstore.embedded import EmbeddedNats, EmbeddedPostgres
 from leadstore.envelope import event_envelope
 from leadstore.publishing import EventSubscription, Publisher, PublishingSettings
@@ -131,7 +131,6 @@ async def delivery_delays(
             account_id=account.account_id,
             actor=actor,
             now=datetime.now(UTC),
-            rules=Rules(statuses=[]),
             fields={"first_name": "Steady", "last_name": f"Lead {n}"},
         )
         outcome = await container.handler.execute(command, account_id=account.account_id, metadata=METADATA)

@@ -10,7 +10,7 @@ import msgspec
 
 from leadstore.domain.document import lead_document
 from leadstore.domain.events import load_event
-from leadstore.domain.lead import EventMeta, Lead, evolve
+from leadstore.domain.state import EventMeta, Lead, evolve
 from leadstore.store.db import Conn
 from leadstore.store.events import Checkpoint, RecordedEvent
 

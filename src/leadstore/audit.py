@@ -12,10 +12,9 @@ import msgspec
 
 from leadstore.domain.document import lead_document, timestamp
 from leadstore.domain.events import EVENT_TYPES, load_event
-from leadstore.domain.lead import EventMeta, Lead, evolve
-from leadstore.handler import fold_recorded
+from leadstore.domain.state import EventMeta, Lead, evolve
 from leadstore.store.db import Conn
-from leadstore.store.events import RecordedEvent, read_stream
+from leadstore.store.events import RecordedEvent, fold_recorded, read_stream
 
 # Stamped by every event or derived from other fields: never "what changed".
 NOT_CHANGES = frozenset({"id", "object", "account_id", "version", "updated_at", "created_at", "full_name"})

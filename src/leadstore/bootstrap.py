@@ -14,6 +14,7 @@ from leadstore.projection.runner import ProjectionRunner
 from leadstore.publishing import Publisher, PublishingSettings
 from leadstore.settings import Settings
 from leadstore.store import db
+from leadstore.store.accounts import PrincipalCache
 from leadstore.store.migrate import migrate
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ class Container:
         self.settings = settings
         self.pool = pool
         self.handler = LeadCommandHandler(pool)
+        self.principals = PrincipalCache()
         self.runners = [
             ProjectionRunner(
                 pool,

@@ -22,9 +22,8 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from leadstore.handler import fold_recorded
 from leadstore.store.db import Conn
-from leadstore.store.events import Checkpoint, read_streams_until
+from leadstore.store.events import Checkpoint, fold_recorded, read_streams_until
 from leadstore.store.queries import (
     MAX_MOVED,
     MUTABLE_SORTS,

@@ -12,7 +12,7 @@ import httpx
 from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container
-from leadstore.domain.commands import Actor, CreateLead, Rules, UpdateLead
+from leadstore.domain.commands import Actor, CreateLead, UpdateLead
 from leadstore.projection.runner import ProjectionRunner, read_checkpoint
 from leadstore.store import events as store
 from leadstore.store.accounts import NewAccount
@@ -20,8 +20,6 @@ from leadstore.store.db import Conn
 
 LAST_COMMITTED = "SELECT transaction_id, position FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1"
 WAITING_ON_A_LOCK = "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = $1 AND NOT granted)"
-
-NO_RULES = Rules(statuses=[])  # the handler loads the account's real rules
 
 
 def admin(account: NewAccount) -> Actor:
@@ -39,13 +37,12 @@ def create_cmd(account: NewAccount, lead_id: UUID | None = None, **fields: Any) 
         account_id=account.account_id,
         actor=admin(account),
         now=now(),
-        rules=NO_RULES,
         fields=fields,
     )
 
 
 def update_cmd(account: NewAccount, lead_id: UUID, **changes: Any) -> UpdateLead:
-    return UpdateLead(lead_id=lead_id, actor=admin(account), now=now(), rules=NO_RULES, changes=changes)
+    return UpdateLead(lead_id=lead_id, actor=admin(account), now=now(), changes=changes)
 
 
 META: dict[str, Any] = {"actor": {"user_id": None}, "request": {"id": "test"}}

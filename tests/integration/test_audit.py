@@ -15,11 +15,11 @@ from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container
 from leadstore.cli import _parser
-from leadstore.domain.commands import ChangeStatus, Command
+from leadstore.domain.commands import Command
 from leadstore.domain.document import lead_document, timestamp
 from leadstore.http import testing
 from leadstore.store.accounts import NewAccount
-from tests.integration.helpers import NO_RULES, admin, create_cmd, now, update_cmd
+from tests.integration.helpers import create_cmd, update_cmd
 
 
 def request_metadata(account: NewAccount, method: str, path: str) -> dict[str, Any]:
@@ -42,9 +42,7 @@ def commands(account: NewAccount) -> list[Callable[[UUID], Command]]:
     return [
         lambda _: create,
         lambda lead_id: update_cmd(account, lead_id, company="Acme Inc"),
-        lambda lead_id: ChangeStatus(
-            lead_id=lead_id, actor=admin(account), now=now(), rules=NO_RULES, status="contacted"
-        ),
+        lambda lead_id: update_cmd(account, lead_id, status="contacted"),
         lambda lead_id: update_cmd(account, lead_id, score=40, last_name="Lee"),
     ]
 

@@ -136,7 +136,7 @@ async def test_one_patch_can_edit_and_close_or_reopen_and_edit(api: str, account
     assert (closed.json()["status"], closed.json()["notes"]) == ("lost", "no budget")
     assert_problem(frozen, 409, "invalid_transition")
     assert (reopened.json()["status"], reopened.json()["notes"]) == ("contacted", "budget now")
-    assert_problem(won_by_patch, 409, "invalid_transition")
+    assert (won_by_patch.json()["status"], won_by_patch.json()["is_converted"]) == ("converted", True)
 
 
 async def test_patch_with_the_current_values_records_nothing(

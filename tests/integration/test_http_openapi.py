@@ -12,7 +12,7 @@ from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container
 from leadstore.domain.document import lead_document
-from leadstore.domain.lead import Lead
+from leadstore.domain.state import Lead
 from leadstore.http.testing import serve
 
 WRITES_WITH_BODY = [

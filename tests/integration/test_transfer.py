@@ -13,11 +13,10 @@ import pytest
 from leadstore.bootstrap import Container, bootstrap
 from leadstore.cli import _parser
 from leadstore.domain.document import lead_document
-from leadstore.handler import fold_recorded
 from leadstore.settings import Settings
 from leadstore.store import db
 from leadstore.store.accounts import NewAccount, create_account
-from leadstore.store.events import read_stream
+from leadstore.store.events import fold_recorded, read_stream
 from tests.conftest import fresh_database
 from tests.integration.helpers import create_cmd, settle, update_cmd
 

@@ -9,10 +9,8 @@ from uuid import UUID
 
 import pytest
 from litestar import exceptions as framework
-from uuid_utils.compat import uuid7
 
 from leadstore.audit import as_of_bound
-from leadstore.domain.commands import Actor, AssignLead, ChangeStatus, Rules, UpdateLead
 from leadstore.domain.errors import (
     AlreadyConverted,
     DuplicateEmail,
@@ -24,8 +22,7 @@ from leadstore.domain.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from leadstore.domain.lead import Lead
-from leadstore.http import commands, params
+from leadstore.http import params
 from leadstore.http.config_schemas import StatusInput
 from leadstore.http.context import convert_body, decode_object, is_secret_header
 from leadstore.http.errors import (
@@ -41,16 +38,6 @@ from leadstore.http.errors import (
 from leadstore.http.tracing import request_id
 from leadstore.http.writes import idempotency_key, if_match
 from leadstore.store.queries import FILTERS, Cursor, InvalidCursor, LeadFilter, decode_cursor, encode_cursor, list_sql
-from leadstore.store.rules import load_rules
-
-ADMIN = Actor(user_id=UUID(int=1), role="admin")
-STATUS_ROWS = {
-    "statuses": [{"key": "new", "kind": "open"}, {"key": "won", "kind": "won"}, {"key": "lost", "kind": "lost"}],
-    "sources": [],
-    "teams": [],
-    "custom_fields": [],
-    "known_users": [],
-}
 
 
 @pytest.mark.parametrize(
@@ -175,42 +162,3 @@ def test_small_bodies_list_every_bad_field() -> None:
     with pytest.raises(ValidationFailed) as refused:
         convert_body({"key": "Bad", "kind": "maybe", "extra": 1}, StatusInput)
     assert {error.field for error in refused.value.errors} == {"key", "label", "kind", "extra"}
-
-
-class FakeConnection:
-    async def fetchrow(self, sql: str, *args: Any) -> dict[str, Any]:
-        return STATUS_ROWS
-
-
-async def account_rules() -> Rules:
-    """The rules the handler would pass a plan, read through the fake connection."""
-    return await load_rules(FakeConnection(), uuid7())  # type: ignore[arg-type]
-
-
-def lead_in(status: str) -> Lead:
-    now = datetime.now(UTC)
-    return Lead(
-        id=uuid7(),
-        account_id=uuid7(),
-        created_by=uuid7(),
-        status=status,
-        first_name="A",
-        version=3,
-        created_at=now,
-        updated_at=now,
-    )
-
-
-async def test_a_patch_reopens_first_and_closes_last() -> None:
-    body = {"notes": "x", "status": "new", "assigned_to": None}
-    open_plan = await commands.patch(UUID(int=1), ADMIN, body)(FakeConnection(), lead_in("new"), account_rules)  # type: ignore[arg-type]
-    closed_plan = await commands.patch(UUID(int=1), ADMIN, body)(FakeConnection(), lead_in("lost"), account_rules)  # type: ignore[arg-type]
-    assert [type(c) for c in open_plan] == [UpdateLead, AssignLead, ChangeStatus]
-    assert [type(c) for c in closed_plan] == [ChangeStatus, UpdateLead, AssignLead]
-
-
-async def test_a_patch_reports_its_command_fields_with_the_others() -> None:
-    plan = commands.patch(UUID(int=1), ADMIN, {"status": 3, "assigned_to": "me", "score": 101, "nope": 1})
-    with pytest.raises(ValidationFailed) as refused:
-        await plan(FakeConnection(), lead_in("new"), account_rules)  # type: ignore[arg-type]
-    assert {error.field for error in refused.value.errors} == {"status", "assigned_to", "score", "nope"}

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadstore.domain.commands import CustomFieldRule, Rules, SourceRule, StatusRule, TeamRule
 from leadstore.domain.errors import ValidationFailed
 from leadstore.domain.events import MailingAddress
 from leadstore.domain.field_checks import ISO_COUNTRIES
-from leadstore.domain.lead import Lead
+from leadstore.domain.rules import CustomFieldRule, Rules, SourceRule, StatusRule, TeamRule
+from leadstore.domain.state import Lead
 from leadstore.domain.validation import validate_fields
 
 TEAM, USER = uuid4(), uuid4()

@@ -8,8 +8,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from leadstore.domain.commands import CustomFieldRule
 from leadstore.domain.field_checks import InvalidValueError, Problems, boolean, choice, text
+from leadstore.domain.rules import CustomFieldRule
 
 _DATE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from leadstore.domain.lead import Lead, full_name
+from leadstore.domain.state import Lead, full_name
 
 
 def timestamp(value: datetime) -> str:

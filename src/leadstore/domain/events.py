@@ -67,6 +67,7 @@ class LeadStatusChanged(msgspec.Struct, tag=True, frozen=True):
     from_: str = msgspec.field(name="from")
     to: str = ""
     reason: str | None = None
+    reopened_from_won: bool = False  # a reopen of a converted lead: its conversion is undone (not erased)
 
 
 class LeadAssigned(msgspec.Struct, tag=True, frozen=True):

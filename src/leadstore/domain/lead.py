@@ -1,8 +1,7 @@
-"""The lead decider: its state, `evolve` (event -> state) and `decide` (command -> events). Pure."""
+"""The lead decider: `decide(command, lead, context) -> events`, or the domain error that refuses it. Pure."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, assert_never
 from uuid import UUID
@@ -11,16 +10,16 @@ import msgspec
 
 from leadstore.domain import field_checks
 from leadstore.domain.commands import (
+    Actor,
     ArchiveLead,
     AssignLead,
-    ChangeStatus,
     Command,
     ConvertLead,
     CreateLead,
     RestoreLead,
     UpdateLead,
 )
-from leadstore.domain.errors import AlreadyConverted, InvalidTransition, LeadNotFound
+from leadstore.domain.errors import AlreadyConverted, FieldError, InvalidTransition, LeadNotFound, ValidationFailed
 from leadstore.domain.events import (
     Change,
     LeadArchived,
@@ -28,132 +27,51 @@ from leadstore.domain.events import (
     LeadConverted,
     LeadCreated,
     LeadEvent,
-    LeadFields,
     LeadRestored,
     LeadStatusChanged,
     LeadUpdated,
 )
+from leadstore.domain.field_checks import InvalidValueError, Problems
 from leadstore.domain.lead_rules import (
     checked,
     checked_reason,
-    known_status_kind,
     require_known_user,
     require_open,
     require_team_and_source,
     status_kind,
     won_status,
 )
+from leadstore.domain.rules import Context, Rules, StatusKind
+from leadstore.domain.state import Lead
 from leadstore.domain.validation import validate_fields
 
-
-def full_name(first: str | None, last: str | None) -> str:
-    """First and last name joined with a space, skipping missing ones; "" when both are missing."""
-    return " ".join(part for part in (first, last) if part)
+_ABSENT: Any = object()
+NO_ROTATION = "the lead's team (or the account, for a lead with no team) has no rotation with an active member"
 
 
-class Lead(LeadFields, frozen=True, kw_only=True):
-    """A lead as its events left it: the fields it was created with, as changed since, and its state."""
-
-    id: UUID
-    is_converted: bool = False
-    converted_at: datetime | None = None
-    customer_id: str | None = None
-    archived: bool = False
-    version: int
-    created_at: datetime
-    updated_at: datetime
-
-    @property
-    def full_name(self) -> str:
-        return full_name(self.first_name, self.last_name)
-
-
-class EventMeta(msgspec.Struct, frozen=True):
-    """What the store knows of an event beyond its data."""
-
-    lead_id: UUID
-    version: int
-    occurred_at: datetime
-
-
-_CREATED_FIELDS = LeadCreated.__struct_fields__
-# LeadUpdated carries JSON values; these are the types they are converted back to.
-_PATCHABLE_TYPES = {
-    field.name: field.type
-    for field in msgspec.structs.fields(LeadCreated)
-    if field.name not in ("account_id", "created_by", "status")
-}
-
-
-def evolve(lead: Lead | None, event: LeadEvent, meta: EventMeta) -> Lead:
-    """The lead after `event`; every event stamps it with its version and time."""
-    match event:
-        case LeadCreated() if lead is None:
-            return _born(event, meta)
-        case LeadCreated():
-            raise ValueError(f"stream {meta.lead_id} has a second LeadCreated at version {meta.version}")
-        case LeadUpdated(changes=changes):
-            changed = _patched_values(changes)
-        case LeadStatusChanged(to=status):
-            changed = {"status": status}
-        case LeadAssigned(to=user_id):
-            changed = {"assigned_to": user_id}
-        case LeadConverted():
-            changed = {"is_converted": True, "converted_at": event.converted_at}
-            changed |= {"customer_id": event.customer_id, "status": event.status}
-        case LeadArchived():
-            changed = {"archived": True}
-        case LeadRestored():
-            changed = {"archived": False}
-        case _:
-            assert_never(event)
-    if lead is None:
-        raise ValueError(f"stream {meta.lead_id} does not start with LeadCreated")
-    return msgspec.structs.replace(lead, **changed, version=meta.version, updated_at=meta.occurred_at)
-
-
-def fold(lead_id: UUID, items: Iterable[tuple[LeadEvent, int, datetime]]) -> Lead | None:
-    """The lead after its stream's events `(event, version, occurred_at)`, oldest first; None if none."""
-    lead: Lead | None = None
-    for event, version, occurred_at in items:
-        lead = evolve(lead, event, EventMeta(lead_id, version, occurred_at))
-    return lead
-
-
-def _born(event: LeadCreated, meta: EventMeta) -> Lead:
-    fields = {name: getattr(event, name) for name in _CREATED_FIELDS}
-    stamps: dict[str, Any] = {
-        "version": meta.version,
-        "created_at": meta.occurred_at,
-        "updated_at": meta.occurred_at,
-    }
-    return Lead(id=meta.lead_id, **stamps, **fields)
-
-
-def _patched_values(changes: dict[str, Change]) -> dict[str, Any]:
-    # A field this reader does not know (written by a newer one) is skipped rather than fatal.
-    return {
-        name: msgspec.convert(change.to, _PATCHABLE_TYPES[name])
-        for name, change in changes.items()
-        if name in _PATCHABLE_TYPES
-    }
-
-
-def decide(cmd: Command, lead: Lead | None) -> list[LeadEvent]:
-    """The events that carry out `cmd` on `lead`, or the domain error that refuses it."""
+def decide(cmd: Command, lead: Lead | None, context: Context) -> list[LeadEvent]:
+    """The events that carry out `cmd` on `lead` under the account's rules and the turn the lane took."""
+    rules = context.rules
     match cmd:
         case CreateLead() if lead is not None:
             raise InvalidTransition(f"lead {cmd.lead_id} already exists")
         case CreateLead():
-            return [_create(cmd)]
+            return _create(cmd, context)
         case UpdateLead():
-            return _update(cmd, _existing(cmd.lead_id, lead))
-        case ChangeStatus():
-            return _change_status(cmd, _existing(cmd.lead_id, lead))
+            return _update(cmd, _existing(cmd.lead_id, lead), context)
+        case AssignLead(rotation=True):
+            current = _existing(cmd.lead_id, lead)
+            if context.turn is None:
+                raise ValidationFailed([FieldError("rotation", "no_rotation", NO_ROTATION)])
+            require_open(current, rules, "assign it")
+            return _assigned(current, context.turn.member, by_rotation=True)
         case AssignLead():
-            return _assign(cmd, _existing(cmd.lead_id, lead))
+            current = _existing(cmd.lead_id, lead)
+            require_open(current, rules, "assign it")
+            require_known_user(rules, cmd.assigned_to)
+            return _assigned(current, cmd.assigned_to)
         case ConvertLead():
-            return _convert(cmd, _existing(cmd.lead_id, lead))
+            return _convert(_existing(cmd.lead_id, lead), rules, cmd.customer_id, cmd.now)
         case ArchiveLead():
             archived = _existing(cmd.lead_id, lead).archived
             return [] if archived else [LeadArchived(checked_reason(cmd.reason))]
@@ -170,19 +88,111 @@ def _existing(lead_id: UUID, lead: Lead | None) -> Lead:
     return lead
 
 
-def _create(cmd: CreateLead) -> LeadCreated:
-    fields = validate_fields(cmd.fields, cmd.rules, partial=False)
+def _create(cmd: CreateLead, context: Context) -> list[LeadEvent]:
+    rules = context.rules
+    fields = validate_fields(cmd.fields, rules, partial=False)
     if not cmd.skip_team_requirement:
-        require_team_and_source(cmd.rules, fields.get("team_id"), fields.get("source"))
-    if not cmd.rules.statuses:
+        require_team_and_source(rules, fields.get("team_id"), fields.get("source"))
+    if not rules.statuses:
         raise InvalidTransition("the account has no statuses to put a new lead in")
-    status = fields.pop("status", None) or cmd.rules.statuses[0].key
-    return LeadCreated(account_id=cmd.account_id, created_by=cmd.actor.user_id, status=status, **fields)
+    status = fields.pop("status", None) or rules.statuses[0].key
+    created = LeadCreated(account_id=cmd.account_id, created_by=cmd.actor.user_id, status=status, **fields)
+    if created.assigned_to is None and context.turn is not None:
+        return [created, LeadAssigned(from_=None, to=context.turn.member, by_rotation=True)]
+    return [created]
 
 
-def _update(cmd: UpdateLead, lead: Lead) -> list[LeadEvent]:
-    require_open(lead, cmd.rules, "change its fields")
-    new_values = validate_fields(cmd.changes, cmd.rules, partial=True, current=lead)
+def _update(cmd: UpdateLead, lead: Lead, context: Context) -> list[LeadEvent]:
+    """A merge patch as up to three events: the fields (LeadUpdated), the assignee (LeadAssigned) and the
+    status (LeadStatusChanged, or LeadConverted into a won status). A reopen goes first, so the same patch
+    can then edit the lead; any other status change goes last, so a patch can edit a lead and close it."""
+    rules = context.rules
+    changes = dict(cmd.changes)
+    status, assignee = changes.pop("status", _ABSENT), changes.pop("assigned_to", _ABSENT)
+    target, assignee_id, customer_id, fields = _checked_patch(cmd, lead, rules, changes, status, assignee)
+    closed = status_kind(rules, lead.status) != "open"
+    moved = [] if target is None else _status_change(cmd, lead, rules, target, customer_id)
+    if closed and moved and isinstance(moved[0], LeadStatusChanged):
+        lead = msgspec.structs.replace(lead, status=target)  # reopened: the rest applies to an open lead
+        before, moved = moved, []
+    else:
+        before = []
+    edits: list[LeadEvent] = []
+    if fields or assignee is not _ABSENT or (context.turn and assignee is _ABSENT):
+        require_open(lead, rules, "change it")
+        edits += _field_changes(lead, fields)
+        if assignee is not _ABSENT:
+            edits += _assigned(lead, assignee_id)
+        elif context.turn is not None:
+            edits += _assigned(lead, context.turn.member, by_rotation=True)
+    return [*before, *edits, *moved]
+
+
+def _checked_patch(
+    cmd: UpdateLead, lead: Lead, rules: Rules, changes: dict[str, Any], status: Any, assignee: Any
+) -> tuple[str | None, UUID | None, str | None, dict[str, Any]]:
+    """The patch's status, assignee, customer id and cleaned fields, with every bad field listed at once."""
+    problems = Problems()
+    target = None if status is _ABSENT else problems.run("status", _known_status, status, rules)
+    customer_id = changes.pop("customer_id", None)
+    if customer_id is not None:
+        if target is None or status_kind(rules, target) != "won":
+            problems.add("customer_id", "read_only", "is set by a conversion (a won `status` in the same patch)")
+        else:
+            customer_id = problems.run("customer_id", field_checks.customer_id, customer_id)
+    assignee_id = None if assignee is _ABSENT else problems.run("assigned_to", _known_user, assignee, rules)
+    fields: dict[str, Any] = {}
+    try:
+        fields = validate_fields(changes, rules, partial=True, current=lead)
+    except ValidationFailed as exc:
+        problems.errors.extend(exc.errors)
+    if problems.errors:
+        raise ValidationFailed(problems.errors)
+    if not cmd.skip_team_requirement and ("team_id" in fields or "source" in fields):
+        team_id = fields.get("team_id", lead.team_id)
+        require_team_and_source(rules, team_id, fields.get("source", lead.source))
+    return target, assignee_id, customer_id, fields
+
+
+def _known_status(value: Any, rules: Rules) -> str:
+    if not isinstance(value, str):
+        raise InvalidValueError("invalid_type", "must be the key of one of the account's statuses")
+    kinds = {rule.key for rule in rules.statuses}
+    if value not in kinds:
+        raise InvalidValueError("unknown_status", f"must be one of {', '.join(kinds)}")
+    return value
+
+
+def _known_user(value: Any, rules: Rules) -> UUID | None:
+    user_id = None if value is None else field_checks.uuid(value)
+    if user_id is not None and user_id not in rules.known_users:
+        raise InvalidValueError("unknown_user", "is not an active user of this account")
+    return user_id
+
+
+def _status_change(cmd: UpdateLead, lead: Lead, rules: Rules, target: str, customer_id: str | None) -> list[LeadEvent]:
+    kind, current = status_kind(rules, target), status_kind(rules, lead.status)
+    if lead.archived:
+        raise InvalidTransition(f"lead {lead.id} is archived: restore it before changing its status")
+    if kind == "won":
+        return _convert(lead, rules, customer_id, cmd.now, status=target)
+    if current != "open":
+        if kind != "open" or not _may_reopen(cmd.actor):
+            raise InvalidTransition(
+                f"lead {lead.id} is closed ({lead.status}): only an admin or manager can reopen it, "
+                "and only into an open status"
+            )
+        return [LeadStatusChanged(from_=lead.status, to=target, reopened_from_won=current == "won")]
+    if target == lead.status:
+        return []
+    return [LeadStatusChanged(from_=lead.status, to=target)]
+
+
+def _may_reopen(actor: Actor) -> bool:
+    return actor.role in ("admin", "manager")
+
+
+def _field_changes(lead: Lead, new_values: dict[str, Any]) -> list[LeadEvent]:
     changes: dict[str, Change] = {}
     for name, value in new_values.items():
         before, after = msgspec.to_builtins(getattr(lead, name)), msgspec.to_builtins(value)
@@ -191,43 +201,26 @@ def _update(cmd: UpdateLead, lead: Lead) -> list[LeadEvent]:
     return [LeadUpdated(changes)] if changes else []
 
 
-def _change_status(cmd: ChangeStatus, lead: Lead) -> list[LeadEvent]:
-    target = known_status_kind(cmd.rules, cmd.status)
-    reason = checked_reason(cmd.reason)
-    if lead.archived:
-        raise InvalidTransition(f"lead {lead.id} is archived: restore it before changing its status")
-    if target == "won":
-        raise InvalidTransition(f"{cmd.status!r} is a won status: a lead is won only by converting it")
-    reopening = target == "open" and cmd.actor.role in ("admin", "manager")
-    if status_kind(cmd.rules, lead.status) != "open" and not reopening:
-        raise InvalidTransition(
-            f"lead {lead.id} is closed ({lead.status}): only an admin or manager can reopen it, "
-            "and only into an open status"
-        )
-    if cmd.status == lead.status:
+def _assigned(lead: Lead, user_id: UUID | None, *, by_rotation: bool = False) -> list[LeadEvent]:
+    if user_id == lead.assigned_to:
         return []
-    return [LeadStatusChanged(from_=lead.status, to=cmd.status, reason=reason)]
+    return [LeadAssigned(from_=lead.assigned_to, to=user_id, by_rotation=by_rotation)]
 
 
-def _assign(cmd: AssignLead, lead: Lead) -> list[LeadEvent]:
-    require_open(lead, cmd.rules, "assign it")
-    require_known_user(cmd.rules, cmd.assigned_to)
-    if cmd.assigned_to == lead.assigned_to:
-        return []
-    return [LeadAssigned(from_=lead.assigned_to, to=cmd.assigned_to, by_rotation=cmd.by_rotation)]
-
-
-def _convert(cmd: ConvertLead, lead: Lead) -> list[LeadEvent]:
+def _convert(
+    lead: Lead, rules: Rules, customer_id: str | None, now: datetime, status: str | None = None
+) -> list[LeadEvent]:
     if lead.is_converted:
         raise AlreadyConverted(lead.id)
-    if status_kind(cmd.rules, lead.status) == "lost":
+    kind: StatusKind = status_kind(rules, lead.status)
+    if kind == "lost":
         raise InvalidTransition(f"lead {lead.id} is lost ({lead.status}): reopen it before converting it")
     if lead.archived:
         raise InvalidTransition(f"lead {lead.id} is archived: restore it before converting it")
-    if cmd.customer_id is not None:
-        checked("customer_id", field_checks.customer_id, cmd.customer_id)
-    won = won_status(cmd.rules)
-    return [LeadConverted(customer_id=cmd.customer_id, converted_at=cmd.now, status=won, from_status=lead.status)]
+    if customer_id is not None:
+        checked("customer_id", field_checks.customer_id, customer_id)
+    won = status or won_status(rules)
+    return [LeadConverted(customer_id=customer_id, converted_at=now, status=won, from_status=lead.status)]
 
 
 def _json(value: Any) -> bytes:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from leadstore.domain import field_checks
-from leadstore.domain.commands import Rules, StatusKind
 from leadstore.domain.errors import (
     FieldError,
     InvalidTransition,
@@ -16,9 +15,8 @@ from leadstore.domain.errors import (
     ValidationFailed,
 )
 from leadstore.domain.field_checks import InvalidValueError
-
-if TYPE_CHECKING:
-    from leadstore.domain.lead import Lead
+from leadstore.domain.rules import Rules, StatusKind
+from leadstore.domain.state import Lead
 
 T = TypeVar("T")
 

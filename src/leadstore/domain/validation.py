@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 
 from leadstore.domain import field_checks as check
-from leadstore.domain.commands import Rules
 from leadstore.domain.custom_fields import check_custom, check_required
 from leadstore.domain.errors import ValidationFailed
 from leadstore.domain.events import MailingAddress
 from leadstore.domain.field_checks import InvalidValueError, Problems
-
-if TYPE_CHECKING:
-    from leadstore.domain.lead import Lead
+from leadstore.domain.rules import Rules
+from leadstore.domain.state import Lead
 
 READ_ONLY = frozenset(
     {"id", "object", "account_id", "full_name", "is_converted", "converted_at", "customer_id", "archived"}
@@ -24,7 +22,8 @@ READ_ONLY = frozenset(
 )
 OWN_COMMANDS = frozenset({"status", "assigned_to"})
 """Keys a patch may not hold: the HTTP layer turns them into ChangeStatus and AssignLead."""
-IDENTITY = ("first_name", "last_name", "email", "phone", "company")
+IDENTITY = ("first_name", "last_name", "email", "phone", "company", "company_id")
+CUSTOM_PREFIX = "custom."  # Close's spelling: a top-level `custom.<key>` member sets custom[<key>]
 _TEXT_LIMITS = {
     **dict.fromkeys(("first_name", "last_name", "title", "department", "company"), 255),
     "company_id": 64,
@@ -47,6 +46,7 @@ def validate_fields(
     raw: Mapping[str, Any], rules: Rules, *, partial: bool, current: Lead | None = None
 ) -> dict[str, Any]:
     """The cleaned body; for a merge patch (`partial`), the new value of every key the patch names."""
+    raw = _folded_custom(raw)
     ctx = _Context(rules, partial, current, _region(raw, current), Problems())
     cleaned: dict[str, Any] = {}
     for key, value in raw.items():
@@ -58,9 +58,28 @@ def validate_fields(
     custom = raw.get("custom")
     if not partial and (custom is None or isinstance(custom, dict)):
         check_required(custom, rules.custom_fields, ctx.problems)
+    if partial and current is not None and "custom" in cleaned:
+        _check_not_cleared(current.custom, cleaned["custom"], rules, ctx.problems)
     if ctx.problems.errors:
         raise ValidationFailed(ctx.problems.errors)
     return cleaned
+
+
+def _folded_custom(raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`raw` with its `custom.<key>` members moved into `custom` (they win over the same key in `custom`)."""
+    dotted = {key[len(CUSTOM_PREFIX) :]: value for key, value in raw.items() if key.startswith(CUSTOM_PREFIX)}
+    custom = raw.get("custom")
+    if not dotted or not (custom is None or isinstance(custom, dict)):
+        return raw  # a `custom` of the wrong type keeps its own error
+    folded = {key: value for key, value in raw.items() if not key.startswith(CUSTOM_PREFIX)}
+    folded["custom"] = (custom or {}) | dotted
+    return folded
+
+
+def _check_not_cleared(before: Mapping[str, Any], after: Mapping[str, Any], rules: Rules, problems: Problems) -> None:
+    for rule in rules.custom_fields:
+        if rule.required and before.get(rule.key) is not None and after.get(rule.key) is None:
+            problems.add(f"custom.{rule.key}", "required", "is a required custom field and cannot be cleared")
 
 
 def _clean(key: str, value: Any, ctx: _Context) -> Any:
@@ -105,7 +124,7 @@ def _check_identity(raw: Mapping[str, Any], ctx: _Context) -> None:
         return value is not None and not (isinstance(value, str) and not value.strip())
 
     if not any(has(key) for key in IDENTITY):
-        message = "at least one of first_name, last_name, email, phone or company is required"
+        message = "at least one of first_name, last_name, email, phone, company or company_id is required"
         ctx.problems.add("first_name", "required", message)
 
 

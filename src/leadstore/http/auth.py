@@ -10,7 +10,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from leadstore.http.context import PRINCIPAL_KEY
 from leadstore.http.errors import Forbidden, Unauthorized
-from leadstore.store.accounts import Principal, authenticate
+from leadstore.store.accounts import Principal
 
 AnyConnection = ASGIConnection[Any, Any, Any, Any]
 MAX_KEY_LENGTH = 200
@@ -41,8 +41,8 @@ def check_account_header(connection: AnyConnection, principal: Principal) -> Non
 async def authenticated(connection: AnyConnection, _: BaseRouteHandler) -> None:
     """Guard of every /v1 route: resolve the key to its user and account, or refuse with 401/403."""
     key = bearer_key(connection)
-    async with connection.app.state.container.pool.acquire() as conn:
-        principal = await authenticate(conn, key)
+    container = connection.app.state.container
+    principal = await container.principals.principal(container.pool, key)
     if principal is None:
         raise Unauthorized("the API key is unknown, revoked, or its user is deactivated")
     check_account_header(connection, principal)

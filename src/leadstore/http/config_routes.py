@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, get, patch, post
+from litestar import Controller, get, patch, post, put
 from litestar.params import FromPath, Parameter
 
 from leadstore.domain.errors import FieldError, ValidationFailed
@@ -17,6 +17,8 @@ from leadstore.http.config_schemas import (
     CustomFieldList,
     CustomFieldOut,
     CustomFieldPatch,
+    RotationInput,
+    RotationOut,
     SourceInput,
     SourceList,
     SourceOut,
@@ -224,4 +226,32 @@ class CustomFieldRoutes(Controller):
         return msgspec.convert(found(row, "custom field"), CustomFieldOut)
 
 
-ConfigRoutes = [StatusRoutes, SourceRoutes, TeamRoutes, CustomFieldRoutes]
+class RotationRoutes(Controller):
+    """The account's default rotation: leads written with no team and no assignee take a turn in it."""
+
+    path = "/v1/rotation"
+    tags = ["configuration"]
+
+    @get("/", responses=problems(), summary="Get the default rotation")
+    async def get_rotation(self, request: AnyRequest) -> RotationOut:
+        """Every role may read it."""
+        async with connection(request) as conn:
+            return msgspec.convert(await config.get_rotation(conn, account(request)), RotationOut)
+
+    @put(
+        "/",
+        guards=[admin_only],
+        dependencies=documented_body(RotationInput),
+        responses=problems(400, 403, 422),
+        summary="Set the default rotation",
+    )
+    async def put_rotation(self, request: AnyRequest) -> RotationOut:
+        """Turn the default rotation on or off and set its members, in rotation order."""
+        body = convert_body(await body_object(request), RotationInput)
+        async with connection(request) as conn:
+            await check_members(conn, account(request), body.members)
+            row = await config.put_rotation(conn, account(request), body.enabled, body.members)
+        return msgspec.convert(row, RotationOut)
+
+
+ConfigRoutes = [StatusRoutes, SourceRoutes, TeamRoutes, CustomFieldRoutes, RotationRoutes]

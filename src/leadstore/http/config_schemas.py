@@ -87,6 +87,16 @@ class TeamPatch(Strict):
     rotation: bool | None = None
 
 
+class RotationOut(msgspec.Struct, kw_only=True):
+    enabled: Annotated[bool, Meta(description="Leads written with no team and no assignee take a turn here.")]
+    members: Annotated[list[UUID], Meta(description="User ids, in rotation order (inactive ones are skipped).")]
+
+
+class RotationInput(Strict):
+    enabled: bool
+    members: Annotated[list[UUID], Meta(max_length=1000, description="Active users of the account.")] = []
+
+
 class CustomFieldOut(msgspec.Struct, kw_only=True):
     key: str
     label: str

@@ -11,7 +11,7 @@ from litestar.datastructures import State
 
 from leadstore.domain.errors import FieldError, ValidationFailed
 from leadstore.domain.field_checks import Problems
-from leadstore.domain.lead import Lead
+from leadstore.domain.state import Lead
 from leadstore.http.errors import MalformedBody
 from leadstore.http.tracing import request_id
 from leadstore.store.accounts import Principal
@@ -59,6 +59,14 @@ def masked_headers(request: AnyRequest) -> dict[str, str]:
     return masked
 
 
+def masked_query(query: str) -> str | None:
+    """The query string for the audit log, the values of secret-looking parameters replaced by `***`."""
+    if not query:
+        return None
+    pairs = [pair.partition("=") for pair in query.split("&")]
+    return _storable("&".join(name + sep + (MASK if is_secret_header(name) else value) for name, sep, value in pairs))
+
+
 def event_metadata(request: AnyRequest, principal: Principal) -> dict[str, Any]:
     """The metadata every event of this request records: actor, request, correlation id."""
     rid = request_id(request.scope)
@@ -74,6 +82,7 @@ def event_metadata(request: AnyRequest, principal: Principal) -> dict[str, Any]:
             "id": rid,
             "method": request.method,
             "path": _storable(request.scope.get("raw_path", b"").decode("latin-1") or request.url.path),
+            "query": masked_query(request.scope.get("query_string", b"").decode("latin-1")),
             "ip": client.host if client else None,
             "user_agent": _storable(request.headers.get("user-agent", "")) or None,
             "headers": masked_headers(request),

@@ -16,13 +16,12 @@ from leadstore.domain.errors import FieldError, LeadNotFound, ValidationFailed
 from leadstore.domain.field_checks import InvalidValueError, Problems
 from leadstore.domain.field_checks import uuid as parse_uuid
 from leadstore.envelope import event_envelope
-from leadstore.handler import fold_recorded
 from leadstore.http import params
 from leadstore.http.context import AnyRequest, principal_of, visible_to
 from leadstore.http.openapi import ETAG, LeadId, problems
 from leadstore.http.schemas import EventPage, LeadOut, LeadPage
 from leadstore.listing import list_page
-from leadstore.store.events import Checkpoint, RecordedEvent, read_stream
+from leadstore.store.events import Checkpoint, RecordedEvent, fold_recorded, read_stream
 from leadstore.store.queries import Cursor, InvalidCursor, LeadFilter, Sort, decode_cursor, like_pattern
 
 _encoder = msgspec.json.Encoder()

@@ -56,12 +56,20 @@ class LeadCommands(Controller):
         responses=problems(*WRITE_PROBLEMS),
         summary="Change a lead (JSON merge patch)",
     )
-    async def patch_lead(self, request: AnyRequest, lead_id: LeadId) -> LeadResponse:
-        """Fields become one LeadUpdated, `status` a LeadStatusChanged and `assigned_to` a LeadAssigned:
-        all of them or none are recorded. Sending the current values records nothing."""
+    async def patch_lead(
+        self,
+        request: AnyRequest,
+        lead_id: LeadId,
+        skip_team_requirement: Annotated[bool, QueryParameter(description=SKIP_TEAM)] = False,
+    ) -> LeadResponse:
+        """Fields become one LeadUpdated, `status` a LeadStatusChanged (a LeadConverted when it is a won
+        status) and `assigned_to` a LeadAssigned: all of them or none are recorded. A reopen is recorded
+        first, any other status change last. Moving the lead to a rotating team without naming
+        `assigned_to` takes a rotation turn there. Sending the current values records nothing."""
+        reject_unknown_query(request, "skip_team_requirement")
         writer, target = LeadWriter(request), parse_lead_id(lead_id)
         body = await body_object(request)
-        return await writer.execute_plan(target, commands.patch(target, writer.principal.actor, body))
+        return await writer.execute(commands.patch(target, writer.principal.actor, body, skip_team_requirement))
 
     @post(
         "/{lead_id:str}/assign",
@@ -75,7 +83,7 @@ class LeadCommands(Controller):
         writer, target = LeadWriter(request), parse_lead_id(lead_id)
         raw = await body_object(request)
         body = convert_body(raw, AssignInput)
-        return await writer.execute_plan(target, commands.assign(target, writer.principal.actor, body, raw))
+        return await writer.execute(commands.assign(target, writer.principal.actor, body, raw))
 
     @post(
         "/{lead_id:str}/convert",
@@ -88,7 +96,7 @@ class LeadCommands(Controller):
         """ConvertLead: sets is_converted, converted_at, customer_id and the account's won status."""
         writer, target = LeadWriter(request), parse_lead_id(lead_id)
         body = convert_body(await body_object(request, optional=True), ConvertInput)
-        return await writer.execute_plan(target, commands.convert(target, writer.principal.actor, body))
+        return await writer.execute(commands.convert(target, writer.principal.actor, body))
 
     @post(
         "/{lead_id:str}/archive",
@@ -101,7 +109,7 @@ class LeadCommands(Controller):
         """ArchiveLead: archived leads leave the default list (`archived=true` lists them)."""
         writer, target = LeadWriter(request), parse_lead_id(lead_id)
         body = convert_body(await body_object(request, optional=True), ReasonInput)
-        return await writer.execute_plan(target, commands.archive(target, writer.principal.actor, body))
+        return await writer.execute(commands.archive(target, writer.principal.actor, body))
 
     @post(
         "/{lead_id:str}/restore",
@@ -114,4 +122,4 @@ class LeadCommands(Controller):
         """RestoreLead: the lead is live again."""
         writer, target = LeadWriter(request), parse_lead_id(lead_id)
         body = convert_body(await body_object(request, optional=True), ReasonInput)
-        return await writer.execute_plan(target, commands.archive(target, writer.principal.actor, body, restore=True))
+        return await writer.execute(commands.archive(target, writer.principal.actor, body, restore=True))

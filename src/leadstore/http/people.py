@@ -45,12 +45,14 @@ class UserRoutes(Controller):
 
     @post("/{user_id:str}/deactivate", status_code=200, responses=problems(404, 422), summary="Deactivate a user")
     async def deactivate_user(self, request: AnyRequest, user_id: FromPath[str]) -> UserOut:
-        """Their keys stop working at once; they leave team rotations; their leads stay theirs."""
+        """Their keys stop working at once for writes in every process, and for reads within a second; they
+        leave rotations; their leads stay theirs."""
         target = path_id(user_id, "user")
         if target == principal_of(request).actor.user_id:
             raise ValidationFailed([FieldError("user_id", "self", "you cannot deactivate yourself")])
         async with connection(request) as conn:
             row = await config.deactivate_user(conn, account(request), target)
+        request.app.state.container.principals.forget()  # other processes: within a second (and every write)
         return msgspec.convert(found(row, "user"), UserOut)
 
 
@@ -78,9 +80,11 @@ class ApiKeyRoutes(Controller):
 
     @post("/{key_id:str}/revoke", status_code=200, responses=problems(404), summary="Revoke an API key")
     async def revoke_key(self, request: AnyRequest, key_id: FromPath[str]) -> ApiKeyOut:
-        """The key stops working at once. Revoking twice changes nothing."""
+        """The key stops working at once for writes in every process, and for reads within a second.
+        Revoking twice changes nothing."""
         async with connection(request) as conn:
             row = await config.revoke_api_key(conn, account(request), path_id(key_id, "API key"))
+        request.app.state.container.principals.forget()
         return msgspec.convert(found(row, "API key"), ApiKeyOut)
 
 

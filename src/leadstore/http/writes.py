@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from typing import cast
 from uuid import UUID
 
 import msgspec
 from litestar import Response
 
-from leadstore.domain.commands import CreateLead
+from leadstore.domain.commands import Command, CreateLead
 from leadstore.domain.document import lead_document
 from leadstore.domain.errors import FieldError, LeadstoreError, ValidationFailed
-from leadstore.handler import AfterAppend, Outcome, Plan
+from leadstore.handler import Idempotency
 from leadstore.http.context import AnyRequest, event_metadata, member_can_see, principal_of
-from leadstore.http.errors import IdempotencyConflict
+from leadstore.http.errors import IdempotencyConflict, Unauthorized
 from leadstore.http.schemas import LeadOut
 from leadstore.store import idempotency
-from leadstore.store.db import Conn
+from leadstore.store.command_writes import KeyRevoked
+from leadstore.store.idempotency import KeyTaken
 
-Run = Callable[[AfterAppend], Awaitable[Outcome]]
 LeadResponse = Response[LeadOut]
 
 _ETAG = re.compile(r'\A\s*(?:W/)?"?([0-9]{1,9})"?\s*\Z')
@@ -60,49 +59,40 @@ class LeadWriter:
     def account_id(self) -> UUID:
         return self.principal.account_id
 
-    def options(self) -> dict[str, Any]:
-        """The handler's keyword arguments every write shares."""
-        return {
-            "account_id": self.account_id,
-            "metadata": event_metadata(self.request, self.principal),
-            "visible": member_can_see(self.principal),
-            "expected_version": self.expected_version,
-        }
-
-    async def execute_plan(self, lead_id: UUID, plan: Plan) -> LeadResponse:
-        """Run a plan of commands on one lead and answer 200 with the lead."""
-        options = self.options()
-        return await self.respond(
-            lambda after: self.container.handler.execute_many(lead_id, plan, **options, after_append=after)
-        )
+    async def execute(self, cmd: Command) -> LeadResponse:
+        """Run a command on an existing lead and answer 200 with it."""
+        return await self._run(cmd, self.expected_version, 200, {})
 
     async def create(self, cmd: CreateLead) -> LeadResponse:
         """Create a lead and answer 201 with it and its Location (If-Match does not apply)."""
-        options = self.options() | {"expected_version": None}
-        return await self.respond(
-            lambda after: self.container.handler.execute(cmd, **options, after_append=after), status=201, location=True
-        )
+        return await self._run(cmd, None, 201, {"location": f"/v1/leads/{cmd.lead_id}"})
 
-    async def respond(self, run: Run, *, status: int = 200, location: bool = False) -> LeadResponse:
-        """Run the command(s) once per idempotency key and answer with the lead, ETag and position."""
+    async def _run(self, cmd: Command, expected: int | None, status: int, headers: dict[str, str]) -> LeadResponse:
+        """Run the command once per idempotency key and answer with the lead, ETag and position."""
         fingerprint = await self._fingerprint()
         if (replayed := await self._replay(fingerprint)) is not None:
             return replayed
-        answer: list[idempotency.StoredResponse] = []
-
-        async def after_append(conn: Conn, outcome: Outcome) -> None:
-            answer.append(self._answer(outcome, status, location, fingerprint))
-            if self.key is not None:
-                await idempotency.record(conn, self.account_id, self.key, answer[-1])
-
+        keyed = None if self.key is None else Idempotency(self.key, fingerprint, status, headers)
         try:
-            await run(after_append)
-        except (LeadstoreError, idempotency.KeyTaken) as exc:
+            outcome = await self.container.handler.execute(
+                cmd,
+                account_id=self.account_id,
+                metadata=event_metadata(self.request, self.principal),
+                visible=member_can_see(self.principal),
+                expected_version=expected,
+                idempotency=keyed,
+            )
+        except (LeadstoreError, KeyTaken) as exc:
             # a concurrent request with the same key may have won: answer as it did
             if (replayed := await self._replay(fingerprint)) is not None:
                 return replayed
-            raise IdempotencyConflict() if isinstance(exc, idempotency.KeyTaken) else exc from None
-        return _response(answer[-1])
+            raise IdempotencyConflict() if isinstance(exc, KeyTaken) else exc from None
+        except KeyRevoked:
+            raise Unauthorized("the API key is unknown, revoked, or its user is deactivated") from None
+        lead = outcome.lead
+        answer = headers | {"etag": f'"{lead.version}"', "leadstore-position": outcome.position.token()}
+        body = outcome.response.body if outcome.response else _encoder.encode(lead_document(lead))
+        return _response(idempotency.StoredResponse(fingerprint, status, answer, body))
 
     async def _fingerprint(self) -> bytes:
         if self.key is None:
@@ -122,13 +112,6 @@ class LeadWriter:
         if stored.request_hash != fingerprint:
             raise IdempotencyConflict()
         return _response(stored, replayed=True)
-
-    def _answer(self, outcome: Outcome, status: int, location: bool, fingerprint: bytes) -> idempotency.StoredResponse:
-        lead = outcome.lead
-        headers = {"etag": f'"{lead.version}"', "leadstore-position": outcome.position.token()}
-        if location:
-            headers["location"] = f"/v1/leads/{lead.id}"
-        return idempotency.StoredResponse(fingerprint, status, headers, _encoder.encode(lead_document(lead)))
 
 
 def _response(stored: idempotency.StoredResponse, *, replayed: bool = False) -> LeadResponse:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from uuid import UUID
 
+import asyncpg
 import msgspec
 from uuid_utils.compat import uuid7
 
@@ -96,3 +98,34 @@ async def authenticate(conn: Conn, api_key: str) -> Principal | None:
         await conn.execute(TOUCH_KEY, row["api_key_id"])
     actor = Actor(user_id=row["user_id"], role=row["role"], api_key_id=row["api_key_id"], email=row["email"])
     return Principal(account_id=row["account_id"], actor=actor)
+
+
+class PrincipalCache:
+    """The principals of recently used keys, each for at most `ttl` seconds: what reads authenticate with.
+
+    Writes do not rely on it: their statement checks the key again (migration 050), so a key revoked in
+    any process is refused by every write once the revocation has committed. Unknown keys are not kept.
+    """
+
+    def __init__(self, ttl: float = 1.0, max_keys: int = 10_000) -> None:
+        self.ttl = ttl
+        self.max_keys = max_keys
+        self._seen: dict[bytes, tuple[Principal, float]] = {}
+
+    async def principal(self, pool: asyncpg.Pool, api_key: str) -> Principal | None:
+        digest = hash_key(api_key)
+        seen = self._seen.get(digest)
+        if seen is not None and seen[1] > time.monotonic():
+            return seen[0]
+        async with pool.acquire() as conn:
+            principal = await authenticate(conn, api_key)
+        self._seen.pop(digest, None)
+        if principal is not None:
+            if len(self._seen) >= self.max_keys:
+                self._seen.pop(next(iter(self._seen)))
+            self._seen[digest] = (principal, time.monotonic() + self.ttl)
+        return principal
+
+    def forget(self) -> None:
+        """Drop every kept principal (after a revocation or deactivation in this process)."""
+        self._seen.clear()

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-import msgspec
 from uuid_utils.compat import uuid7
 
 from leadstore.store.accounts import create_api_key, hash_key
@@ -60,16 +59,13 @@ SELECT $1, member FROM unnest($2::uuid[]) WITH ORDINALITY AS listed (member, n) 
 ON CONFLICT DO NOTHING"""
 # The rotation lock of a team: every turn and every membership change takes it first.
 LOCK_TEAM = "SELECT pg_advisory_xact_lock($1::int, $2::int)"
-READ_TEAM = "SELECT rotation, rotation_next FROM teams WHERE id = $1 AND account_id = $2"
-# Members are checked to be the account's users when added; the join checks again, so a rotation can
-# never hand a lead to another tenant's user.
-ACTIVE_MEMBERS = """
-SELECT m.user_id FROM team_members m JOIN users u ON u.id = m.user_id AND u.active AND u.account_id = $2
-WHERE m.team_id = $1 ORDER BY m.added_at, m.user_id"""
-# The pointer row taken FOR UPDATE and written, in one round trip (the team lock already orders turns).
-ADVANCE_ROTATION = """
-WITH taken AS (SELECT id FROM teams WHERE id = $1 FOR UPDATE)
-UPDATE teams SET rotation_next = $2 FROM taken WHERE teams.id = taken.id"""
+GET_ROTATION = """
+SELECT coalesce(r.enabled, false) AS enabled, coalesce(r.members, '{}') AS members
+FROM accounts a LEFT JOIN account_rotations r ON r.account_id = a.id WHERE a.id = $1"""
+PUT_ROTATION = """
+INSERT INTO account_rotations (account_id, enabled, members) VALUES ($1, $2, $3)
+ON CONFLICT (account_id) DO UPDATE SET enabled = EXCLUDED.enabled, members = EXCLUDED.members
+RETURNING enabled, members"""
 
 FIELD_COLUMNS = "key, label, type, choices, required"
 LIST_FIELDS = f"SELECT {FIELD_COLUMNS} FROM custom_fields WHERE account_id = $1 ORDER BY key"
@@ -174,45 +170,6 @@ async def update_team(conn: Conn, account_id: UUID, team_id: UUID, changes: Row)
     return (await list_teams(conn, account_id, team_id))[0]
 
 
-class Turn(msgspec.Struct, frozen=True):
-    """Whose turn it is in a team's rotation, and where the pointer goes once the lead is theirs."""
-
-    team_id: UUID
-    member: UUID
-    next_turn: int
-
-
-async def next_rotation_turn(
-    conn: Conn, account_id: UUID, team_id: UUID | None, holder: UUID | None = None
-) -> Turn | None:
-    """The next active member of a rotating team other than `holder`, the lead's current assignee, unless
-    nobody else is left (None when the team does not rotate or has nobody).
-
-    Takes the team's transaction-scoped advisory lock, which writes nothing and assigns no transaction id,
-    so the command's event insert can still be its first write (DESIGN.md decision 2); the turn holds
-    until commit because every turn and every membership change takes that lock. `advance_rotation`
-    then moves the pointer after the event.
-    """
-    if team_id is None:
-        return None
-    await lock_team(conn, team_id)
-    team = await conn.fetchrow(READ_TEAM, team_id, account_id)
-    if team is None or not team["rotation"]:
-        return None
-    members: list[UUID] = [row["user_id"] for row in await conn.fetch(ACTIVE_MEMBERS, team_id, account_id)]
-    if not members:
-        return None
-    turn: int = team["rotation_next"] % len(members)
-    if members[turn] == holder and len(members) > 1:  # a turn hands the lead on; it never keeps it in place
-        turn = (turn + 1) % len(members)
-    return Turn(team_id, members[turn], (turn + 1) % len(members))
-
-
-async def advance_rotation(conn: Conn, turn: Turn) -> None:
-    """Move the pointer past `turn`: the rotation row is taken with SELECT ... FOR UPDATE and written."""
-    await conn.execute(ADVANCE_ROTATION, turn.team_id, turn.next_turn)
-
-
 async def lock_team(conn: Conn, team_id: UUID) -> None:
     """The team's rotation lock (transaction-scoped advisory, two-key form: apart from the stream locks)."""
     await conn.execute(LOCK_TEAM, *team_lock_keys(team_id))
@@ -226,6 +183,21 @@ def team_lock_keys(team_id: UUID) -> tuple[int, int]:
 
 def _int4(value: int) -> int:
     return value - (1 << 32) if value >= (1 << 31) else value
+
+
+async def get_rotation(conn: Conn, account_id: UUID) -> Row:
+    """The account's default rotation (off, with no members, until an admin sets it)."""
+    row = await _row(conn, GET_ROTATION, account_id)
+    return row or {"enabled": False, "members": []}
+
+
+async def put_rotation(conn: Conn, account_id: UUID, enabled: bool, members: Sequence[UUID]) -> Row:
+    """Set the default rotation; a member kept at the same place keeps its turn (the pointer is an index)."""
+    async with conn.transaction():
+        await lock_team(conn, account_id)  # the rotation's lock: a turn never sees the members change under it
+        row = await _row(conn, PUT_ROTATION, account_id, enabled, list(members))
+    assert row is not None
+    return row
 
 
 async def list_custom_fields(conn: Conn, account_id: UUID) -> list[Row]:

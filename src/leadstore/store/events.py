@@ -12,6 +12,8 @@ import msgspec
 from uuid_utils.compat import uuid7
 
 from leadstore.domain.errors import VersionConflict
+from leadstore.domain.events import load_event
+from leadstore.domain.state import EventMeta, Lead, evolve
 from leadstore.store.db import Conn
 
 NOTIFY_CHANNEL = "leadstore_events"
@@ -230,3 +232,13 @@ async def read_log(conn: Conn, after: Checkpoint, limit: int, account_id: UUID |
     """The next committed events after `after`, in commit order, never skipping a late commit."""
     rows = await conn.fetch(READ_LOG, after.transaction_id, after.position, limit, account_id)
     return [_recorded(r) for r in rows]
+
+
+def fold_recorded(recorded: list[RecordedEvent]) -> Lead | None:
+    """The lead as its stored events make it (None for no events): the one fold every reader uses."""
+    lead: Lead | None = None
+    for event in recorded:
+        lead = evolve(
+            lead, load_event(event.type, event.data), EventMeta(event.stream_id, event.version, event.occurred_at)
+        )
+    return lead

@@ -1,0 +1,167 @@
+"""A command's whole write in one statement (migration 050): its events, the email reservation, the
+rotation pointer and the idempotency record, after checks that refuse stale rules, a revoked key and a
+rotation turn that moved. Everything a lead's write stores besides events is decided here, in one place."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from leadstore.domain.errors import DuplicateEmail, VersionConflict
+from leadstore.domain.events import LeadCreated, LeadEvent, LeadUpdated, event_data, event_type
+from leadstore.domain.rules import Turn
+from leadstore.store.config import team_lock_keys
+from leadstore.store.db import Conn
+from leadstore.store.events import Checkpoint, NewEvent, RecordedEvent
+from leadstore.store.idempotency import KeyTaken, StoredResponse
+
+WRITE_COMMAND = """
+SELECT position, transaction_id, prev_hash, hash FROM write_command(
+    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
+    $24, $25)"""
+ROTATION_POINTER = "SELECT rotation_pointer($1, $2)"
+LOCK_ROTATION = "SELECT lock_rotation($1, $2, $3, $4)"
+
+
+class StaleRules(Exception):
+    """The account's configuration moved on since the rules the command was decided on."""
+
+
+class KeyRevoked(Exception):
+    """The acting API key was revoked, or its user deactivated, since it was authenticated."""
+
+
+class TurnMoved(Exception):
+    """Another write took the rotation turn this command was decided with."""
+
+
+class CommandWrite(msgspec.Struct, kw_only=True):
+    """Everything one command writes; `events` may be empty when only an idempotency record is due."""
+
+    account_id: UUID
+    stream_id: UUID
+    stream_type: str
+    expected_version: int
+    events: list[LeadEvent]
+    metadata: dict[str, Any]
+    occurred_at: datetime
+    rules_version: int | None = None
+    api_key_id: UUID | None = None
+    turn: Turn | None = None
+    idempotency_key: str | None = None
+    response: StoredResponse | None = None
+    before: Checkpoint | None = None
+
+
+def email_changes(events: list[LeadEvent]) -> tuple[str | None, str | None]:
+    """The email a lead's new events free and the one they reserve (unique per account, any case)."""
+    release = reserve = None
+    for event in events:
+        match event:
+            case LeadCreated(email=str(email)):
+                reserve = email
+            case LeadUpdated(changes={"email": change}):
+                release = release or change.from_
+                reserve = change.to
+            case _:
+                pass
+    return release, reserve
+
+
+async def rotation_pointer(conn: Conn, account_id: UUID, team_id: UUID | None) -> int:
+    """A rotation's pointer as committed now (a team's, or the account's default rotation's)."""
+    pointer: int | None = await conn.fetchval(ROTATION_POINTER, account_id, team_id)
+    return pointer or 0
+
+
+async def lock_rotation(conn: Conn, account_id: UUID, team_id: UUID | None) -> int:
+    """Take the rotation's lock until the transaction ends (it writes nothing) and read its pointer."""
+    keys = team_lock_keys(team_id or account_id)
+    pointer: int | None = await conn.fetchval(LOCK_ROTATION, account_id, team_id, *keys)
+    return pointer or 0
+
+
+async def write(conn: Conn, w: CommandWrite) -> list[RecordedEvent]:
+    """Write the command in one statement; nothing of it is written when it raises.
+
+    VersionConflict, DuplicateEmail, StaleRules, KeyRevoked, TurnMoved or KeyTaken tell why.
+    """
+    new = [NewEvent(type=event_type(e), data=event_data(e), metadata=w.metadata) for e in w.events]
+    release, reserve = email_changes(w.events)
+    turn = w.turn
+    locks = team_lock_keys(turn.team_id or w.account_id) if turn else (None, None)
+    response = w.response
+    try:
+        rows = await conn.fetch(
+            WRITE_COMMAND,
+            w.account_id,
+            w.stream_id,
+            w.stream_type,
+            w.expected_version,
+            [e.event_id for e in new],
+            [e.type for e in new],
+            [e.data for e in new],
+            w.metadata,
+            w.occurred_at,
+            w.rules_version,
+            w.api_key_id,
+            release,
+            reserve,
+            turn.team_id if turn else None,
+            turn is not None,
+            *locks,
+            turn.pointer if turn else None,
+            turn.next_pointer if turn else None,
+            w.idempotency_key if response else None,
+            response.request_hash if response else None,
+            response.status if response else None,
+            response.headers if response else None,
+            response.body if response else None,
+            w.before.token() if w.before else None,
+        )
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name == "events_stream_version":
+            raise VersionConflict(w.stream_id, w.expected_version, w.expected_version + 1) from exc
+        if exc.constraint_name == "lead_emails_pkey":
+            raise DuplicateEmail(reserve or "") from exc
+        raise
+    except asyncpg.PostgresError as exc:
+        raise _refusal(exc, w) from exc
+    return [
+        RecordedEvent(
+            position=row["position"],
+            event_id=event.event_id,
+            account_id=w.account_id,
+            stream_id=w.stream_id,
+            stream_type=w.stream_type,
+            version=w.expected_version + n,
+            type=event.type,
+            data=event.data,
+            metadata=w.metadata,
+            occurred_at=w.occurred_at,
+            transaction_id=row["transaction_id"],
+            prev_hash=row["prev_hash"],
+            hash=row["hash"],
+        )
+        for n, (event, row) in enumerate(zip(new, rows, strict=True), start=1)
+    ]
+
+
+def _refusal(exc: asyncpg.PostgresError, w: CommandWrite) -> Exception:
+    match exc.sqlstate:
+        case "LS001":
+            return StaleRules()
+        case "LS002":
+            return KeyRevoked()
+        case "LS003":
+            return TurnMoved()
+        case "LS004":
+            return KeyTaken(w.idempotency_key or "")
+        case "LS005":
+            return VersionConflict(w.stream_id, w.expected_version, w.expected_version - 1)
+        case _:
+            return exc
