@@ -177,8 +177,8 @@ async def task_rate(writers: int, seconds: float, sequence: Callable[[int], Awai
     return done / (time.perf_counter() - started)
 
 
-async def compare(writers: int, seconds: float) -> tuple[float, float]:
-    """(eventsourcing sequences/s, leadstore sequences/s), medians of alternating rounds."""
+async def compare(writers: int, seconds: float) -> tuple[list[float], list[float]]:
+    """(eventsourcing sequences/s, leadstore sequences/s) of each of the alternating rounds."""
     async with benchmark_database(pool_size=writers) as (container, account):
         app = Leads(env=postgres_env(container.settings.database_url, writers))
         try:
@@ -189,7 +189,7 @@ async def compare(writers: int, seconds: float) -> tuple[float, float]:
                 ours.append(await task_rate(writers, seconds / ROUNDS, partial(leadstore_sequence, container, account)))
         finally:
             app.close()
-    return statistics.median(library), statistics.median(ours)
+    return library, ours
 
 
 async def main() -> None:
@@ -199,10 +199,14 @@ async def main() -> None:
     args = parser.parse_args()
     print(f"machine: {machine()}")
     library, ours = await compare(args.writers, args.seconds)
-    sequence = "create, status, status, convert"
-    print(f"(A) eventsourcing + PostgreSQL, {args.writers} threads: {library:,.1f} sequences/s ({sequence})")
-    print(f"(B) leadstore handler, {args.writers} tasks:             {ours:,.1f} sequences/s (median of {ROUNDS})")
-    print(f"B / A: {ours / library:.2f}")
+    print(f"sequences/s of create, status, status, convert; median of {ROUNDS} alternating rounds (range)")
+    print(f"(A) eventsourcing + PostgreSQL, {args.writers} threads: {_median(library)}")
+    print(f"(B) leadstore handler, {args.writers} tasks:             {_median(ours)}")
+    print(f"B / A: {statistics.median(ours) / statistics.median(library):.2f}")
+
+
+def _median(rates: list[float]) -> str:
+    return f"{statistics.median(rates):,.1f} ({min(rates):,.1f}-{max(rates):,.1f})"
 
 
 if __name__ == "__main__":
