@@ -2,6 +2,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 
 .PHONY: help dev test lint bench compose-check clean
 
@@ -20,12 +21,16 @@ dev: $(STAMP) ## run the service on embedded PostgreSQL and NATS
 test: $(STAMP) ## run the whole test suite (embedded servers unless LEADSTORE_TEST_* are set)
 	$(BIN)/pytest -q
 
-lint: $(STAMP) ## ruff and mypy --strict
+lint: $(BENCH_STAMP) ## ruff and mypy --strict (bench/ too, so with the bench extras)
 	$(BIN)/ruff check src projections tests bench
 	$(BIN)/ruff format --check src projections tests bench
 	$(BIN)/mypy
 
-bench: $(STAMP) ## run the benchmarks of bench/ (figures for the README)
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP) ## run the benchmarks of bench/ (figures for the README)
 	$(BIN)/python -m bench.run
 
 compose-check: ## validate compose.yaml with a docker compose client, when one is installed

@@ -127,7 +127,7 @@ async def fill(container: Container, account: NewAccount, leads: int, users: lis
         for first in range(0, leads, 5000):
             rows = []
             for n in range(first, min(first + 5000, leads)):
-                data = {"account_id": str(account.account_id), "created_by": str(account.user_id)}
+                data: dict[str, Any] = {"account_id": str(account.account_id), "created_by": str(account.user_id)}
                 data |= {"status": rng.choice(STATUSES), "source": rng.choice(SOURCES), "score": rng.randint(0, 100)}
                 data |= {"first_name": f"First{n}", "last_name": "Lead", "company": f"Company {n % 997}"}
                 data |= {"email": f"fill{n}@example.com", "assigned_to": rng.choice(users)}

@@ -61,8 +61,8 @@ async def servers() -> AsyncIterator[tuple[Container, NewAccount, str]]:
             settings = Settings(database_url=postgres.start(), pool_max_size=40)
             container = await bootstrap(settings, run_migrations=True)
             try:
-                async with container.pool.acquire() as conn:
-                    account = await create_account(conn, "bench", "bench@example.com")
+                async with container.pool.acquire() as pooled:
+                    account = await create_account(pooled, "bench", "bench@example.com")
                 yield container, account, nats_url
             finally:
                 await container.close()
