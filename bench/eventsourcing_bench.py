@@ -36,7 +36,7 @@ from eventsourcing.domain import Aggregate, event
 from bench.common import benchmark_database, machine
 from leadstore.bootstrap import Container
 from leadstore.cli import event_loop_factory
-from leadstore.domain.commands import Actor
+from leadstore.domain.commands import Actor, Command
 from leadstore.http import commands
 from leadstore.http.schemas import ConvertInput
 from leadstore.store.accounts import NewAccount
@@ -52,10 +52,10 @@ async def leadstore_sequence(container: Container, account: NewAccount, n: int) 
     create = commands.create_lead(account_id, actor, lead_fields(n), skip_team_requirement=False)
     await container.handler.execute(create, account_id=account_id, metadata=METADATA)
     lead_id = create.lead_id
-    plans = [commands.patch(lead_id, actor, {"status": status}) for status in STATUSES]
-    plans.append(commands.convert(lead_id, actor, ConvertInput(customer_id=f"cus_{n}")))
-    for plan in plans:
-        await container.handler.execute_many(lead_id, plan, account_id=account_id, metadata=METADATA)
+    steps: list[Command] = [commands.patch(lead_id, actor, {"status": status}, False) for status in STATUSES]
+    steps.append(commands.convert(lead_id, actor, ConvertInput(customer_id=f"cus_{n}")))
+    for step in steps:
+        await container.handler.execute(step, account_id=account_id, metadata=METADATA)
 
 
 def lead_fields(n: int) -> dict[str, Any]:

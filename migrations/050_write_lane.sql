@@ -66,16 +66,20 @@ END;
 $$;
 
 -- A command's whole write in one statement (DESIGN.md decision 2, way (b) on its own, way (a) inside the
--- locked lane's transaction). Checks first, none of which writes: the acting key is live, the rules the
+-- locked lane's transaction). It takes the stream's advisory lock (none for a new stream), which assigns
+-- no transaction id, so it queues behind a locked-lane command on the same lead. Checks next, none of
+-- which writes: the acting key is live, the rules the
 -- command was decided on are current, the rotation turn it took is still the next one. Then the event
 -- insert, first of the writes; then the email reservation, the rotation pointer and the idempotency
--- record. Any refusal raises, so nothing of the command is written:
+-- record. Readers are woken after the commit, by the lane's notifier: a NOTIFY inside the write would
+-- serialise every commit on the notify queue's lock (it halved throughput). Any refusal raises, so
+-- nothing of the command is written:
 --   LS001 the rules are stale (detail: the current version)   LS002 the API key is revoked or its user gone
 --   LS003 the rotation turn moved (detail: the pointer)        LS004 the idempotency key is taken
 --   LS005 the stream is not at p_expected (behind it)
 -- A version the stream already has fails on events_stream_version; a taken email on lead_emails_pkey.
 CREATE FUNCTION write_command(
-    p_account uuid, p_stream uuid, p_stream_type text, p_expected integer,
+    p_account uuid, p_stream uuid, p_stream_type text, p_expected integer, p_stream_lock bigint,
     p_event_ids uuid[], p_types text[], p_datas jsonb[], p_metadata jsonb, p_occurred timestamptz,
     p_config_version bigint, p_api_key uuid,
     p_release_email text, p_reserve_email text,
@@ -92,6 +96,10 @@ DECLARE
     i integer;
     last_token text := p_position_before;
 BEGIN
+    -- behind a locked-lane command on the same lead, so that one never loses to a lock-free writer
+    IF p_stream_lock IS NOT NULL THEN
+        PERFORM pg_advisory_xact_lock(p_stream_lock);
+    END IF;
     IF p_api_key IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM api_keys k JOIN users u ON u.id = k.user_id AND u.active
         WHERE k.id = p_api_key AND k.revoked_at IS NULL) THEN
@@ -158,9 +166,6 @@ BEGIN
         IF NOT FOUND THEN
             RAISE EXCEPTION 'idempotency key taken' USING ERRCODE = 'LS004';
         END IF;
-    END IF;
-    IF coalesce(array_length(p_types, 1), 0) > 0 THEN
-        PERFORM pg_notify('leadstore_events', '');
     END IF;
 END;
 $$;

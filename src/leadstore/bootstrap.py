@@ -69,6 +69,7 @@ class Container:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(task, timeout=10)
+        await self.handler.close()
         await self.pool.close()
 
 

@@ -32,6 +32,7 @@ from leadstore.store import events as store
 from leadstore.store.command_writes import CommandWrite, StaleRules, TurnMoved
 from leadstore.store.db import Conn
 from leadstore.store.idempotency import StoredResponse
+from leadstore.store.notifier import Notifier
 from leadstore.store.rules import RulesCache
 
 STREAM_TYPE = "lead"
@@ -70,6 +71,7 @@ class LeadCommandHandler:
     def __init__(self, pool: asyncpg.Pool, rules: RulesCache | None = None) -> None:
         self.pool = pool
         self.rules = rules or RulesCache()
+        self.notifier = Notifier(pool)
         self.retries = 0  # commands run again: another writer first, stale rules, a deadlock
 
     async def execute(
@@ -90,9 +92,13 @@ class LeadCommandHandler:
             try:
                 if not locked:
                     async with self.pool.acquire() as conn:
-                        return await self._once(conn, run, locked=False)
-                async with self.pool.acquire() as conn, conn.transaction():
-                    return await self._once(conn, run, locked=True)
+                        outcome = await self._once(conn, run, locked=False)
+                else:
+                    async with self.pool.acquire() as conn, conn.transaction():
+                        outcome = await self._once(conn, run, locked=True)
+                if outcome.recorded:
+                    self.notifier.committed()
+                return outcome
             except StaleRules:
                 run.rules, run.stale = None, True
             except _Redecide:
@@ -108,6 +114,9 @@ class LeadCommandHandler:
                     raise
             self.retries += 1
         raise AssertionError("unreachable")
+
+    async def close(self) -> None:
+        await self.notifier.close()
 
     async def _once(self, conn: Conn, run: _Run, *, locked: bool) -> Outcome:
         cmd = run.cmd

@@ -38,8 +38,8 @@ async def test_fifty_concurrent_writers_on_one_lead_leave_contiguous_versions(
     # each change starts from the previous one's result: nothing was lost in between
     assert [u["from"] for u in updates] == [None] + [u["to"] for u in updates[:-1]]
     assert [e.transaction_id for e in history] == sorted(e.transaction_id for e in history)
-    # each writer's lock-free try may lose to another; it then queues on the stream lock (rarely twice)
-    assert container.handler.retries - retries_before <= 2 * 50
+    # a writer's lock-free try may lose to another; it then queues on the stream lock, where it cannot lose
+    assert container.handler.retries - retries_before <= 50
 
 
 async def test_fifty_concurrent_creates_with_one_email_leave_exactly_one_lead(

@@ -16,13 +16,13 @@ from leadstore.domain.events import LeadCreated, LeadEvent, LeadUpdated, event_d
 from leadstore.domain.rules import Turn
 from leadstore.store.config import team_lock_keys
 from leadstore.store.db import Conn
-from leadstore.store.events import Checkpoint, NewEvent, RecordedEvent
+from leadstore.store.events import Checkpoint, NewEvent, RecordedEvent, stream_lock_key
 from leadstore.store.idempotency import KeyTaken, StoredResponse
 
 WRITE_COMMAND = """
 SELECT position, transaction_id, prev_hash, hash FROM write_command(
     $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-    $24, $25)"""
+    $24, $25, $26)"""
 ROTATION_POINTER = "SELECT rotation_pointer($1, $2)"
 LOCK_ROTATION = "SELECT lock_rotation($1, $2, $3, $4)"
 
@@ -102,6 +102,7 @@ async def write(conn: Conn, w: CommandWrite) -> list[RecordedEvent]:
             w.stream_id,
             w.stream_type,
             w.expected_version,
+            stream_lock_key(w.stream_id) if w.expected_version else None,  # nobody else knows a new stream
             [e.event_id for e in new],
             [e.type for e in new],
             [e.data for e in new],
