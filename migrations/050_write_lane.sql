@@ -77,10 +77,11 @@ $$;
 --   LS001 the rules are stale (detail: the current version)   LS002 the API key is revoked or its user gone
 --   LS003 the rotation turn moved (detail: the pointer)        LS004 the idempotency key is taken
 --   LS005 the stream is not at p_expected (behind it)
+-- p_events is a JSON array of {"id", "type", "data"}: one parameter, encoded once, whatever the count.
 -- A version the stream already has fails on events_stream_version; a taken email on lead_emails_pkey.
 CREATE FUNCTION write_command(
     p_account uuid, p_stream uuid, p_stream_type text, p_expected integer, p_stream_lock bigint,
-    p_event_ids uuid[], p_types text[], p_datas jsonb[], p_metadata jsonb, p_occurred timestamptz,
+    p_events jsonb, p_metadata jsonb, p_occurred timestamptz,
     p_config_version bigint, p_api_key uuid,
     p_release_email text, p_reserve_email text,
     p_turn_team uuid, p_turn_rotation boolean, p_turn_lock1 integer, p_turn_lock2 integer,
@@ -93,7 +94,8 @@ DECLARE
     current_version bigint;
     pointer integer;
     previous bytea;
-    i integer;
+    event jsonb;
+    i integer := 0;
     last_token text := p_position_before;
 BEGIN
     -- behind a locked-lane command on the same lead, so that one never loses to a lock-free writer
@@ -119,19 +121,20 @@ BEGIN
         END IF;
     END IF;
 
-    IF p_expected > 0 AND coalesce(array_length(p_types, 1), 0) > 0 THEN
+    IF p_expected > 0 AND jsonb_array_length(p_events) > 0 THEN
         SELECT e.hash INTO previous FROM events e WHERE e.stream_id = p_stream AND e.version = p_expected;
         IF NOT FOUND THEN
             RAISE EXCEPTION 'stream % is not at version %', p_stream, p_expected USING ERRCODE = 'LS005';
         END IF;
     END IF;
-    FOR i IN 1 .. coalesce(array_length(p_types, 1), 0) LOOP
+    FOR event IN SELECT value FROM jsonb_array_elements(p_events) LOOP
+        i := i + 1;
         INSERT INTO events AS e (event_id, account_id, stream_id, stream_type, version, type, data, metadata,
                                  occurred_at, prev_hash, hash)
-        VALUES (p_event_ids[i], p_account, p_stream, p_stream_type, p_expected + i, p_types[i], p_datas[i],
-                p_metadata, p_occurred, previous,
-                event_hash(previous, p_event_ids[i], p_account, p_stream, p_stream_type, p_expected + i,
-                           p_types[i], p_datas[i], p_metadata, p_occurred))
+        VALUES ((event->>'id')::uuid, p_account, p_stream, p_stream_type, p_expected + i, event->>'type',
+                event->'data', p_metadata, p_occurred, previous,
+                event_hash(previous, (event->>'id')::uuid, p_account, p_stream, p_stream_type, p_expected + i,
+                           event->>'type', event->'data', p_metadata, p_occurred))
         RETURNING e.position, e.transaction_id, e.prev_hash, e.hash
         INTO "position", transaction_id, prev_hash, hash;
         previous := hash;

@@ -7,9 +7,11 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from email_validator import validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from leadstore.domain import field_checks
 from leadstore.domain.errors import ValidationFailed
 from leadstore.domain.events import MailingAddress
 from leadstore.domain.field_checks import ISO_COUNTRIES
@@ -325,3 +327,10 @@ def test_arbitrary_json_yields_cleaned_values_or_validation_failed_only(raw: dic
         assert exc.errors
     else:
         assert set(cleaned) == set(raw)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.emails(), st.from_regex(field_checks.PLAIN_EMAIL), st.text(max_size=80)))
+def test_the_plain_email_shortcut_accepts_only_what_the_full_check_accepts(address: str) -> None:
+    if field_checks.plainly_valid_email(address):
+        validate_email(address, check_deliverability=False)  # raises if the shortcut was wrong

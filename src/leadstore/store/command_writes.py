@@ -22,7 +22,7 @@ from leadstore.store.idempotency import KeyTaken, StoredResponse
 WRITE_COMMAND = """
 SELECT position, transaction_id, prev_hash, hash FROM write_command(
     $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-    $24, $25, $26)"""
+    $24)"""
 ROTATION_POINTER = "SELECT rotation_pointer($1, $2)"
 LOCK_ROTATION = "SELECT lock_rotation($1, $2, $3, $4)"
 
@@ -103,9 +103,7 @@ async def write(conn: Conn, w: CommandWrite) -> list[RecordedEvent]:
             w.stream_type,
             w.expected_version,
             stream_lock_key(w.stream_id) if w.expected_version else None,  # nobody else knows a new stream
-            [e.event_id for e in new],
-            [e.type for e in new],
-            [e.data for e in new],
+            [{"id": e.event_id, "type": e.type, "data": e.data} for e in new],
             w.metadata,
             w.occurred_at,
             w.rules_version,
