@@ -28,6 +28,26 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {memory:.0f} GiB, {platform.python_implementation()} {platform.python_version()}"
 
 
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """CPU seconds (user and system) used so far by each named process in `pids` and by every process named
+    postgres or nats-server on the machine, by name: where a benchmark's time goes (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    named = {pid: name for name, pid in pids.items()}
+    used: dict[str, float] = dict.fromkeys([*pids, "postgres", "nats-server"], 0.0)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        command, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+        name = named.get(int(entry.name), command)
+        if name in used:
+            used[name] += (int(fields[11]) + int(fields[12])) / tick
+    return used
+
+
 @contextlib.asynccontextmanager
 async def benchmark_database(*, fast: bool = False, pool_size: int = 40) -> AsyncIterator[tuple[Container, NewAccount]]:
     """A migrated embedded database (durable settings unless `fast`) and an account in it."""

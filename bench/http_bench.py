@@ -1,7 +1,8 @@
-"""Issue 3 figures: POST /v1/leads requests/s next to a minimal Litestar route doing one INSERT (same run, same
-uvicorn settings, same database), and p50/p99 latency of filtered lists at 100,000 leads.
+"""POST /v1/leads requests/s, served as `leadstore dev` serves it (projections and the NATS publisher running in
+the same process), next to a minimal Litestar route doing one INSERT (same run, same uvicorn settings, same
+database, alternating rounds); and p50/p99 latency of filtered lists at 100,000 leads.
 
-python -m bench.http_bench [--seconds 10] [--connections 32] [--leads 100000] [--requests 400]
+python -m bench.http_bench [--seconds 5] [--connections 32] [--leads 100000] [--requests 400]
 
 Each server runs in its own process; the load generator is a small keep-alive HTTP/1.1 client here.
 """
@@ -10,13 +11,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -24,11 +29,11 @@ import uvicorn
 from litestar import Litestar, post
 from uuid_utils.compat import uuid7
 
-from bench.common import benchmark_database, machine
+from bench.common import benchmark_database, cpu_seconds, machine
 from leadstore.bootstrap import Container, bootstrap
 from leadstore.cli import event_loop_factory
 from leadstore.domain.commands import Actor, UpdateLead
-from leadstore.embedded import free_port, wait_for_port
+from leadstore.embedded import EmbeddedNats, free_port, wait_for_port
 from leadstore.http.app import create_app
 from leadstore.http.testing import add_user
 from leadstore.settings import Settings
@@ -39,6 +44,7 @@ MINIMAL_INSERT = "INSERT INTO bench_minimal (id, body) VALUES ($1, $2)"
 RAW_EVENT = """
 INSERT INTO events (event_id, account_id, stream_id, stream_type, version, type, data, metadata, occurred_at)
 VALUES ($1, $2, $3, 'lead', 1, 'LeadCreated', $4, '{}', $5)"""
+WRITE_ROUNDS = 4
 STATUSES, SOURCES = ["new", "contacted", "qualified"], ["website", "referral", "partner", "cold_call", "other"]
 
 
@@ -55,9 +61,12 @@ def minimal_app(container: Container) -> Litestar:
     return Litestar(route_handlers=[insert])
 
 
-async def run_server(kind: str, database_url: str, port: int) -> None:
-    """In the server process: the leadstore API (no workers) or the minimal app, under uvicorn."""
-    container = await bootstrap(Settings(database_url=database_url, pool_max_size=40))
+async def run_server(kind: str, database_url: str, port: int, nats_url: str = "") -> None:
+    """In the server process: the leadstore API, with its workers (projections and, given a NATS server, the
+    publisher) in the same process as `leadstore dev` runs them, or the minimal app, under uvicorn."""
+    container = await bootstrap(Settings(database_url=database_url, nats_url=nats_url, pool_max_size=40))
+    if kind == "leadstore":
+        container.start_workers()
     app = create_app(container) if kind == "leadstore" else minimal_app(container)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
     try:
@@ -66,9 +75,10 @@ async def run_server(kind: str, database_url: str, port: int) -> None:
         await container.close()
 
 
-def start_server(kind: str, database_url: str) -> tuple[subprocess.Popen[bytes], int]:
+def start_server(kind: str, database_url: str, nats_url: str = "") -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     command = [sys.executable, "-m", "bench.http_bench", "--serve", kind, "--database-url", database_url]
+    command += ["--nats-url", nats_url]
     proc = subprocess.Popen([*command, "--port", str(port)])
     wait_for_port(port, 60, proc)
     return proc, port
@@ -156,18 +166,42 @@ async def latencies(port: int, key: str, query: str, requests: int) -> tuple[flo
 
 
 async def writes(container: Container, account: NewAccount, args: argparse.Namespace) -> None:
+    """POST /v1/leads as `leadstore dev` serves it (workers and publishing on) against the minimal route, in
+    alternating rounds against running servers, so that checkpoints and autovacuum land on both alike; and
+    the CPU each side's requests cost in each process, which says where the time goes."""
     async with container.pool.acquire() as conn:
         await conn.execute(MINIMAL_TABLE)
     url = container.settings.database_url
-    for kind, path, key, ok in (("minimal", "/minimal", None, 201), ("leadstore", "/v1/leads", account.api_key, 201)):
-        proc, port = start_server(kind, url)
+    sides = {"minimal": ("/minimal", None), "leadstore": ("/v1/leads", account.api_key)}
+    rates: dict[str, list[float]] = {kind: [] for kind in sides}
+    costs: dict[str, Counter[str]] = {kind: Counter() for kind in sides}
+    with tempfile.TemporaryDirectory(prefix="leadstore-bench-nats-") as folder:
+        nats = EmbeddedNats(Path(folder))
+        servers = {"minimal": start_server("minimal", url), "leadstore": start_server("leadstore", url, nats.start())}
         try:
-            await hammer(port, post_request(path, key), args.connections, 2, ok)  # warm-up
-            rate = await hammer(port, post_request(path, key), args.connections, args.seconds, ok)
+            for round_ in range(WRITE_ROUNDS + 1):  # the first round warms both up and is not counted
+                for kind, (path, key) in sides.items():
+                    pids = {"server": servers[kind][0].pid, "load": os.getpid()}
+                    before = cpu_seconds(pids)
+                    rate = await hammer(servers[kind][1], post_request(path, key), args.connections, args.seconds, 201)
+                    if round_:
+                        rates[kind].append(rate)
+                        after = cpu_seconds(pids)
+                        costs[kind].update({name: after[name] - before[name] for name in after})
+                        costs[kind]["requests"] += rate * args.seconds
         finally:
-            proc.terminate()
-            proc.wait()
-        print(f"POST {path:<10} {args.connections} connections, {args.seconds:g}s: {rate:,.0f} requests/s", flush=True)
+            for proc, _ in servers.values():
+                proc.terminate()
+                proc.wait()
+            nats.stop()
+    minimal, leadstore = (statistics.median(rates[kind]) for kind in ("minimal", "leadstore"))
+    print(f"POST /minimal (one INSERT), {args.connections} connections: {minimal:,.0f} requests/s", flush=True)
+    print(f"POST /v1/leads, workers on, {args.connections} connections: {leadstore:,.0f} requests/s", flush=True)
+    print(f"leadstore / minimal: {leadstore / minimal:.2f} (medians of {WRITE_ROUNDS} rounds of {args.seconds:g}s)")
+    for kind, cost in costs.items():
+        per = {name: 1e6 * used / cost["requests"] for name, used in cost.items() if name != "requests"}
+        spent = ", ".join(f"{name} {micro:,.0f}" for name, micro in per.items())
+        print(f"CPU per request, {kind}: {sum(per.values()):,.0f} us ({spent})", flush=True)
 
 
 async def lists(container: Container, args: argparse.Namespace) -> None:
@@ -237,16 +271,17 @@ async def walks(container: Container, account: NewAccount, port: int, requests: 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=10.0, help="length of each POST measurement")
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of each round of POST measurement")
     parser.add_argument("--connections", type=int, default=32, help="concurrent keep-alive connections")
     parser.add_argument("--leads", type=int, default=100_000, help="leads in the account the lists read")
     parser.add_argument("--requests", type=int, default=400, help="sequential requests per list query")
     parser.add_argument("--serve", choices=["leadstore", "minimal"], help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--nats-url", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        return await run_server(args.serve, args.database_url, args.port)
+        return await run_server(args.serve, args.database_url, args.port, args.nats_url)
     print(f"machine: {machine()}; embedded PostgreSQL, durable settings; one uvicorn process per server", flush=True)
     async with benchmark_database() as (container, account):
         await writes(container, account, args)
