@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import UUID
 
 import msgspec
@@ -28,12 +29,12 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {memory:.0f} GiB, {platform.python_implementation()} {platform.python_version()}"
 
 
-def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
-    """CPU seconds (user and system) used so far by each named process in `pids` and by every process named
-    postgres or nats-server on the machine, by name: where a benchmark's time goes (Linux /proc)."""
+def cpu_seconds(processes: dict[str, int]) -> dict[str, float]:
+    """CPU seconds (user and system) used so far by each named process of `processes` together with its
+    children (a PostgreSQL server's backends): where a benchmark's time goes (Linux /proc)."""
     tick = os.sysconf("SC_CLK_TCK")
-    named = {pid: name for name, pid in pids.items()}
-    used: dict[str, float] = dict.fromkeys([*pids, "postgres", "nats-server"], 0.0)
+    named = {pid: name for name, pid in processes.items()}
+    used = dict.fromkeys(processes, 0.0)
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -41,11 +42,21 @@ def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
             stat = (entry / "stat").read_text()
         except OSError:  # gone meanwhile
             continue
-        command, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
-        name = named.get(int(entry.name), command)
-        if name in used:
+        fields = stat[stat.rindex(")") + 2 :].split()
+        name = named.get(int(entry.name)) or named.get(int(fields[1]))
+        if name is not None:
             used[name] += (int(fields[11]) + int(fields[12])) / tick
     return used
+
+
+def postmaster_pid(database_url: str) -> int:
+    """The process id of the embedded PostgreSQL server behind a benchmark database (0 if not found)."""
+    port = urlsplit(database_url).port
+    for pid_file in Path(tempfile.gettempdir()).glob("leadstore-bench-*/**/postmaster.pid"):
+        lines = pid_file.read_text().splitlines()
+        if len(lines) > 3 and lines[3].strip() == str(port):
+            return int(lines[0])
+    return 0
 
 
 @contextlib.asynccontextmanager

@@ -29,7 +29,7 @@ import uvicorn
 from litestar import Litestar, post
 from uuid_utils.compat import uuid7
 
-from bench.common import benchmark_database, cpu_seconds, machine
+from bench.common import benchmark_database, cpu_seconds, machine, postmaster_pid
 from leadstore.bootstrap import Container, bootstrap
 from leadstore.cli import event_loop_factory
 from leadstore.domain.commands import Actor, UpdateLead
@@ -175,13 +175,15 @@ async def writes(container: Container, account: NewAccount, args: argparse.Names
     sides = {"minimal": ("/minimal", None), "leadstore": ("/v1/leads", account.api_key)}
     rates: dict[str, list[float]] = {kind: [] for kind in sides}
     costs: dict[str, Counter[str]] = {kind: Counter() for kind in sides}
+    postgres = postmaster_pid(url)
     with tempfile.TemporaryDirectory(prefix="leadstore-bench-nats-") as folder:
         nats = EmbeddedNats(Path(folder))
         servers = {"minimal": start_server("minimal", url), "leadstore": start_server("leadstore", url, nats.start())}
         try:
             for round_ in range(WRITE_ROUNDS + 1):  # the first round warms both up and is not counted
                 for kind, (path, key) in sides.items():
-                    pids = {"server": servers[kind][0].pid, "load": os.getpid()}
+                    pids = {"server": servers[kind][0].pid, "load": os.getpid(), "postgres": postgres}
+                    pids["nats-server"] = nats.proc.pid if nats.proc else 0
                     before = cpu_seconds(pids)
                     rate = await hammer(servers[kind][1], post_request(path, key), args.connections, args.seconds, 201)
                     if round_:

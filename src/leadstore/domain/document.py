@@ -12,7 +12,7 @@ from leadstore.domain.state import Lead, full_name
 
 def timestamp(value: datetime) -> str:
     """RFC 3339 UTC with milliseconds and a `Z`: `2026-11-21T10:30:00.123Z`."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def lead_document(lead: Lead) -> dict[str, Any]:

@@ -12,20 +12,30 @@ import msgspec
 Conn: TypeAlias = "asyncpg.Connection[asyncpg.Record] | asyncpg.pool.PoolConnectionProxy[asyncpg.Record]"
 
 _json_encoder = msgspec.json.Encoder()
+_JSONB_VERSION = b"\x01"  # jsonb's binary format: a version byte, then the JSON text
 
 
-def _encode_json(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    return _json_encoder.encode(value).decode()
+def _encode_json(value: Any) -> bytes:
+    return value.encode() if isinstance(value, str) else _json_encoder.encode(value)
+
+
+def _encode_jsonb(value: Any) -> bytes:
+    return _JSONB_VERSION + _encode_json(value)
+
+
+def _decode_jsonb(data: bytes) -> Any:
+    return msgspec.json.decode(data[1:])
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:
-    """Register the codecs on a new connection."""
-    for name in ("json", "jsonb"):
-        await conn.set_type_codec(
-            name, schema="pg_catalog", encoder=_encode_json, decoder=msgspec.json.decode, format="text"
-        )
+    """Register the codecs on a new connection. JSON travels in the binary format, so that neither side
+    turns it into text first (msgspec reads and writes the bytes)."""
+    await conn.set_type_codec(
+        "json", schema="pg_catalog", encoder=_encode_json, decoder=msgspec.json.decode, format="binary"
+    )
+    await conn.set_type_codec(
+        "jsonb", schema="pg_catalog", encoder=_encode_jsonb, decoder=_decode_jsonb, format="binary"
+    )
     await conn.set_type_codec("xid8", schema="pg_catalog", encoder=str, decoder=int, format="text")
 
 
