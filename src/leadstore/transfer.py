@@ -13,9 +13,10 @@ from uuid import UUID
 
 import msgspec
 
-from leadstore.domain.events import LeadCreated, LeadUpdated, load_event
+from leadstore.domain.events import load_event
 from leadstore.integrity import LogReport, check_log
 from leadstore.projection.rebuild import Progress
+from leadstore.store.command_writes import email_changes
 from leadstore.store.db import Conn
 from leadstore.store.events import COMMIT_ORDER_AFTER, START, Checkpoint
 
@@ -175,17 +176,13 @@ def _columns(batch: list[ExportedEvent]) -> list[list[object]]:
 
 
 def _track_emails(batch: list[ExportedEvent], emails: dict[UUID, tuple[UUID, str | None]]) -> None:
-    """Follow each lead's email as the handler reserves it: set by LeadCreated, moved by LeadUpdated."""
+    """Follow each lead's email as the write lane reserves it (`email_changes`, the one place that says so)."""
     for line in batch:
         if line.stream_type != "lead" or line.type not in ("LeadCreated", "LeadUpdated"):
             continue
-        match load_event(line.type, msgspec.json.decode(line.data)):
-            case LeadCreated(email=email):
-                emails[line.stream_id] = (line.account_id, email)
-            case LeadUpdated(changes={"email": change}):
-                emails[line.stream_id] = (line.account_id, change.to)
-            case _:
-                pass
+        release, reserve = email_changes([load_event(line.type, msgspec.json.decode(line.data))])
+        if release is not None or reserve is not None:
+            emails[line.stream_id] = (line.account_id, reserve)
 
 
 def _hex(value: bytes | None) -> str | None:

@@ -13,7 +13,7 @@ from leadstore.store import events as store
 from leadstore.store.accounts import NewAccount
 from leadstore.store.migrate import migrate
 from tests.conftest import fresh_database
-from tests.integration.helpers import META, create_cmd, update_cmd
+from tests.integration.helpers import META, create_cmd, now, update_cmd
 
 
 async def test_fifty_concurrent_writers_on_one_lead_leave_contiguous_versions(
@@ -105,3 +105,44 @@ async def test_migrations_run_from_several_processes_at_once_apply_each_file_onc
     finally:
         for conn in conns:
             await conn.close()
+
+
+async def test_a_lock_free_write_queues_behind_a_locked_command_and_follows_its_commit(
+    container: Container, account: NewAccount
+) -> None:
+    """DESIGN.md decision 2 with both ways at once: a lock-free write (way b) of a lead whose stream lock a
+    command holds (way a, its event inserted, not committed) waits for that commit, then loses its version
+    to it and is decided again in the locked lane, on top of it: nothing lost, transaction ids in order."""
+    created = await container.handler.execute(create_cmd(account), account_id=account.account_id, metadata=META)
+    lead_id = created.lead.id
+    held = store.NewEvent(type="LeadUpdated", data={"changes": {"notes": {"from": None, "to": "held"}}})
+    async with container.pool.acquire() as holder, container.pool.acquire() as observer:
+        await holder.execute("BEGIN")
+        await store.lock_stream(holder, lead_id)
+        await store.append(
+            holder,
+            account_id=account.account_id,
+            stream_id=lead_id,
+            stream_type="lead",
+            expected_version=1,
+            events=[held],
+            occurred_at=now(),
+        )
+        later = asyncio.create_task(
+            container.handler.execute(
+                update_cmd(account, lead_id, notes="after"), account_id=account.account_id, metadata=META
+            )
+        )
+        deadline = asyncio.get_running_loop().time() + 20
+        while not await observer.fetchval("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'advisory'"):
+            assert asyncio.get_running_loop().time() < deadline, "the lock-free write never queued on the lock"
+            await asyncio.sleep(0.01)
+        assert not later.done()
+        await holder.execute("COMMIT")
+        outcome = await later
+        history = await store.read_stream(observer, lead_id)
+
+    assert outcome.lead.version == 3 and outcome.lead.notes == "after"
+    assert [e.version for e in history] == [1, 2, 3]
+    assert history[2].data["changes"]["notes"] == {"from": "held", "to": "after"}
+    assert [e.transaction_id for e in history] == sorted(e.transaction_id for e in history)

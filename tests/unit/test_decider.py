@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
+import msgspec
 import pytest
 
 from leadstore.domain.commands import (
@@ -41,7 +42,18 @@ from leadstore.domain.events import (
     MailingAddress,
 )
 from leadstore.domain.lead import decide
-from leadstore.domain.rules import Context, CustomFieldRule, Rules, SourceRule, StatusRule, TeamRule, Turn
+from leadstore.domain.rotation import pick_turn, rotation_for
+from leadstore.domain.rules import (
+    Context,
+    CustomFieldRule,
+    DefaultRotation,
+    Rotation,
+    Rules,
+    SourceRule,
+    StatusRule,
+    TeamRule,
+    Turn,
+)
 from leadstore.domain.state import EventMeta, Lead, evolve, fold, full_name
 
 E = TypeVar("E", bound=LeadstoreError)
@@ -645,3 +657,49 @@ def test_a_company_id_alone_identifies_a_lead() -> None:
     given().when(create(company_id="c-1", notes="hi")).then(
         LeadCreated(account_id=ACCOUNT_ID, created_by=ALICE, status="new", company_id="c-1", notes="hi")
     )
+
+
+# --- rotation policy ---------------------------------------------------------------------------------
+
+CAROL = uuid4()
+ROTATING = Rules(
+    statuses=STATUSES,
+    teams=[TeamRule(SALES, rotation=True, members=(ALICE, BOB, CAROL)), TeamRule(PARTNERS, members=(BOB,))],
+    default_rotation=DefaultRotation(enabled=True, members=(CAROL, ALICE)),
+)
+
+
+def test_pick_turn_goes_round_the_members_and_hands_a_lead_on() -> None:
+    rotation = Rotation(SALES, (ALICE, BOB, CAROL))
+    assert [pick_turn(rotation, pointer, None).member for pointer in range(4)] == [ALICE, BOB, CAROL, ALICE]  # type: ignore[union-attr]
+    assert pick_turn(rotation, 1, BOB) == Turn(SALES, CAROL, pointer=1, next_pointer=0)
+    assert pick_turn(Rotation(SALES, (BOB,)), 0, BOB) == Turn(SALES, BOB, pointer=0, next_pointer=0)
+    assert pick_turn(Rotation(SALES, ()), 0, None) is None
+
+
+def test_a_new_lead_without_assignee_takes_its_teams_turn_or_the_accounts() -> None:
+    new = CreateLead(lead_id=LEAD_ID, account_id=ACCOUNT_ID, actor=actor(), now=NOW, fields={"team_id": str(SALES)})
+    assert rotation_for(new, None, ROTATING) == Rotation(SALES, (ALICE, BOB, CAROL))
+    no_team = msgspec.structs.replace(new, fields={"first_name": "Ada"})
+    assert rotation_for(no_team, None, ROTATING) == Rotation(None, (CAROL, ALICE))
+    assigned = msgspec.structs.replace(new, fields={"team_id": str(SALES), "assigned_to": str(BOB)})
+    assert rotation_for(assigned, None, ROTATING) is None
+    not_rotating = msgspec.structs.replace(new, fields={"team_id": str(PARTNERS)})
+    assert rotation_for(not_rotating, None, ROTATING) is None
+
+
+def test_a_patch_takes_a_turn_only_when_it_moves_the_lead_to_another_team_without_an_assignee() -> None:
+    lead = given(created(team_id=PARTNERS)).lead
+    moved = UpdateLead(lead_id=LEAD_ID, actor=actor(), now=NOW, changes={"team_id": str(SALES)})
+    assert rotation_for(moved, lead, ROTATING) == Rotation(SALES, (ALICE, BOB, CAROL))
+    named = msgspec.structs.replace(moved, changes={"team_id": str(SALES), "assigned_to": None})
+    assert rotation_for(named, lead, ROTATING) is None
+    stays = given(created(team_id=SALES)).lead
+    assert rotation_for(moved, stays, ROTATING) is None
+
+
+def test_assign_by_rotation_takes_the_leads_team_turn_or_the_accounts() -> None:
+    cmd = AssignLead(lead_id=LEAD_ID, actor=actor(), now=NOW, rotation=True)
+    assert rotation_for(cmd, given(created(team_id=SALES)).lead, ROTATING) == Rotation(SALES, (ALICE, BOB, CAROL))
+    assert rotation_for(cmd, given(created()).lead, ROTATING) == Rotation(None, (CAROL, ALICE))
+    assert rotation_for(cmd, given(created()).lead, RULES) is None
