@@ -47,7 +47,9 @@ class MailingAddressIO(msgspec.Struct, forbid_unknown_fields=True, omit_defaults
 
 class LeadInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A lead to create. Unknown fields are refused (422). At least one of first_name, last_name, email,
-    phone or company is required."""
+    phone, company or company_id is required. A custom field may also be set as a top-level `custom.<key>`
+    member (Close's spelling), the same as `custom: {"<key>": ...}`. With no `assigned_to`, a lead of a
+    rotating team takes the team's next member; one with no team, the account's default rotation's."""
 
     first_name: Annotated[Name | None, _doc("Given name, at most 255 characters.")] = None
     last_name: Annotated[Name | None, _doc("Family name, at most 255 characters.")] = None
@@ -92,8 +94,15 @@ class LeadInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 class LeadPatch(LeadInput, kw_only=True):
     """A JSON merge patch: only the fields sent change, null clears one (or resets it to its default).
-    `status` is recorded as a LeadStatusChanged event and `assigned_to` as a LeadAssigned event, each its
-    own command; the rest as one LeadUpdated. All of them apply, or none."""
+    The fields are recorded as one LeadUpdated, `assigned_to` as a LeadAssigned and `status` as a
+    LeadStatusChanged, or as a LeadConverted when it is a won status (with `customer_id`, if sent). All of
+    them apply, or none. Moving a closed lead back to an open status (admins and managers) reopens it and is
+    recorded first, undoing a conversion; any other status change is recorded last. Moving the lead to a
+    rotating team without `assigned_to` takes a turn there. A required custom field cannot be cleared."""
+
+    customer_id: (
+        Annotated[str, Meta(min_length=1, max_length=255, description="With a won `status` only: the customer.")] | None
+    ) = None
 
 
 class AssignInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
