@@ -36,7 +36,7 @@ class TeamRule(msgspec.Struct, frozen=True):
 
 class CustomFieldRule(msgspec.Struct, frozen=True):
     key: str
-    type: Literal["text", "number", "boolean", "date", "choice", "multi_choice"]
+    type: Literal["text", "number", "boolean", "date", "datetime", "choice", "multi_choice"]
     choices: list[str] = msgspec.field(default_factory=list)
     required: bool = False
 
