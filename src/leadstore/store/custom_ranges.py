@@ -19,8 +19,9 @@ from __future__ import annotations
 import math
 import re
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 _DATE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
@@ -53,7 +54,7 @@ class Cover(NamedTuple):
     edges: list[str]
 
 
-def number_key(value: float) -> int:
+def number_key(value: float | Decimal) -> int:
     """The order-preserving key of a number (-0.0 is 0.0; past float64's range is infinite)."""
     try:
         number = float(value) + 0.0
@@ -69,6 +70,14 @@ def date_key(day: str) -> int:
 
 def datetime_key(stamp: str) -> int:
     return (datetime.fromisoformat(stamp) - _EPOCH) // _MILLISECOND
+
+
+# The kinds of field a range filter applies to, with how a bound (as the query gives it) becomes a key.
+KINDS: dict[str, tuple[Scale, Callable[[Any], int]]] = {
+    "number": (NUMBER, number_key),
+    "date": (DATE, date_key),
+    "datetime": (DATETIME, datetime_key),
+}
 
 
 def range_keys(custom: Mapping[str, Any]) -> list[str]:
@@ -96,6 +105,13 @@ def cover(name: str, scale: Scale, low: int | None, high: int | None) -> Cover:
             edges.append(_bucket(name, scale, highest, scale.finest))
             highest = ((highest >> scale.finest) << scale.finest) - 1
     return Cover(_tile(name, scale, lowest, highest), sorted(set(edges)))
+
+
+def range_cover(name: str, kind: str, low: Any, high: Any) -> Cover:
+    """The buckets of a `kind` field from bound `low` to `high` (a number, or the stored text of a date or
+    datetime; None is open)."""
+    scale, key_of = KINDS[kind]
+    return cover(name, scale, None if low is None else key_of(low), None if high is None else key_of(high))
 
 
 def _tile(name: str, scale: Scale, lowest: int, highest: int) -> list[str]:
