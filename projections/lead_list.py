@@ -57,6 +57,10 @@ class LeadList:
             f'CREATE INDEX "{table}_search" ON "{table}" USING gin (search gin_trgm_ops)',
             # the log checkpoint of each lead's last applied event: which leads changed since a walk began
             f'CREATE INDEX "{table}_changed" ON "{table}" (account_id, changed_tx, changed_pos)',
+            # The custom filters' plans rest on these columns' statistics (how many leads hold a value, or a
+            # range's buckets): sampled 10 times finer than by default, as one value may be 0.1% of the leads.
+            f'ALTER TABLE "{table}" ALTER COLUMN custom SET STATISTICS 1000, '
+            "ALTER COLUMN custom_ranges SET STATISTICS 1000",
             f'CREATE INDEX "{table}_phone" ON "{table}" (account_id, phone) WHERE phone IS NOT NULL',
             # custom.<key>=<value> (containment); the account in the index keeps other tenants' leads out of it
             f'CREATE INDEX "{table}_custom" ON "{table}" USING gin (account_id, custom jsonb_path_ops)',

@@ -63,7 +63,7 @@ def test_custom_filters_keep_keys_and_values_out_of_the_sql() -> None:
     filters = LeadFilter(phones=[evil], custom={evil: evil}, custom_ranges=ranges)
     sql, args = list_sql(filters, "-score", Cursor("-score", 9, UUID(int=4)), 50)
     assert evil not in sql and [evil] in args and {evil: evil} in args and evil in args and "2026" not in sql
-    in_range = re.escape(IN_RANGE).replace(r"\{inner\}", r"\$\d+").replace(r"\{edges\}", r"\$\d+")
+    in_range = re.escape(IN_RANGE).replace(r"\{buckets\}", r"\$\d+")
     assert len(re.findall(in_range.replace(r"\{exact\}", ".+?"), sql)) == 2
     assert FILTERS["phones"].format(f"${args.index([evil]) + 1}") in sql
 

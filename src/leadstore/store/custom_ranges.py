@@ -1,13 +1,12 @@
-"""Range keys: how the lead list answers `custom.<key>.min` / `.max` through a GIN index.
+"""Range keys: how the lead list finds `custom.<key>.min` / `.max` through a GIN index.
 
 A GIN index answers "holds one of these keys", never "lies between". So each number, date and datetime
 value of a lead's `custom` is stored with the keys of the nested buckets it falls in (sixteen to a level,
-coarsest first), and a range is asked for as the few buckets that tile it:
-- `inner` buckets lie wholly inside the range: every value in one matches, with no comparison;
-- `edges` are the finest buckets that hold a bound itself: their values may fall on either side, so the
-  query compares them exactly. Dates are kept to the day, so their finest buckets are single days: exact.
-Because only the edges are compared, PostgreSQL estimates a range from the keys' statistics alone and can
-choose between walking the sort index and reading the few matching rows.
+coarsest first), and a range is asked for as a few whole buckets that together hold it: at most MOST_BUCKETS,
+as fine as that allows. The buckets at its two ends may also hold values just outside it, so the query
+compares the values themselves too; the buckets only find the candidates, and give PostgreSQL's estimate of
+how many there are (from the column's element statistics) so that it can choose between walking the sort
+index and reading the candidates through this one.
 
 A value's key is an order-preserving integer: a number's float64 bits, a date's day number, a datetime's
 milliseconds since 0001-01-01. Kinds are told apart by their stored shape (a JSON number, `YYYY-MM-DD`, the
@@ -47,11 +46,8 @@ class Scale(NamedTuple):
 NUMBER = Scale("n", 64, 32)  # finest buckets: 2**32 float64 steps, about one millionth of the value
 DATE = Scale("d", 24, 0)  # one day
 DATETIME = Scale("t", 52, 16)  # about a minute (65.5 s)
-
-
-class Cover(NamedTuple):
-    inner: list[str]
-    edges: list[str]
+# Each is a comparison per row where a plan walks the sort index (the array overlap compares every pair).
+MOST_BUCKETS = 16
 
 
 def number_key(value: float | Decimal) -> int:
@@ -91,36 +87,35 @@ def range_keys(custom: Mapping[str, Any]) -> list[str]:
     return found
 
 
-def cover(name: str, scale: Scale, low: int | None, high: int | None) -> Cover:
-    """The buckets of field `name` holding every key from `low` to `high` (inclusive; None is open)."""
+def cover(name: str, scale: Scale, low: int | None, high: int | None, most: int = MOST_BUCKETS) -> list[str]:
+    """At most `most` buckets of field `name` that together hold every key from `low` to `high` (inclusive;
+    None is open), the finest that allow it: few keys beyond the range fall in them."""
     lowest, highest = 0 if low is None else low, (1 << scale.width) - 1 if high is None else high
     if lowest > highest:
-        return Cover([], [])
-    edges: list[str] = []
-    if scale.finest:
-        if low is not None:
-            edges.append(_bucket(name, scale, lowest, scale.finest))
-            lowest = ((lowest >> scale.finest) + 1) << scale.finest
-        if high is not None:
-            edges.append(_bucket(name, scale, highest, scale.finest))
-            highest = ((highest >> scale.finest) << scale.finest) - 1
-    return Cover(_tile(name, scale, lowest, highest), sorted(set(edges)))
+        return []
+    for level in scale.shifts:
+        start, end = lowest >> level << level, ((highest >> level) + 1 << level) - 1
+        tiles = _tile(name, scale, start, end, level, most)
+        if len(tiles) <= most:
+            return tiles
+    raise AssertionError("the top level has 16 buckets")
 
 
-def range_cover(name: str, kind: str, low: Any, high: Any) -> Cover:
+def range_cover(name: str, kind: str, low: Any, high: Any) -> list[str]:
     """The buckets of a `kind` field from bound `low` to `high` (a number, or the stored text of a date or
     datetime; None is open)."""
     scale, key_of = KINDS[kind]
     return cover(name, scale, None if low is None else key_of(low), None if high is None else key_of(high))
 
 
-def _tile(name: str, scale: Scale, lowest: int, highest: int) -> list[str]:
-    """The fewest whole buckets covering exactly `lowest`..`highest` (both on finest-bucket boundaries)."""
-    tiles = []
-    while lowest <= highest:
-        shift = max(s for s in scale.shifts if lowest % (1 << s) == 0 and lowest + (1 << s) - 1 <= highest)
-        tiles.append(_bucket(name, scale, lowest, shift))
-        lowest += 1 << shift
+def _tile(name: str, scale: Scale, start: int, end: int, level: int, most: int) -> list[str]:
+    """The fewest whole buckets, none finer than `level`, covering exactly `start`..`end` (on its boundaries);
+    it stops past `most`."""
+    tiles: list[str] = []
+    while start <= end and len(tiles) <= most:
+        shift = max(s for s in range(level, scale.width, 4) if start % (1 << s) == 0 and start + (1 << s) - 1 <= end)
+        tiles.append(_bucket(name, scale, start, shift))
+        start += 1 << shift
     return tiles
 
 
