@@ -5,7 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ["bench.foundation_bench", "bench.http_bench", "bench.publish_bench", "bench.replay_bench"]
+BENCHMARKS = [
+    "bench.foundation_bench",
+    "bench.http_bench",
+    "bench.list_bench",
+    "bench.publish_bench",
+    "bench.replay_bench",
+]
 
 
 def main() -> int:
