@@ -31,6 +31,7 @@ from leadstore.store.queries import (
     Cursor,
     InvalidCursor,
     LeadFilter,
+    ListRebuilding,
     Page,
     encode_cursor,
     list_sql,
@@ -45,6 +46,17 @@ async def list_page(
     conn: Conn, account_id: UUID, filters: LeadFilter, sort: str, cursor: Cursor | None, limit: int
 ) -> Page:
     """One page of the account's leads, and the cursor of the next one."""
+    try:
+        return await _list_page(conn, account_id, filters, sort, cursor, limit)
+    except asyncpg.UndefinedColumnError:
+        if filters.needs_version_4():  # the live table is older: its runner is rebuilding it
+            raise ListRebuilding("the lead list is being rebuilt for this filter; retry in a minute") from None
+        raise
+
+
+async def _list_page(
+    conn: Conn, account_id: UUID, filters: LeadFilter, sort: str, cursor: Cursor | None, limit: int
+) -> Page:
     column = SORTS[sort][2]
     if sort not in MUTABLE_SORTS:
         rows = await _fetch(conn, account_id, *list_sql(filters, sort, cursor, limit))

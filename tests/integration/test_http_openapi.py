@@ -28,7 +28,7 @@ WRITES_WITH_BODY = [
 ]
 LIST_FILTERS = {"status", "assigned_to", "team_id", "source", "company_id", "min_score", "max_score", "created_after"}
 LIST_FILTERS |= {"created_before", "updated_after", "is_converted", "archived", "email", "q", "sort", "limit", "cursor"}
-LIST_FILTERS |= {"min_position"}
+LIST_FILTERS |= {"min_position", "phone"}
 
 
 @pytest.fixture(scope="module")
@@ -92,4 +92,5 @@ def test_the_lead_schema_has_every_field_of_a_lead(schema: dict[str, Any]) -> No
 def test_the_list_documents_every_filter(schema: dict[str, Any]) -> None:
     operation = schema["paths"]["/v1/leads"]["get"]
     assert {p["name"] for p in operation["parameters"]} >= LIST_FILTERS
+    assert "`custom.<key>=<value>`" in operation["description"] and "`custom.<key>.min`" in operation["description"]
     assert operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("LeadPage")

@@ -5,13 +5,18 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from leadstore.domain.field_checks import InvalidValueError, Problems, boolean, choice, text
 from leadstore.domain.rules import CustomFieldRule
 
 _DATE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+# RFC 3339 date-time: a full time, an optional fraction and a zone (`Z` or an offset); `t`, `z` and a space
+# for the `T` are allowed by its grammar and section 5.6's note.
+_RFC3339 = re.compile(
+    r"\A([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ]([0-9]{2}:[0-9]{2}:[0-9]{2})(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})\Z"
+)
 
 
 def check_custom(
@@ -69,6 +74,31 @@ def _date(value: Any, rule: CustomFieldRule) -> str:
     return day
 
 
+def _datetime(value: Any, rule: CustomFieldRule) -> str:
+    return rfc3339(text(value, 64))
+
+
+def rfc3339(stamp: str) -> str:
+    """An RFC 3339 timestamp with a zone, as the lead document writes its own: UTC, milliseconds, `Z`
+    (`2026-11-21T10:30:00.123Z`); finer fractions are truncated. Stored this way, values order as text."""
+    match = _RFC3339.match(stamp)
+    message = "must be an RFC 3339 timestamp with a time zone, such as 2026-11-21T10:30:00Z"
+    if match is None:
+        raise InvalidValueError("invalid", message)
+    day, clock, fraction, zone = match.groups()
+    micros = (fraction or ".")[1:7].ljust(6, "0")
+    try:
+        moment = datetime.fromisoformat(f"{day}T{clock}.{micros}{'+00:00' if zone in 'Zz' else zone}")
+        return utc_text(moment)
+    except (ValueError, OverflowError):  # no such day or time, or an offset that moves it out of years 1-9999
+        raise InvalidValueError("invalid", message) from None
+
+
+def utc_text(moment: datetime) -> str:
+    """`moment` (aware) as a custom datetime value: UTC, milliseconds, `Z`, the year in four digits."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def _choice(value: Any, rule: CustomFieldRule) -> str:
     return choice(value, rule.choices)
 
@@ -87,6 +117,7 @@ _CHECKS: dict[str, Callable[[Any, CustomFieldRule], Any]] = {
     "number": _number,
     "boolean": _boolean,
     "date": _date,
+    "datetime": _datetime,
     "choice": _choice,
     "multi_choice": _multi_choice,
 }

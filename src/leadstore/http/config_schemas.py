@@ -14,7 +14,7 @@ Key = Annotated[str, Meta(pattern=KEY_PATTERN, description="Lower-case letters, 
 Label = Annotated[str, Meta(min_length=1, max_length=255, pattern=r"^[^\x00]+$", description="1-255 characters.")]
 Color = Annotated[str, Meta(pattern=r"^#[0-9a-fA-F]{6}$", description="#rrggbb.")]
 Kind = Literal["open", "won", "lost"]
-FieldType = Literal["text", "number", "boolean", "date", "choice", "multi_choice"]
+FieldType = Literal["text", "number", "boolean", "date", "datetime", "choice", "multi_choice"]
 Role = Literal["admin", "manager", "member"]
 Choices = Annotated[list[Label], Meta(max_length=200, description="The allowed values of choice and multi_choice.")]
 

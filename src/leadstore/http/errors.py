@@ -25,6 +25,7 @@ from leadstore.domain.errors import (
     VersionConflict,
 )
 from leadstore.http.tracing import request_id
+from leadstore.store.queries import ListRebuilding
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ HTTP_STATUS: dict[type[LeadstoreError], int] = {
     IdempotencyConflict: 422,
     InternalError: 500,
     ProjectionLagging: 503,
+    ListRebuilding: 503,
     Unavailable: 503,
 }
 

@@ -16,11 +16,12 @@ from leadstore.domain.errors import FieldError, LeadNotFound, ValidationFailed
 from leadstore.domain.field_checks import InvalidValueError, Problems
 from leadstore.domain.field_checks import uuid as parse_uuid
 from leadstore.envelope import event_envelope
-from leadstore.http import params
+from leadstore.http import list_filters, params
 from leadstore.http.context import AnyRequest, principal_of, visible_to
 from leadstore.http.openapi import ETAG, LeadId, problems
 from leadstore.http.schemas import EventPage, LeadOut, LeadPage
 from leadstore.listing import list_page
+from leadstore.store import config
 from leadstore.store.events import Checkpoint, RecordedEvent, fold_recorded, read_stream
 from leadstore.store.queries import Cursor, InvalidCursor, LeadFilter, Sort, decode_cursor, like_pattern
 
@@ -34,6 +35,9 @@ FILTER_DOC = {
     "source": "A source key.",
     "company_id": "Exact company_id.",
     "email": "Exact address, case-insensitive.",
+    "phone": "A phone number, normalised as leads' numbers are: with `+` and the country code, in any format "
+    "(`+1 (555) 234-5678`), the leads with that number; without `+`, a national number (`(555) 234-5678`), "
+    "the leads whose number it is in any country where it can be one.",
     "q": "Case-insensitive substring of the full name, email or company.",
     "cursor": "The `next_cursor` of the previous page, with the same `sort`. A walk visits every lead matching "
     "throughout exactly once, even while leads are written; by `updated_at` or `score` it keeps the order the "
@@ -78,6 +82,7 @@ async def lead_query(  # one parameter per documented filter
     is_converted: Annotated[bool | None, QueryParameter()] = None,
     archived: Annotated[bool, QueryParameter(description="Archived leads instead of live ones.")] = False,
     email: Annotated[str | None, _text("email")] = None,
+    phone: Annotated[str | None, _text("phone")] = None,
     q: Annotated[str | None, _text("q")] = None,
     sort: Annotated[Sort, QueryParameter(description="Order; `-` is descending.")] = "-created_at",
     limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
@@ -85,10 +90,12 @@ async def lead_query(  # one parameter per documented filter
     min_position: Annotated[str | None, _text("min_position")] = None,
 ) -> LeadQuery:
     """The list's filters, every bad one reported at once."""
-    params.reject_unknown_query(request, *LIST_PARAMETERS)
+    custom = {name: request.query_params.getall(name) for name in list_filters.custom_parameters(request.query_params)}
+    params.reject_unknown_query(request, *LIST_PARAMETERS, *custom)
     found = Problems()
     parse = _parser(found)
     principal = principal_of(request)
+    contains, ranges = list_filters.custom_filters(custom, await _custom_fields(request) if custom else {}, found)
     filters = LeadFilter(
         status=status if status and "," not in status else None,
         statuses=[s.strip() for s in status.split(",") if s.strip()] if status and "," in status else None,
@@ -107,12 +114,22 @@ async def lead_query(  # one parameter per documented filter
         email=email,
         search=like_pattern(q) if q else None,
         visible_to=principal.actor.user_id if principal.actor.role == "member" else None,
+        phones=parse("phone", list_filters.phone_numbers, phone),
+        custom=contains,
+        custom_ranges=ranges,
     )
     after = parse("cursor", lambda token: _cursor(token, sort), cursor)
     wait = parse("min_position", params.position, min_position)
     if found.errors:
         raise ValidationFailed(found.errors)
     return LeadQuery(filters, sort, after, limit, wait)
+
+
+async def _custom_fields(request: AnyRequest) -> dict[str, str]:
+    """The account's custom-field keys and their types."""
+    async with request.app.state.container.pool.acquire() as conn:
+        rows = await config.list_custom_fields(conn, principal_of(request).account_id)
+    return {row["key"]: row["type"] for row in rows}
 
 
 def _parser(found: Problems) -> Any:
@@ -132,13 +149,23 @@ def _cursor(token: str, sort: str) -> Cursor:
 LIST_PARAMETERS = tuple(name for name in inspect.signature(lead_query).parameters if name != "request")
 
 
+LIST_DOC = "Leads of the read model, newest first by default; walk `next_cursor` for the next page.\n"
+LIST_DOC += list_filters.CUSTOM_DOC
+
+
 class LeadReads(Controller):
     path = "/v1/leads"
     tags = ["leads"]
 
-    @get("/", dependencies={"listing": Provide(lead_query)}, responses=problems(422), summary="List leads")
+    @get(
+        "/",
+        dependencies={"listing": Provide(lead_query)},
+        responses=problems(422),
+        summary="List leads",
+        description=LIST_DOC,
+    )
     async def list_leads(self, request: AnyRequest, listing: NamedDependency[LeadQuery]) -> Response[LeadPage]:
-        """Leads of the read model, newest first by default; walk `next_cursor` for the next page."""
+        """Leads of the read model, filtered and sorted, a page at a time."""
         pool = request.app.state.container.pool
         if listing.min_position is not None:
             seconds = request.app.state.container.settings.min_position_wait_seconds
