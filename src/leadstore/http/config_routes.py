@@ -92,24 +92,32 @@ def check_choices(field_type: str, choices: list[str] | None) -> None:
         raise ValidationFailed([FieldError("choices", "invalid", f"a {field_type} field has no choices")])
 
 
+# Every role may read the configuration, so that any client can discover valid keys; admins change it.
 class StatusRoutes(Controller):
     path = "/v1/statuses"
     tags = ["configuration"]
-    guards = [admin_only]
 
     @get("/", responses=problems(), summary="List statuses")
     async def list_statuses(self, request: AnyRequest) -> StatusList:
         async with connection(request) as conn:
             return msgspec.convert({"data": await config.list_statuses(conn, account(request))}, StatusList)
 
-    @post("/", dependencies=documented_body(StatusInput), responses=problems(400, 422), summary="Create a status")
+    @post(
+        "/",
+        guards=[admin_only],
+        dependencies=documented_body(StatusInput),
+        responses=problems(400, 422),
+        summary="Create a status",
+    )
     async def create_status(self, request: AnyRequest) -> StatusOut:
         body = convert_body(await body_object(request), StatusInput)
         async with connection(request) as conn:
             row = await config.create_status(conn, account(request), body.key, body.label, body.kind, body.color)
         return msgspec.convert(created(row, "key", body.key), StatusOut)
 
-    @patch("/{key:str}", dependencies=documented_body(StatusPatch), responses=problems(400, 404, 422))
+    @patch(
+        "/{key:str}", guards=[admin_only], dependencies=documented_body(StatusPatch), responses=problems(400, 404, 422)
+    )
     async def rename_status(self, request: AnyRequest, key: KeyInPath) -> StatusOut:
         """Change a status's label or color."""
         raw = await body_object(request)
@@ -118,7 +126,13 @@ class StatusRoutes(Controller):
             row = await config.update_status(conn, account(request), key, raw)
         return msgspec.convert(found(row, "status"), StatusOut)
 
-    @post("/reorder", status_code=200, dependencies=documented_body(StatusOrder), responses=problems(400, 422))
+    @post(
+        "/reorder",
+        guards=[admin_only],
+        status_code=200,
+        dependencies=documented_body(StatusOrder),
+        responses=problems(400, 422),
+    )
     async def reorder_statuses(self, request: AnyRequest) -> StatusList:
         """Put the statuses in a new pipeline order."""
         body = convert_body(await body_object(request), StatusOrder)
@@ -135,14 +149,19 @@ class StatusRoutes(Controller):
 class SourceRoutes(Controller):
     path = "/v1/sources"
     tags = ["configuration"]
-    guards = [admin_only]
 
     @get("/", responses=problems(), summary="List lead sources")
     async def list_sources(self, request: AnyRequest) -> SourceList:
         async with connection(request) as conn:
             return msgspec.convert({"data": await config.list_sources(conn, account(request))}, SourceList)
 
-    @post("/", dependencies=documented_body(SourceInput), responses=problems(400, 422), summary="Create a source")
+    @post(
+        "/",
+        guards=[admin_only],
+        dependencies=documented_body(SourceInput),
+        responses=problems(400, 422),
+        summary="Create a source",
+    )
     async def create_source(self, request: AnyRequest) -> SourceOut:
         body = convert_body(await body_object(request), SourceInput)
         async with connection(request) as conn:
@@ -150,7 +169,9 @@ class SourceRoutes(Controller):
             row = await config.create_source(conn, account(request), body.key, body.label, body.team_id)
         return msgspec.convert(created(row, "key", body.key), SourceOut)
 
-    @patch("/{key:str}", dependencies=documented_body(SourcePatch), responses=problems(400, 404, 422))
+    @patch(
+        "/{key:str}", guards=[admin_only], dependencies=documented_body(SourcePatch), responses=problems(400, 404, 422)
+    )
     async def change_source(self, request: AnyRequest, key: KeyInPath) -> SourceOut:
         """Change a source's label or team (null: a source of every team)."""
         raw = await body_object(request)
@@ -169,14 +190,19 @@ def _sent(raw: Row, body: msgspec.Struct) -> Row:
 class TeamRoutes(Controller):
     path = "/v1/teams"
     tags = ["configuration"]
-    guards = [admin_only]
 
     @get("/", responses=problems(), summary="List teams")
     async def list_teams(self, request: AnyRequest) -> TeamList:
         async with connection(request) as conn:
             return msgspec.convert({"data": await config.list_teams(conn, account(request))}, TeamList)
 
-    @post("/", dependencies=documented_body(TeamInput), responses=problems(400, 422), summary="Create a team")
+    @post(
+        "/",
+        guards=[admin_only],
+        dependencies=documented_body(TeamInput),
+        responses=problems(400, 422),
+        summary="Create a team",
+    )
     async def create_team(self, request: AnyRequest) -> TeamOut:
         body = convert_body(await body_object(request), TeamInput)
         async with connection(request) as conn:
@@ -184,7 +210,12 @@ class TeamRoutes(Controller):
             row = await config.create_team(conn, account(request), body.name, body.rotation, body.members)
         return msgspec.convert(row, TeamOut)
 
-    @patch("/{team_id:str}", dependencies=documented_body(TeamPatch), responses=problems(400, 404, 422))
+    @patch(
+        "/{team_id:str}",
+        guards=[admin_only],
+        dependencies=documented_body(TeamPatch),
+        responses=problems(400, 404, 422),
+    )
     async def change_team(self, request: AnyRequest, team_id: FromPath[str]) -> TeamOut:
         """Rename, switch rotation, or set the members."""
         raw = await body_object(request)
@@ -198,14 +229,13 @@ class TeamRoutes(Controller):
 class CustomFieldRoutes(Controller):
     path = "/v1/custom-fields"
     tags = ["configuration"]
-    guards = [admin_only]
 
     @get("/", responses=problems(), summary="List custom fields")
     async def list_fields(self, request: AnyRequest) -> CustomFieldList:
         async with connection(request) as conn:
             return msgspec.convert({"data": await config.list_custom_fields(conn, account(request))}, CustomFieldList)
 
-    @post("/", dependencies=documented_body(CustomFieldInput), responses=problems(400, 422))
+    @post("/", guards=[admin_only], dependencies=documented_body(CustomFieldInput), responses=problems(400, 422))
     async def create_field(self, request: AnyRequest) -> CustomFieldOut:
         """Create a custom field; leads then carry its value under `custom.<key>`."""
         body = convert_body(await body_object(request), CustomFieldInput)
@@ -214,7 +244,12 @@ class CustomFieldRoutes(Controller):
             row = await config.create_custom_field(conn, account(request), msgspec.to_builtins(body))
         return msgspec.convert(created(row, "key", body.key), CustomFieldOut)
 
-    @patch("/{key:str}", dependencies=documented_body(CustomFieldPatch), responses=problems(400, 404, 422))
+    @patch(
+        "/{key:str}",
+        guards=[admin_only],
+        dependencies=documented_body(CustomFieldPatch),
+        responses=problems(400, 404, 422),
+    )
     async def change_field(self, request: AnyRequest, key: KeyInPath) -> CustomFieldOut:
         """Change a custom field's label, choices or required flag."""
         raw = await body_object(request)
