@@ -99,10 +99,11 @@ class LeadCommandHandler:
                 if outcome.recorded:
                     self.notifier.committed()
                 return outcome
-            except StaleRules:
-                run.rules, run.stale = None, True
-            except _Redecide:
-                pass
+            except (StaleRules, _Redecide) as exc:
+                if attempt == MAX_ATTEMPTS:
+                    raise StaleRules() from exc  # the configuration kept changing: 503, retry later
+                if isinstance(exc, StaleRules):
+                    run.rules, run.stale = None, True
             except (TurnMoved, VersionConflict):
                 if expected_version is not None or attempt == MAX_ATTEMPTS:
                     raise
@@ -113,7 +114,7 @@ class LeadCommandHandler:
                 if attempt == MAX_ATTEMPTS:
                     raise
             self.retries += 1
-        raise AssertionError("unreachable")
+        raise AssertionError("every attempt returns or raises")
 
     async def close(self) -> None:
         await self.notifier.close()

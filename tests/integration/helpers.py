@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -104,3 +106,43 @@ async def events_of(container: Container, account: NewAccount) -> int:
     async with container.pool.acquire() as conn:
         count: int = await conn.fetchval("SELECT count(*) FROM events WHERE account_id = $1", account.account_id)
     return count
+
+
+async def walk_while_writing(
+    api: str,
+    key: str,
+    filters: dict[str, Any],
+    existing: list[dict[str, Any]],
+    create_more: Callable[[httpx.AsyncClient, random.Random], Awaitable[object]],
+    after: str,
+) -> tuple[list[str], int]:
+    """Walk GET /v1/leads with `filters` (and `sort`) five at a time, from `min_position=after`, while three
+    writers keep calling `create_more` and changing the `existing` leads' score and notes (the sort values):
+    the ids the walk saw, in order, and how many changes the writers made meanwhile."""
+    stop, changed = asyncio.Event(), 0
+
+    async def writer(seed: int) -> None:
+        nonlocal changed
+        rng = random.Random(seed)
+        async with client(api, key) as http:
+            for _ in range(40):  # bounded: an ascending created_at walk also visits what they create
+                if stop.is_set():
+                    break
+                await create_more(http, rng)
+                body = {"notes": str(rng.random()), "score": rng.randint(0, 100)}
+                changed += (await http.patch(f"/v1/leads/{rng.choice(existing)['id']}", json=body)).status_code == 200
+
+    writers = [asyncio.create_task(writer(seed)) for seed in range(3)]
+    seen: list[str] = []
+    async with client(api, key) as http:
+        params: dict[str, Any] = filters | {"limit": 5, "min_position": after}
+        while True:
+            page = (await http.get("/v1/leads", params=params)).json()
+            seen += [lead["id"] for lead in page["data"]]
+            if not page["has_more"]:
+                break
+            params = filters | {"limit": 5, "cursor": page["next_cursor"]}
+            await asyncio.sleep(0.05)  # let the writers move things between pages
+    stop.set()
+    await asyncio.gather(*writers)
+    return seen, changed

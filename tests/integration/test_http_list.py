@@ -17,7 +17,7 @@ from leadstore.bootstrap import Container
 from leadstore.http.testing import add_user, projecting, serve
 from leadstore.store import queries
 from leadstore.store.accounts import NewAccount
-from tests.integration.helpers import client
+from tests.integration.helpers import client, walk_while_writing
 
 
 @pytest.fixture(scope="module")
@@ -153,32 +153,14 @@ async def test_walking_cursors_while_others_write_visits_every_matching_lead_onc
     async with client(api, account.api_key) as http:
         await http.post("/v1/sources", json={"key": source, "label": source})
         existing = [await create(http, source=source, score=i % 100) for i in range(60)]
-        stop, changed = asyncio.Event(), 0
 
-        async def other_client(seed: int) -> None:
-            nonlocal changed
-            rng = random.Random(seed)
-            async with client(api, account.api_key) as writer:
-                for _ in range(40):  # bounded: an ascending created_at walk also visits what they create
-                    if stop.is_set():
-                        break
-                    await create(writer, source=source, score=rng.randint(0, 100))
-                    target = rng.choice(existing)["id"]
-                    body = {"notes": str(rng.random()), "score": rng.randint(0, 100)}
-                    changed += (await writer.patch(f"/v1/leads/{target}", json=body)).status_code == 200
+        async def create_more(writer: httpx.AsyncClient, rng: random.Random) -> None:
+            await create(writer, source=source, score=rng.randint(0, 100))
 
-        writers = [asyncio.create_task(other_client(seed)) for seed in range(3)]
-        seen: list[str] = []
-        params: dict[str, Any] = {"source": source, "sort": sort, "limit": 5, "min_position": existing[-1]["_position"]}
-        while True:
-            page = (await http.get("/v1/leads", params=params)).json()
-            seen += [lead["id"] for lead in page["data"]]
-            if not page["has_more"]:
-                break
-            params = {"source": source, "sort": sort, "limit": 5, "cursor": page["next_cursor"]}
-            await asyncio.sleep(0.05)  # let the writers move things between pages
-        stop.set()
-        await asyncio.gather(*writers)
+        filters = {"source": source, "sort": sort}
+        seen, changed = await walk_while_writing(
+            api, account.api_key, filters, existing, create_more, existing[-1]["_position"]
+        )
 
     assert changed > 10  # the walk really ran under writes
     assert len(seen) == len(set(seen)), "a lead was visited twice"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 import uuid
 from collections.abc import AsyncIterator
@@ -16,7 +15,7 @@ from leadstore.http.testing import add_user, projecting, serve
 from leadstore.listing import list_page
 from leadstore.store.accounts import NewAccount, create_account
 from leadstore.store.queries import LeadFilter, ListRebuilding
-from tests.integration.helpers import client
+from tests.integration.helpers import client, walk_while_writing
 
 
 @pytest.fixture(scope="module")
@@ -253,34 +252,15 @@ async def test_a_walk_with_custom_filters_while_others_write_visits_each_matchin
         matching = {"segment": "walk", "budget": 500}
         existing = [await create(http, score=i % 100, custom=matching | {"budget": 100 + i}) for i in range(60)]
         outsiders = [await create(http, custom={"segment": "other", "budget": 500}) for _ in range(10)]
-        stop, changed = asyncio.Event(), 0
 
-        async def other_client(seed: int) -> None:
-            nonlocal changed
-            rng = random.Random(seed)
-            async with client(api, account.api_key) as writer:
-                for _ in range(40):  # bounded: an ascending created_at walk also visits what they create
-                    if stop.is_set():
-                        break
-                    await create(writer, score=rng.randint(0, 100), custom=matching)
-                    await create(writer, custom={"segment": "walk", "budget": 10_000})  # outside the range
-                    target = rng.choice(existing)["id"]
-                    body = {"notes": str(rng.random()), "score": rng.randint(0, 100)}
-                    changed += (await writer.patch(f"/v1/leads/{target}", json=body)).status_code == 200
+        async def create_more(writer: httpx.AsyncClient, rng: random.Random) -> None:
+            await create(writer, score=rng.randint(0, 100), custom=matching)
+            await create(writer, custom={"segment": "walk", "budget": 10_000})  # outside the range
 
-        writers = [asyncio.create_task(other_client(seed)) for seed in range(3)]
-        seen: list[str] = []
         filters = {"custom.segment": "walk", "custom.budget.min": "100", "custom.budget.max": "999", "sort": sort}
-        params: dict[str, Any] = filters | {"limit": 5, "min_position": outsiders[-1]["_position"]}
-        while True:
-            page = (await http.get("/v1/leads", params=params)).json()
-            seen += [lead["id"] for lead in page["data"]]
-            if not page["has_more"]:
-                break
-            params = filters | {"limit": 5, "cursor": page["next_cursor"]}
-            await asyncio.sleep(0.05)  # let the writers move things between pages
-        stop.set()
-        await asyncio.gather(*writers)
+        seen, changed = await walk_while_writing(
+            api, account.api_key, filters, existing, create_more, outsiders[-1]["_position"]
+        )
         leads = {lead["id"]: lead for lead in (await http.get("/v1/leads", params={"limit": 200})).json()["data"]}
 
     assert changed > 10  # the walk really ran under writes

@@ -25,6 +25,7 @@ from leadstore.domain.errors import (
     VersionConflict,
 )
 from leadstore.http.tracing import request_id
+from leadstore.store.command_writes import StaleRules, TurnMoved
 from leadstore.store.queries import ListRebuilding
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,8 @@ _UNAVAILABLE = (
     asyncpg.TooManyConnectionsError,
     asyncpg.QueryCanceledError,
     asyncpg.TransactionRollbackError,  # a deadlock or serialization failure still there after the retries
+    StaleRules,  # the account's configuration kept changing under a command through all its retries
+    TurnMoved,  # a rotation kept turning under a command through all its retries
     ConnectionError,
     asyncio.TimeoutError,
 )

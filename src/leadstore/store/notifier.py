@@ -24,7 +24,7 @@ NOTIFY = f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')"
 class Notifier:
     """At most one NOTIFY in flight per process, at most one each `interval` seconds."""
 
-    def __init__(self, pool: asyncpg.Pool, interval: float = 0.01) -> None:
+    def __init__(self, pool: asyncpg.Pool, interval: float = 0.002) -> None:
         self.pool = pool
         self.interval = interval
         self._due = asyncio.Event()
