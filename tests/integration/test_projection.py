@@ -200,3 +200,32 @@ async def _until(condition: Callable[[], bool], seconds: float = 10) -> None:
             return
         await asyncio.sleep(0.02)
     raise TimeoutError("condition not met")
+
+
+async def test_a_write_wakes_a_waiting_runner_long_before_its_poll(
+    container: Container, database_url: str, account: NewAccount
+) -> None:
+    """The lane's notifier sends a NOTIFY after each commit (one at a time): a runner that would poll only
+    every 60 seconds applies a new write within seconds."""
+    projection = RecordingProjection()
+    runner = ProjectionRunner(container.pool, database_url, projection, poll_seconds=60)
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    try:
+        await _until(lambda: runner.active)
+        await asyncio.sleep(0.2)  # past its first catch-up: now it waits for a notification or the poll
+        written = await container.handler.execute(create_cmd(account), account_id=account.account_id, metadata=META)
+        position = written.recorded[0].position
+
+        async def applied() -> bool:
+            async with container.pool.acquire() as conn:
+                return position in {a[2] for a in await _applied(conn, projection.name)}
+
+        for _ in range(100):  # 5 s at most, against a 60 s poll
+            if await applied():
+                break
+            await asyncio.sleep(0.05)
+        assert await applied()
+    finally:
+        stop.set()
+        await task
