@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from uuid import UUID
 
 import asyncpg
@@ -165,33 +166,42 @@ async def test_a_runner_that_loses_its_connection_reconnects_and_carries_on(
 ) -> None:
     projection = RecordingProjection()
     runner = ProjectionRunner(container.pool, database_url, projection, poll_seconds=0.05)
-    stop = asyncio.Event()
-    task = asyncio.create_task(runner.run(stop))
-    try:
-        await _until(lambda: runner.active)
+    async with _running(runner):
         unsigned = lock_key(projection.name) % 2**64
         async with container.pool.acquire() as conn:
             holder = await conn.fetchval(HOLDER, unsigned >> 32, unsigned & 0xFFFF_FFFF)
             assert await conn.fetchval("SELECT pg_terminate_backend($1)", holder)
         await _until(lambda: not runner.active)
         written = await container.handler.execute(create_cmd(account), account_id=account.account_id, metadata=META)
-        position = written.recorded[0].position
 
-        async def applied() -> bool:
-            async with container.pool.acquire() as conn:
-                return position in {a[2] for a in await _applied(conn, projection.name)}
+        assert await _applies(runner, written.recorded[0].position, within=10)
+        assert runner.active
 
-        for _ in range(200):
-            if runner.active and await applied():
-                break
-            await asyncio.sleep(0.05)
-        assert runner.active and await applied()
+
+HOLDER = "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 1"
+
+
+@contextlib.asynccontextmanager
+async def _running(runner: ProjectionRunner) -> AsyncIterator[None]:
+    """The runner running (and active) until the block ends."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    try:
+        await _until(lambda: runner.active)
+        yield
     finally:
         stop.set()
         await task
 
 
-HOLDER = "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 1"
+async def _applies(runner: ProjectionRunner, position: int, within: float) -> bool:
+    """Whether the runner's recording projection applies the event at `position` within `within` seconds."""
+    for _ in range(int(within / 0.05)):
+        async with runner.pool.acquire() as conn:
+            if position in {a[2] for a in await _applied(conn, runner.name)}:
+                return True
+        await asyncio.sleep(0.05)
+    return False
 
 
 async def _until(condition: Callable[[], bool], seconds: float = 10) -> None:
@@ -209,23 +219,8 @@ async def test_a_write_wakes_a_waiting_runner_long_before_its_poll(
     every 60 seconds applies a new write within seconds."""
     projection = RecordingProjection()
     runner = ProjectionRunner(container.pool, database_url, projection, poll_seconds=60)
-    stop = asyncio.Event()
-    task = asyncio.create_task(runner.run(stop))
-    try:
-        await _until(lambda: runner.active)
+    async with _running(runner):
         await asyncio.sleep(0.2)  # past its first catch-up: now it waits for a notification or the poll
         written = await container.handler.execute(create_cmd(account), account_id=account.account_id, metadata=META)
-        position = written.recorded[0].position
 
-        async def applied() -> bool:
-            async with container.pool.acquire() as conn:
-                return position in {a[2] for a in await _applied(conn, projection.name)}
-
-        for _ in range(100):  # 5 s at most, against a 60 s poll
-            if await applied():
-                break
-            await asyncio.sleep(0.05)
-        assert await applied()
-    finally:
-        stop.set()
-        await task
+        assert await _applies(runner, written.recorded[0].position, within=5)  # against a 60 s poll
