@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import msgspec
 
+from leadstore.store import checkpoints
 from leadstore.store.db import Conn
 from leadstore.store.events import Checkpoint
 
@@ -16,7 +17,6 @@ from leadstore.store.events import Checkpoint
 RESTORED_TRANSACTION_ID = 2
 
 LOCK_EVENTS = "LOCK TABLE events IN EXCLUSIVE MODE"  # writers wait; readers go on
-LOCK_CHECKPOINTS = "SELECT name, transaction_id, position FROM checkpoints ORDER BY name FOR UPDATE"
 FOREIGN = """
 SELECT EXISTS (SELECT 1 FROM events WHERE transaction_id >= pg_snapshot_xmax(pg_current_snapshot()))
     OR EXISTS (SELECT 1 FROM checkpoints WHERE transaction_id >= pg_snapshot_xmax(pg_current_snapshot()))"""
@@ -29,7 +29,6 @@ FROM events WHERE (transaction_id, position) > ($1::xid8, $2::bigint)"""
 DISABLE_GUARD = "ALTER TABLE events DISABLE TRIGGER events_no_update_delete"
 ENABLE_GUARD = "ALTER TABLE events ENABLE TRIGGER events_no_update_delete"
 RENUMBER = "UPDATE events SET transaction_id = $1::xid8 WHERE transaction_id <> $1::xid8"
-SAVE = "UPDATE checkpoints SET transaction_id = $2::xid8, position = $3, updated_at = now() WHERE name = $1"
 
 
 class CheckpointReset(msgspec.Struct, frozen=True):
@@ -46,7 +45,7 @@ async def reset_checkpoints(conn: Conn) -> list[CheckpointReset] | None:
     """
     async with conn.transaction():
         await conn.execute(LOCK_EVENTS)
-        rows = await conn.fetch(LOCK_CHECKPOINTS)
+        rows = await conn.fetch(checkpoints.LOCK_ALL)
         if not await conn.fetchval(FOREIGN):
             return None
         resets = []
@@ -58,5 +57,5 @@ async def reset_checkpoints(conn: Conn) -> list[CheckpointReset] | None:
         await conn.execute(RENUMBER, RESTORED_TRANSACTION_ID)
         await conn.execute(ENABLE_GUARD)
         for reset in resets:
-            await conn.execute(SAVE, reset.name, reset.after.transaction_id, reset.after.position)
+            await checkpoints.save(conn, reset.name, reset.after)
     return resets

@@ -15,9 +15,10 @@ from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container
 from leadstore.domain.commands import Actor, CreateLead, UpdateLead
-from leadstore.projection.runner import ProjectionRunner, read_checkpoint
+from leadstore.projection.runner import ProjectionRunner
 from leadstore.store import events as store
 from leadstore.store.accounts import NewAccount
+from leadstore.store.checkpoints import read as read_checkpoint
 from leadstore.store.db import Conn
 
 LAST_COMMITTED = "SELECT transaction_id, position FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1"

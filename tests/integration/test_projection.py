@@ -14,12 +14,12 @@ import pytest
 from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container
-from leadstore.projection.lag import reader_lag
 from leadstore.projection.rebuild import rebuild_into
-from leadstore.projection.runner import ProjectionRunner, lock_key
+from leadstore.projection.runner import ProjectionRunner
 from leadstore.store import db
 from leadstore.store import events as store
 from leadstore.store.accounts import NewAccount
+from leadstore.store.checkpoints import lock_key, reader_lag
 from projections import get_projection
 from tests.integration.helpers import (
     META,

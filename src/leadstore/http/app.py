@@ -17,7 +17,7 @@ from leadstore.http.leads import LeadCommands
 from leadstore.http.openapi import ACCOUNT_HEADER, REQUEST_ID, openapi_config
 from leadstore.http.people import People
 from leadstore.http.tracing import add_request_id
-from leadstore.projection.lag import reader_lag
+from leadstore.store.checkpoints import reader_lag
 
 
 @get("/health", include_in_schema=False)

@@ -15,7 +15,7 @@ import asyncpg
 from leadstore.domain.errors import FieldError, ValidationFailed
 from leadstore.domain.field_checks import InvalidValueError
 from leadstore.http.errors import NotFound, ProjectionLagging
-from leadstore.projection.runner import read_checkpoint
+from leadstore.store import checkpoints
 from leadstore.store.events import Checkpoint
 
 T = TypeVar("T")
@@ -66,7 +66,7 @@ async def wait_for_projection(pool: asyncpg.Pool, token: Checkpoint, seconds: fl
     deadline = time.monotonic() + seconds
     while True:
         async with pool.acquire() as conn:  # not held while sleeping
-            if await read_checkpoint(conn, LIST_PROJECTION) >= token:
+            if await checkpoints.read(conn, LIST_PROJECTION) >= token:
                 return
         if time.monotonic() >= deadline:
             raise ProjectionLagging(f"the lead list has not reached position {token.token()} in {seconds:g}s")

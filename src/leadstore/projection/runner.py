@@ -4,33 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import time
 
 import asyncpg
 
 from leadstore.projection.base import Projection
-from leadstore.store import db
+from leadstore.projection.swap import ReplayRunning, replay
+from leadstore.store import checkpoints, db
 from leadstore.store.db import Conn
-from leadstore.store.events import NOTIFY_CHANNEL, START, Checkpoint, read_log
+from leadstore.store.events import NOTIFY_CHANNEL, read_log
+from leadstore.store.notifier import wait_or_stop
 
 log = logging.getLogger(__name__)
 
-ENSURE_CHECKPOINT = "INSERT INTO checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING"
-LOCK_CHECKPOINT = "SELECT transaction_id, position FROM checkpoints WHERE name = $1 FOR UPDATE"
-SAVE_CHECKPOINT = """
-UPDATE checkpoints SET transaction_id = $2::xid8, position = $3, updated_at = now() WHERE name = $1"""
-READ_CHECKPOINT = "SELECT transaction_id, position FROM checkpoints WHERE name = $1"
-TRY_LOCK = "SELECT pg_try_advisory_lock($1)"
 TABLE_EXISTS = "SELECT to_regclass($1) IS NOT NULL"
-SCHEMA_VERSION = "SELECT schema_version FROM checkpoints WHERE name = $1"
-SAVE_SCHEMA_VERSION = "UPDATE checkpoints SET schema_version = $2 WHERE name = $1"
-
-
-def lock_key(name: str) -> int:
-    """A stable signed 64-bit advisory-lock key for a reader's name."""
-    return int.from_bytes(hashlib.sha256(f"leadstore:{name}".encode()).digest()[:8], "big", signed=True)
 
 
 async def ensure_table(conn: Conn, projection: Projection, table: str) -> bool:
@@ -41,12 +29,6 @@ async def ensure_table(conn: Conn, projection: Projection, table: str) -> bool:
         for statement in projection.create_statements(table):
             await conn.execute(statement)
     return True
-
-
-async def read_checkpoint(conn: Conn, name: str) -> Checkpoint:
-    """Where a reader has got to (the start of the log when it has not begun)."""
-    row = await conn.fetchrow(READ_CHECKPOINT, name)
-    return START if row is None else Checkpoint(row["transaction_id"], row["position"])
 
 
 class ProjectionRunner:
@@ -76,10 +58,10 @@ class ProjectionRunner:
         """Create the table and the checkpoint row when missing; say when the table's schema is out of date."""
         async with self.pool.acquire() as conn:
             created = await ensure_table(conn, self.projection, self.name)
-            await conn.execute(ENSURE_CHECKPOINT, self.name)
+            await checkpoints.ensure(conn, self.name)
             if created:
-                await conn.execute(SAVE_SCHEMA_VERSION, self.name, self.projection.version)
-            built_by = await conn.fetchval(SCHEMA_VERSION, self.name) or 1
+                await checkpoints.save_schema_version(conn, self.name, self.projection.version)
+            built_by = await checkpoints.schema_version(conn, self.name) or 1
         self.built_by = built_by
         self.schema_current = built_by == self.projection.version
         if built_by > self.projection.version:
@@ -105,8 +87,6 @@ class ProjectionRunner:
     async def _rebuild(self) -> None:
         """The elected runner of a read model built by an older schema (never a newer one) rebuilds it from the
         log and swaps it in (as `leadstore replay` does); the old table keeps serving reads until the swap."""
-        from leadstore.projection.swap import ReplayRunning, replay  # swap builds on this module
-
         log.warning(
             "projection %s: rebuilding the read model for schema version %s", self.name, self.projection.version
         )
@@ -121,14 +101,11 @@ class ProjectionRunner:
     async def run_batch(self) -> int:
         """Apply the next batch and advance the checkpoint in one transaction; return events applied."""
         async with self.pool.acquire() as conn, conn.transaction():
-            row = await conn.fetchrow(LOCK_CHECKPOINT, self.name)
-            assert row is not None, f"checkpoint {self.name} missing: call setup() first"
-            events = await read_log(conn, Checkpoint(row["transaction_id"], row["position"]), self.batch_size)
+            events = await read_log(conn, await checkpoints.lock(conn, self.name), self.batch_size)
             if not events:
                 return 0
             await self.projection.apply(conn, self.name, events)
-            last = events[-1].checkpoint
-            await conn.execute(SAVE_CHECKPOINT, self.name, last.transaction_id, last.position)
+            await checkpoints.save(conn, self.name, events[-1].checkpoint)
         self.applied += len(events)
         self.last_batch_at = time.time()
         return len(events)
@@ -161,7 +138,7 @@ class ProjectionRunner:
         conn = await db.connect(self.dsn)
         try:
             await self.setup()
-            while not stop.is_set() and not await conn.fetchval(TRY_LOCK, lock_key(self.name)):
+            while not stop.is_set() and not await checkpoints.try_lead(conn, self.name):
                 await wait_or_stop(stop, self.poll_seconds * 5)
             if stop.is_set():
                 return
@@ -184,16 +161,3 @@ class ProjectionRunner:
             self.active = False
             with contextlib.suppress(Exception):
                 await conn.close()
-
-
-async def wait_or_stop(stop: asyncio.Event, seconds: float, wake: asyncio.Event | None = None) -> None:
-    """Sleep up to `seconds`, returning early when `stop` (or `wake`) is set."""
-    waiters = [asyncio.ensure_future(stop.wait())]
-    if wake is not None:
-        waiters.append(asyncio.ensure_future(wake.wait()))
-    _, pending = await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    for task in waiters:
-        task.cancel()
-    for task in pending:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

@@ -9,18 +9,10 @@ import asyncpg
 
 from leadstore.projection.base import Projection
 from leadstore.projection.rebuild import DROP_TABLE, Progress, Until, catch_up_table, rebuild_into
-from leadstore.projection.runner import (
-    ENSURE_CHECKPOINT,
-    LOCK_CHECKPOINT,
-    SAVE_CHECKPOINT,
-    SAVE_SCHEMA_VERSION,
-    TRY_LOCK,
-    lock_key,
-)
+from leadstore.store import checkpoints
 from leadstore.store.db import Conn
 from leadstore.store.events import Checkpoint
 
-UNLOCK = "SELECT pg_advisory_unlock($1)"
 TABLE_EXISTS = "SELECT to_regclass(quote_ident($1)) IS NOT NULL"
 LEFTOVERS = r"""
 SELECT tablename FROM pg_tables
@@ -50,8 +42,8 @@ async def replay(
     Safe to interrupt and rerun: a rerun drops what an interrupted one left behind and starts over.
     """
     async with pool.acquire() as guard:
-        key = lock_key(f"replay:{projection.name}")
-        if not await guard.fetchval(TRY_LOCK, key):
+        lead = f"replay:{projection.name}"
+        if not await checkpoints.try_lead(guard, lead):
             raise ReplayRunning(f"a replay of {projection.name} is already running")
         try:
             await drop_leftovers(guard, projection.name)
@@ -59,7 +51,7 @@ async def replay(
             built = await rebuild_into(pool, projection, table, batch_size=batch_size, progress=progress)
             return await swap_in(pool, projection, table, built, batch_size=batch_size)
         finally:
-            await guard.execute(UNLOCK, key)
+            await checkpoints.step_down(guard, lead)
 
 
 async def build_as_of(
@@ -111,17 +103,15 @@ async def _swap_once(
     live, old = projection.name, f"{projection.name}_old_{new_suffix()}"
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(SWAP_LOCK_TIMEOUT)
-        await conn.execute(ENSURE_CHECKPOINT, live)
-        row = await conn.fetchrow(LOCK_CHECKPOINT, live)
-        assert row is not None
-        current = Checkpoint(row["transaction_id"], row["position"])
+        await checkpoints.ensure(conn, live)
+        current = await checkpoints.lock(conn, live)
         applied = await catch_up_table(conn, projection, table, built, until=current, batch_size=batch_size)
         applied = max(applied, current)
         if await conn.fetchval(TABLE_EXISTS, live):
             await rename_table(conn, live, old)
         await rename_table(conn, table, live)
-        await conn.execute(SAVE_CHECKPOINT, live, applied.transaction_id, applied.position)
-        await conn.execute(SAVE_SCHEMA_VERSION, live, projection.version)
+        await checkpoints.save(conn, live, applied)
+        await checkpoints.save_schema_version(conn, live, projection.version)
     return old, applied
 
 

@@ -8,9 +8,8 @@ import asyncpg
 
 from leadstore.projection.base import Projection
 from leadstore.projection.rebuild import DROP_TABLE, catch_up_table, rebuild_into
-from leadstore.projection.runner import LOCK_CHECKPOINT, read_checkpoint
 from leadstore.projection.swap import TABLE_EXISTS, new_suffix
-from leadstore.store.events import Checkpoint
+from leadstore.store import checkpoints
 
 # Rows as jsonb, so every column type compares (json has no equality); EXCEPT ALL keeps duplicates honest.
 COMPARE = """
@@ -40,14 +39,14 @@ async def verify_projection(
     async with pool.acquire() as conn:
         if not await conn.fetchval(TABLE_EXISTS, live):
             return 0, [f"{live}: there is no live table (has the projection ever run?)"]
-        start = await read_checkpoint(conn, live)
+        start = await checkpoints.read(conn, live)
     try:
         built = await rebuild_into(pool, projection, fresh, until=start, batch_size=batch_size)
         async with pool.acquire() as conn, conn.transaction():
-            row = await conn.fetchrow(LOCK_CHECKPOINT, live)
-            if row is None:
+            try:
+                current = await checkpoints.lock(conn, live)
+            except LookupError:
                 return 0, [f"{live}: there is no checkpoint (has the projection ever run?)"]
-            current = Checkpoint(row["transaction_id"], row["position"])
             await catch_up_table(conn, projection, fresh, built, until=current, batch_size=batch_size)
             await conn.execute(COPY_TABLE.format(copy=copy, table=live))
         async with pool.acquire() as conn:

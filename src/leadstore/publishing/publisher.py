@@ -24,22 +24,17 @@ from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
 from leadstore.domain.document import timestamp
-from leadstore.projection.lag import reader_lag
-from leadstore.projection.runner import ENSURE_CHECKPOINT, TRY_LOCK, lock_key, read_checkpoint, wait_or_stop
 from leadstore.publishing.batch import BatchResult, publish_batch
 from leadstore.publishing.health import Backoff, Outage
 from leadstore.publishing.settings import PublishingSettings
 from leadstore.publishing.stream import STREAM, ensure_stream
-from leadstore.store import db
+from leadstore.store import checkpoints, db
 from leadstore.store.events import NOTIFY_CHANNEL, Checkpoint, read_log
+from leadstore.store.notifier import wait_or_stop
 
 log = logging.getLogger(__name__)
 
 DEFAULT_NAME = "publisher:nats"
-# forward only: a publisher that lost its lock without noticing can never move the checkpoint back
-SAVE_CHECKPOINT = """
-UPDATE checkpoints SET transaction_id = $2::xid8, position = $3, updated_at = now()
-WHERE name = $1 AND (transaction_id, position) < ($2::xid8, $3::bigint)"""
 NATS_ERRORS = (OSError, nats.errors.Error)  # OSError covers TimeoutError
 
 
@@ -117,7 +112,7 @@ class Publisher:
         """One database connection's life: stand by, then (once elected) follow the log on it."""
         conn = await db.connect(self.dsn)
         try:
-            await conn.execute(ENSURE_CHECKPOINT, self.name)
+            await checkpoints.ensure(conn, self.name)
             self.database.recovered()
             if not await self._elect(conn, stop):
                 return
@@ -133,10 +128,10 @@ class Publisher:
     async def _elect(self, conn: asyncpg.Connection, stop: asyncio.Event) -> bool:
         """Wait for the advisory lock (True) or for `stop` (False); keep checkpoint and lag fresh meanwhile."""
         while not stop.is_set():
-            if await conn.fetchval(TRY_LOCK, lock_key(self.name)):
-                self.checkpoint = await read_checkpoint(conn, self.name)  # read under the lock: the last word
+            if await checkpoints.try_lead(conn, self.name):
+                self.checkpoint = await checkpoints.read(conn, self.name)  # read under the lock: the last word
                 return True
-            self.checkpoint = await read_checkpoint(conn, self.name)
+            self.checkpoint = await checkpoints.read(conn, self.name)
             await self._measure_lag(conn)
             await wait_or_stop(stop, self.settings.publish_standby_seconds)
         return False
@@ -174,7 +169,8 @@ class Publisher:
             await self._measure_lag(conn)
 
     async def _advance(self, conn: asyncpg.Connection, checkpoint: Checkpoint, result: BatchResult) -> None:
-        await conn.execute(SAVE_CHECKPOINT, self.name, checkpoint.transaction_id, checkpoint.position)
+        # forward only: a publisher that lost its lock without noticing can never move the checkpoint back
+        await checkpoints.save_forward(conn, self.name, checkpoint)
         self.checkpoint = checkpoint
         self.published += result.acked
         self.duplicates += result.duplicates
@@ -185,7 +181,7 @@ class Publisher:
         if not force and time.monotonic() - self._lag_measured_at < 1.0:
             return
         self._lag_measured_at = time.monotonic()
-        behind = await reader_lag(conn, self.name)
+        behind = await checkpoints.reader_lag(conn, self.name)
         self.lag, self.lag_seconds = behind["lag_events"], behind["lag_seconds"]
 
     async def _jetstream(self) -> JetStreamContext:

@@ -1,4 +1,4 @@
-"""Wake the log's readers after commits, without a NOTIFY inside every write transaction.
+"""Wake the log's readers after commits, without a NOTIFY inside every write transaction; and wait for it.
 
 PostgreSQL takes one lock for the notify queue while a notifying transaction commits, so a NOTIFY inside
 each write serialises the writers' commits (and their WAL flushes). The lane instead tells a per-process
@@ -52,3 +52,16 @@ class Notifier:
             except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
                 log.debug("could not wake the log's readers (they poll): %s", type(exc).__name__)
             await asyncio.sleep(self.interval)
+
+
+async def wait_or_stop(stop: asyncio.Event, seconds: float, wake: asyncio.Event | None = None) -> None:
+    """Sleep up to `seconds`, returning early when `stop` (or `wake`: a notification) is set."""
+    waiters = [asyncio.ensure_future(stop.wait())]
+    if wake is not None:
+        waiters.append(asyncio.ensure_future(wake.wait()))
+    _, pending = await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    for task in waiters:
+        task.cancel()
+    for task in pending:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,92 @@
+"""Where each reader of the log has got to, and who leads it: checkpoints, read-model schema versions,
+advisory-lock keys and election, and how far behind a reader is. Projections, the publisher, replay,
+restore and the HTTP status all use these; nothing else writes the `checkpoints` table."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from leadstore.store.db import Conn
+from leadstore.store.events import START, Checkpoint
+
+ENSURE = "INSERT INTO checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING"
+READ = "SELECT transaction_id, position FROM checkpoints WHERE name = $1"
+LOCK = "SELECT transaction_id, position FROM checkpoints WHERE name = $1 FOR UPDATE"
+LOCK_ALL = "SELECT name, transaction_id, position FROM checkpoints ORDER BY name FOR UPDATE"
+SAVE = "UPDATE checkpoints SET transaction_id = $2::xid8, position = $3, updated_at = now() WHERE name = $1"
+# forward only: a leader that lost its lock without noticing can never move the checkpoint back
+SAVE_FORWARD = SAVE + " AND (transaction_id, position) < ($2::xid8, $3::bigint)"
+SCHEMA_VERSION = "SELECT schema_version FROM checkpoints WHERE name = $1"
+SAVE_SCHEMA_VERSION = "UPDATE checkpoints SET schema_version = $2 WHERE name = $1"
+TRY_LEAD = "SELECT pg_try_advisory_lock($1)"
+STEP_DOWN = "SELECT pg_advisory_unlock($1)"
+LAG_CAP = 100_000  # counting stops here so a far-behind reader does not make the status call slow
+BEHIND = """
+SELECT count(*) AS events, extract(epoch FROM now() - min(occurred_at)) AS seconds
+FROM (SELECT occurred_at FROM events WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
+      ORDER BY transaction_id, position LIMIT $3) AS pending"""
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit advisory-lock key for a reader's (or a replay's) name."""
+    return int.from_bytes(hashlib.sha256(f"leadstore:{name}".encode()).digest()[:8], "big", signed=True)
+
+
+async def ensure(conn: Conn, name: str) -> None:
+    """The reader's checkpoint row, at the start of the log when it is new."""
+    await conn.execute(ENSURE, name)
+
+
+async def read(conn: Conn, name: str) -> Checkpoint:
+    """Where a reader has got to (the start of the log when it has not begun)."""
+    row = await conn.fetchrow(READ, name)
+    return START if row is None else Checkpoint(row["transaction_id"], row["position"])
+
+
+async def lock(conn: Conn, name: str) -> Checkpoint:
+    """The reader's checkpoint, locked until the transaction ends (its batch and the save are one)."""
+    row = await conn.fetchrow(LOCK, name)
+    if row is None:
+        raise LookupError(f"checkpoint {name} is missing: ensure it first")
+    return Checkpoint(row["transaction_id"], row["position"])
+
+
+async def save(conn: Conn, name: str, checkpoint: Checkpoint) -> None:
+    await conn.execute(SAVE, name, checkpoint.transaction_id, checkpoint.position)
+
+
+async def save_forward(conn: Conn, name: str, checkpoint: Checkpoint) -> None:
+    """Save the checkpoint only if it is past the stored one."""
+    await conn.execute(SAVE_FORWARD, name, checkpoint.transaction_id, checkpoint.position)
+
+
+async def schema_version(conn: Conn, name: str) -> int | None:
+    """Which version of its projection's schema built a read model (None: not recorded)."""
+    version: int | None = await conn.fetchval(SCHEMA_VERSION, name)
+    return version
+
+
+async def save_schema_version(conn: Conn, name: str, version: int) -> None:
+    await conn.execute(SAVE_SCHEMA_VERSION, name, version)
+
+
+async def try_lead(conn: Conn, name: str) -> bool:
+    """Stand for election as the one active reader `name`: a session advisory lock held by `conn` for as
+    long as it lives, so a reader that loses its connection loses the lead with it."""
+    won: bool = await conn.fetchval(TRY_LEAD, lock_key(name))
+    return won
+
+
+async def step_down(conn: Conn, name: str) -> None:
+    """Give up the lead of `name` that `conn` holds."""
+    await conn.execute(STEP_DOWN, lock_key(name))
+
+
+async def reader_lag(conn: Conn, name: str) -> dict[str, Any]:
+    """The checkpoint token, the events beyond it (capped at LAG_CAP) and the oldest one's age in seconds."""
+    checkpoint = await read(conn, name)
+    row = await conn.fetchrow(BEHIND, checkpoint.transaction_id, checkpoint.position, LAG_CAP)
+    assert row is not None
+    seconds = float(row["seconds"]) if row["seconds"] is not None else 0.0
+    return {"checkpoint": checkpoint.token(), "lag_events": row["events"], "lag_seconds": round(seconds, 3)}
