@@ -9,7 +9,7 @@ from uuid import UUID
 import msgspec
 
 from leadstore.domain.document import lead_document
-from leadstore.domain.events import load_event
+from leadstore.domain.events import LEAD_STREAM, load_event
 from leadstore.domain.state import EventMeta, Lead, evolve
 from leadstore.store.custom_ranges import range_keys
 from leadstore.store.db import Conn
@@ -72,7 +72,7 @@ class LeadList:
         return "id"
 
     async def apply(self, conn: Conn, table: str, events: Sequence[RecordedEvent]) -> None:
-        lead_events = [e for e in events if e.stream_type == "lead"]
+        lead_events = [e for e in events if e.stream_type == LEAD_STREAM]
         ids = list({e.stream_id for e in lead_events})
         rows = await conn.fetch(SELECT_DOCS.format(table=table), ids)
         leads: dict[UUID, Lead | None] = {r["id"]: msgspec.convert(r["doc"], Lead, strict=False) for r in rows}

@@ -22,7 +22,7 @@ import msgspec
 from leadstore.domain.commands import Command, CreateLead
 from leadstore.domain.document import lead_document
 from leadstore.domain.errors import LeadNotFound, LeadstoreError, VersionConflict
-from leadstore.domain.events import LeadEvent
+from leadstore.domain.events import LEAD_STREAM, LeadEvent
 from leadstore.domain.lead import decide
 from leadstore.domain.rotation import pick_turn, rotation_for
 from leadstore.domain.rules import Context, Rules, Turn
@@ -35,7 +35,6 @@ from leadstore.store.idempotency import StoredResponse
 from leadstore.store.notifier import Notifier
 from leadstore.store.rules import RulesCache
 
-STREAM_TYPE = "lead"
 MAX_ATTEMPTS = 6
 _encoder = msgspec.json.Encoder()
 
@@ -60,7 +59,7 @@ class Outcome(msgspec.Struct, kw_only=True):
     response: StoredResponse | None = None
 
     @property
-    def position(self) -> store.Checkpoint:
+    def checkpoint(self) -> store.Checkpoint:
         """The lead's latest event now: the last one appended, or for a no-op the one it already had."""
         last = self.recorded[-1].checkpoint if self.recorded else self.before
         assert last is not None, "a lead without events"
@@ -144,7 +143,7 @@ class LeadCommandHandler:
         write = CommandWrite(
             account_id=run.account_id,
             stream_id=cmd.lead_id,
-            stream_type=STREAM_TYPE,
+            stream_type=LEAD_STREAM,
             expected_version=version,
             events=new_events,
             metadata=run.metadata,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 from uuid import UUID
 
 import msgspec
@@ -92,10 +92,8 @@ class LeadRestored(msgspec.Struct, tag=True, frozen=True):
 
 
 LeadEvent = LeadCreated | LeadUpdated | LeadStatusChanged | LeadAssigned | LeadConverted | LeadArchived | LeadRestored
-EVENT_TYPES: dict[str, type[LeadEvent]] = {
-    cls.__name__: cls
-    for cls in (LeadCreated, LeadUpdated, LeadStatusChanged, LeadAssigned, LeadConverted, LeadArchived, LeadRestored)
-}
+EVENT_TYPES: dict[str, type[LeadEvent]] = {cls.__name__: cls for cls in get_args(LeadEvent)}
+LEAD_STREAM = "lead"  # the stream type of a lead's events in the log
 
 _encoder = msgspec.json.Encoder()
 

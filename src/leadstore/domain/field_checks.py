@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from uuid import UUID
 
 import phonenumbers
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
-from leadstore.domain.errors import FieldError
+from leadstore.domain.errors import FieldError, ValidationFailed
 
 # libphonenumber's regions are ISO 3166-1 alpha-2 codes except these three (Ascension, Tristan da Cunha
 # and Kosovo are not officially assigned), and it lacks the uninhabited territories that have no phones.
@@ -27,6 +27,9 @@ PLAIN_EMAIL = re.compile(rf"\A{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+(?:[A-Za-z0-9
 _SPECIAL_USE = frozenset(SPECIAL_USE_DOMAIN_NAMES)
 _SPECIAL_USE_SUFFIXES = tuple(f".{name}" for name in SPECIAL_USE_DOMAIN_NAMES)
 _PHONE_MESSAGE = "must be a phone number in international format (+15552345678) or national to the lead's country"
+
+
+T = TypeVar("T")
 
 
 class InvalidValueError(Exception):
@@ -166,3 +169,11 @@ def customer_id(value: Any) -> str:
     if not reference:
         raise InvalidValueError("invalid", "must not be empty")
     return reference
+
+
+def checked(field: str, check: Callable[..., T], *args: Any) -> T:
+    """`check(*args)`, its failure raised as a ValidationFailed naming `field`."""
+    try:
+        return check(*args)
+    except InvalidValueError as exc:
+        raise ValidationFailed([FieldError(field, exc.code, exc.message)]) from None

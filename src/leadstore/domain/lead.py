@@ -31,9 +31,8 @@ from leadstore.domain.events import (
     LeadStatusChanged,
     LeadUpdated,
 )
-from leadstore.domain.field_checks import InvalidValueError, Problems
+from leadstore.domain.field_checks import InvalidValueError, Problems, checked
 from leadstore.domain.lead_rules import (
-    checked,
     checked_reason,
     require_known_user,
     require_open,

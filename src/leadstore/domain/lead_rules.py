@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 from uuid import UUID
 
 from leadstore.domain import field_checks
@@ -14,7 +13,6 @@ from leadstore.domain.errors import (
     TeamRequired,
     ValidationFailed,
 )
-from leadstore.domain.field_checks import InvalidValueError
 from leadstore.domain.rules import Rules, StatusKind
 from leadstore.domain.state import Lead
 
@@ -71,12 +69,4 @@ def require_known_user(rules: Rules, user_id: UUID | None) -> None:
 
 def checked_reason(reason: str | None) -> str | None:
     """A command's free-text reason, which must be storable (no NUL, at most 10,000 characters)."""
-    return None if reason is None else checked("reason", field_checks.text, reason, 10_000)
-
-
-def checked(field: str, check: Callable[..., T], *args: Any) -> T:
-    """`check(*args)`, its failure raised as a ValidationFailed on `field`."""
-    try:
-        return check(*args)
-    except InvalidValueError as exc:
-        raise ValidationFailed([FieldError(field, exc.code, exc.message)]) from None
+    return None if reason is None else field_checks.checked("reason", field_checks.text, reason, 10_000)

@@ -8,11 +8,12 @@ import msgspec
 from litestar import Controller, Response, get
 from litestar.params import QueryParameter
 
+from leadstore.domain.field_checks import checked
 from leadstore.envelope import event_envelope
 from leadstore.http.auth import admin_only
 from leadstore.http.context import AnyRequest, principal_of
 from leadstore.http.openapi import problems
-from leadstore.http.params import checked, position, reject_unknown_query
+from leadstore.http.params import position, reject_unknown_query
 from leadstore.http.schemas import EventPage
 from leadstore.store.events import START, read_log
 

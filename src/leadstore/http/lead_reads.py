@@ -13,7 +13,7 @@ from litestar.params import QueryParameter
 from leadstore.audit import as_of_bound
 from leadstore.domain.document import lead_document
 from leadstore.domain.errors import FieldError, LeadNotFound, ValidationFailed
-from leadstore.domain.field_checks import InvalidValueError, Problems
+from leadstore.domain.field_checks import InvalidValueError, Problems, checked
 from leadstore.domain.field_checks import uuid as parse_uuid
 from leadstore.envelope import event_envelope
 from leadstore.http import list_filters, params
@@ -47,7 +47,6 @@ FILTER_DOC = {
 
 
 AS_OF = "Date or RFC 3339 timestamp: the lead as it was then (millisecond precision); 404 if it did not exist yet."
-AsOf = Annotated[str | None, QueryParameter(description=AS_OF)]
 
 
 class LeadQuery(msgspec.Struct, frozen=True):
@@ -190,7 +189,7 @@ class LeadReads(Controller):
         params.reject_unknown_query(request, "as_of")
         history = await _visible_history(request, lead_id)
         if as_of is not None:
-            moment = params.checked("as_of", params.instant, as_of)
+            moment = checked("as_of", params.instant, as_of)
             history = [event for event in history if event.occurred_at <= as_of_bound(moment)]
         lead = fold_recorded(history)
         if lead is None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -23,7 +22,6 @@ LIST_PROJECTION = "lead_list"
 POLL_SECONDS = 0.02
 _UUID = re.compile(r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 _DATE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
-MILLISECOND = timedelta(milliseconds=1)
 
 
 def path_id(text: str, what: str = "lead") -> UUID:
@@ -51,14 +49,6 @@ def position(token: str) -> Checkpoint:
     except ValueError:
         message = "must be a position token from a Leadstore-Position header or an event"
         raise InvalidValueError("invalid", message) from None
-
-
-def checked(field: str, check: Callable[[str], T], text: str) -> T:
-    """`check(text)`, its failure raised as a ValidationFailed naming `field`."""
-    try:
-        return check(text)
-    except InvalidValueError as exc:
-        raise ValidationFailed([FieldError(field, exc.code, exc.message)]) from None
 
 
 async def wait_for_projection(pool: asyncpg.Pool, token: Checkpoint, seconds: float) -> None:

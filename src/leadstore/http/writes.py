@@ -90,7 +90,7 @@ class LeadWriter:
         except KeyRevoked:
             raise Unauthorized("the API key is unknown, revoked, or its user is deactivated") from None
         lead = outcome.lead
-        answer = headers | {"etag": f'"{lead.version}"', "leadstore-position": outcome.position.token()}
+        answer = headers | {"etag": f'"{lead.version}"', "leadstore-position": outcome.checkpoint.token()}
         body = outcome.response.body if outcome.response else _encoder.encode(lead_document(lead))
         return _response(idempotency.StoredResponse(fingerprint, status, answer, body))
 

@@ -19,20 +19,20 @@ from leadstore.store.db import Conn
 NOTIFY_CHANNEL = "leadstore_events"
 
 LOCK_STREAM = "SELECT pg_advisory_xact_lock($1)"
+# What a RecordedEvent holds, in its field order.
+EVENT_COLUMNS = """position, event_id, account_id, stream_id, stream_type, version, type, data, metadata,
+       occurred_at, transaction_id, prev_hash, hash"""
 # A commit-order reader's view of some streams: their events at or before its checkpoint.
-READ_STREAMS_UNTIL = """
-SELECT position, event_id, account_id, stream_id, stream_type, version, type, data, metadata,
-       occurred_at, transaction_id, prev_hash, hash
+READ_STREAMS_UNTIL = f"""
+SELECT {EVENT_COLUMNS}
 FROM events WHERE stream_id = ANY($1::uuid[]) AND (transaction_id, position) <= ($2::xid8, $3::bigint)
 ORDER BY stream_id, version"""
 # Both in one round trip (migration 030): the lock first, then a read with a snapshot taken after it.
-LOCK_AND_READ_STREAM = """
-SELECT position, event_id, account_id, stream_id, stream_type, version, type, data, metadata,
-       occurred_at, transaction_id, prev_hash, hash
+LOCK_AND_READ_STREAM = f"""
+SELECT {EVENT_COLUMNS}
 FROM lock_and_read_stream($1, $2)"""
-READ_STREAM = """
-SELECT position, event_id, account_id, stream_id, stream_type, version, type, data, metadata,
-       occurred_at, transaction_id, prev_hash, hash
+READ_STREAM = f"""
+SELECT {EVENT_COLUMNS}
 FROM events WHERE stream_id = $1 AND ($2::timestamptz IS NULL OR occurred_at <= $2)
 ORDER BY version"""
 # The insert also queues the NOTIFY that wakes readers (delivered at commit), saving a round trip.
@@ -68,9 +68,8 @@ WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
 ORDER BY transaction_id, position
 LIMIT $3"""
 READ_LOG = (
-    """
-SELECT position, event_id, account_id, stream_id, stream_type, version, type, data, metadata,
-       occurred_at, transaction_id, prev_hash, hash"""
+    f"""
+SELECT {EVENT_COLUMNS}"""
     + COMMIT_ORDER_AFTER
 )
 
