@@ -33,7 +33,7 @@ from leadstore.http.testing import add_user
 from leadstore.projection.swap import replay
 from leadstore.store import config
 from leadstore.store.accounts import NewAccount, create_account
-from leadstore.store.queries import MUTABLE_SORTS, LeadFilter, like_pattern, list_sql
+from leadstore.store.lead_list.query import MUTABLE_SORTS, LeadFilter, like_pattern, list_sql
 from projections import get_projection
 
 INDUSTRIES = ["tech", "retail", "health", "finance", "energy", "media", "public", "other"]

@@ -11,9 +11,9 @@ import msgspec
 from leadstore.domain.document import lead_document
 from leadstore.domain.events import LEAD_STREAM, load_event
 from leadstore.domain.state import EventMeta, Lead, evolve
-from leadstore.store.custom_ranges import range_keys
 from leadstore.store.db import Conn
 from leadstore.store.events import Checkpoint, RecordedEvent
+from leadstore.store.lead_list.ranges import range_keys
 
 SELECT_DOCS = 'SELECT id, doc FROM "{table}" WHERE id = ANY($1::uuid[])'
 UPSERT = """
@@ -64,7 +64,7 @@ class LeadList:
             f'CREATE INDEX "{table}_phone" ON "{table}" (account_id, phone) WHERE phone IS NOT NULL',
             # custom.<key>=<value> (containment); the account in the index keeps other tenants' leads out of it
             f'CREATE INDEX "{table}_custom" ON "{table}" USING gin (account_id, custom jsonb_path_ops)',
-            # custom.<key>.min/.max: the buckets of leadstore.store.custom_ranges
+            # custom.<key>.min/.max: the buckets of leadstore.store.lead_list.ranges
             f'CREATE INDEX "{table}_custom_ranges" ON "{table}" USING gin (account_id, custom_ranges)',
         ]
 

@@ -12,11 +12,11 @@ import httpx
 import msgspec
 import pytest
 
-from leadstore import listing
 from leadstore.bootstrap import Container
 from leadstore.http.testing import add_user, projecting, serve
-from leadstore.store import queries
 from leadstore.store.accounts import NewAccount
+from leadstore.store.lead_list import pages as listing
+from leadstore.store.lead_list import query as queries
 from tests.integration.helpers import client, walk_while_writing
 
 

@@ -12,9 +12,9 @@ import pytest
 
 from leadstore.bootstrap import Container
 from leadstore.http.testing import add_user, projecting, serve
-from leadstore.listing import list_page
 from leadstore.store.accounts import NewAccount, create_account
-from leadstore.store.queries import LeadFilter, ListRebuilding
+from leadstore.store.lead_list.pages import list_page
+from leadstore.store.lead_list.query import LeadFilter, ListRebuilding
 from tests.integration.helpers import client, walk_while_writing
 
 

@@ -10,7 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from leadstore.domain.custom_fields import utc_text
-from leadstore.store.custom_ranges import (
+from leadstore.store.lead_list.ranges import (
     DATE,
     DATETIME,
     MOST_BUCKETS,

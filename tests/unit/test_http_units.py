@@ -37,7 +37,15 @@ from leadstore.http.errors import (
 )
 from leadstore.http.tracing import request_id
 from leadstore.http.writes import idempotency_key, if_match
-from leadstore.store.queries import FILTERS, Cursor, InvalidCursor, LeadFilter, decode_cursor, encode_cursor, list_sql
+from leadstore.store.lead_list.query import (
+    FILTERS,
+    Cursor,
+    InvalidCursor,
+    LeadFilter,
+    decode_cursor,
+    encode_cursor,
+    list_sql,
+)
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import pytest
 from leadstore.domain.field_checks import InvalidValueError, Problems
 from leadstore.http.errors import status_of
 from leadstore.http.list_filters import custom_filters, phone_numbers
-from leadstore.store.queries import FILTERS, IN_RANGE, Cursor, CustomRange, LeadFilter, ListRebuilding, list_sql
+from leadstore.store.lead_list.query import FILTERS, IN_RANGE, Cursor, CustomRange, LeadFilter, ListRebuilding, list_sql
 
 FIELDS = {"budget": "number", "renewal": "date", "seen": "datetime", "tags": "multi_choice", "vip": "boolean"}
 

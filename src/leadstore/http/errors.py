@@ -26,7 +26,7 @@ from leadstore.domain.errors import (
 )
 from leadstore.http.tracing import request_id
 from leadstore.store.command_writes import StaleRules, TurnMoved
-from leadstore.store.queries import ListRebuilding
+from leadstore.store.lead_list.query import ListRebuilding
 
 log = logging.getLogger(__name__)
 

@@ -20,10 +20,10 @@ from leadstore.http import list_filters, params
 from leadstore.http.context import AnyRequest, principal_of, visible_to
 from leadstore.http.openapi import ETAG, LeadId, problems
 from leadstore.http.schemas import EventPage, LeadOut, LeadPage
-from leadstore.listing import list_page
 from leadstore.store import config
 from leadstore.store.events import Checkpoint, RecordedEvent, fold_recorded, read_stream
-from leadstore.store.queries import Cursor, InvalidCursor, LeadFilter, Sort, decode_cursor, like_pattern
+from leadstore.store.lead_list.pages import list_page
+from leadstore.store.lead_list.query import Cursor, InvalidCursor, LeadFilter, Sort, decode_cursor, like_pattern
 
 _encoder = msgspec.json.Encoder()
 FILTER_DOC = {

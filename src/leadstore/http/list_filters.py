@@ -15,7 +15,7 @@ import phonenumbers
 from leadstore.domain.custom_fields import utc_text
 from leadstore.domain.field_checks import InvalidValueError, Problems, phone, text
 from leadstore.http import params
-from leadstore.store.queries import CustomRange
+from leadstore.store.lead_list.query import CustomRange
 
 PREFIX = "custom."
 MAX_VALUE = 1_000  # characters of a custom filter's value

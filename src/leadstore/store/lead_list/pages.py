@@ -24,7 +24,7 @@ import msgspec
 
 from leadstore.store.db import Conn
 from leadstore.store.events import Checkpoint, fold_recorded, read_streams_until
-from leadstore.store.queries import (
+from leadstore.store.lead_list.query import (
     MAX_MOVED,
     MUTABLE_SORTS,
     SORTS,

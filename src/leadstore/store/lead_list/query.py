@@ -1,4 +1,4 @@
-"""Reads for the API: the lead list (filters composed from fixed SQL fragments, keyset cursors) and positions."""
+"""The lead list's SQL: filters composed from fixed fragments, keyset cursors, and the positions they carry."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from uuid import UUID
 import msgspec
 
 from leadstore.domain.errors import LeadstoreError
-from leadstore.store.custom_ranges import range_cover
+from leadstore.store.lead_list.ranges import range_cover
 
 Sort = Literal["created_at", "-created_at", "updated_at", "-updated_at", "score", "-score"]
 
@@ -45,7 +45,7 @@ FILTERS: dict[str, str] = {
     "phones": "phone = ANY({0}::text[])",
     "custom": "custom @> {0}::jsonb",
 }
-# custom.<key>.min/.max: the range's buckets (leadstore.store.custom_ranges) find the candidates through the
+# custom.<key>.min/.max: the range's buckets (leadstore.store.lead_list.ranges) find the candidates through the
 # GIN index, and the values are compared. The comparison is written `NULLIF(<it>, false) IS NOT NULL`, true
 # exactly when it is, so that the planner (which has no statistics for it) takes it as nearly always true and
 # counts on the buckets' statistics alone: as plain comparisons it would guess 0.5% of the rows, and read a
@@ -111,7 +111,7 @@ class CustomRange(msgspec.Struct, frozen=True):
 
 
 # Sorts on a value a write can change. A walk over one is pinned to the lead list's checkpoint when it began
-# (the cursor's `at`), and goes on in the order the leads had then (see leadstore.listing).
+# (the cursor's `at`), and goes on in the order the leads had then (see leadstore.store.lead_list.pages).
 MUTABLE_SORTS = frozenset({"updated_at", "-updated_at", "score", "-score"})
 # The leads of a walk that changed after it began: their place in the walk comes from the log.
 CHANGED_SINCE = "(changed_tx, changed_pos) > ({0}::xid8, {1}::bigint)"
