@@ -281,11 +281,6 @@ def test_a_patch_merges_the_address_and_custom_with_the_current_lead() -> None:
     }
 
 
-def test_a_patch_may_not_carry_status_or_assignee() -> None:
-    raw = {"status": "new", "assigned_to": str(USER)}
-    assert errors_of(raw, partial=True, current=lead()) == {("status", "read_only"), ("assigned_to", "read_only")}
-
-
 def test_a_patch_keeps_the_identity_rule() -> None:
     assert errors_of({"first_name": None}, partial=True, current=lead()) == {("first_name", "required")}
     assert validate_fields({"first_name": None, "company": "Acme"}, RULES, partial=True, current=lead()) == {

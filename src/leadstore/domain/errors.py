@@ -1,4 +1,4 @@
-"""Domain errors: each has a stable machine `code`; one table in the HTTP layer maps them to statuses."""
+"""Domain errors: each has a stable machine `code`, which callers (the HTTP API's one table) map to answers."""
 
 from __future__ import annotations
 

@@ -20,8 +20,6 @@ READ_ONLY = frozenset(
     {"id", "object", "account_id", "full_name", "is_converted", "converted_at", "customer_id", "archived"}
     | {"created_by", "version", "created_at", "updated_at"}
 )
-OWN_COMMANDS = frozenset({"status", "assigned_to"})
-"""Keys a patch may not hold: the HTTP layer turns them into ChangeStatus and AssignLead."""
 IDENTITY = ("first_name", "last_name", "email", "phone", "company", "company_id")
 CUSTOM_PREFIX = "custom."  # Close's spelling: a top-level `custom.<key>` member sets custom[<key>]
 _TEXT_LIMITS = {
@@ -85,8 +83,6 @@ def _check_not_cleared(before: Mapping[str, Any], after: Mapping[str, Any], rule
 def _clean(key: str, value: Any, ctx: _Context) -> Any:
     if key in READ_ONLY:
         raise InvalidValueError("read_only", "is set by the server and cannot be written")
-    if ctx.partial and key in OWN_COMMANDS:
-        raise InvalidValueError("read_only", "changes through its own command, not a field patch")
     handler = _HANDLERS.get(key)
     if handler is None:
         raise InvalidValueError("unknown_field", "is not a field of a lead")
