@@ -11,6 +11,7 @@ import pytest
 from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container
+from leadstore.domain import validation
 from leadstore.domain.document import lead_document
 from leadstore.domain.state import Lead
 from leadstore.http.testing import serve
@@ -87,6 +88,33 @@ def test_the_lead_schema_has_every_field_of_a_lead(schema: dict[str, Any]) -> No
     server_set = {"id", "object", "account_id", "full_name", "is_converted", "converted_at", "customer_id", "archived"}
     server_set |= {"created_by", "version", "created_at", "updated_at"}
     assert set(input_schema) == set(document) - server_set
+
+
+def _bounds(prop: dict[str, Any]) -> dict[str, Any]:
+    """A property's bounds wherever the generator put them: on it, or on the non-null member of its
+    `oneOf` / `anyOf` with null."""
+    options = prop.get("oneOf") or prop.get("anyOf") or [{}]
+    chosen = next((option for option in options if option.get("type") != "null"), {})
+    return {key: value for key, value in prop.items() if key not in ("oneOf", "anyOf")} | chosen
+
+
+def test_the_request_schema_states_the_bounds_validation_applies(schema: dict[str, Any]) -> None:
+    """The documented limits are the ones the domain enforces: a drift test of lengths, ranges and types."""
+    components = schema["components"]["schemas"]
+    for name in ("LeadInput", "LeadPatch"):
+        properties = components[name]["properties"]
+        for field, limit in validation.MAX_LENGTH.items():
+            assert _bounds(properties[field]).get("maxLength") == limit, (name, field)
+        score = _bounds(properties["score"])
+        assert (score["type"], score["minimum"], score["maximum"]) == ("integer", *validation.SCORE_RANGE)
+        attribution = properties["marketing_attribution"]
+        assert attribution["maxItems"] == validation.MAX_ATTRIBUTION
+        assert attribution["items"]["type"] == "string"  # Litestar's generator drops an item's own maxLength
+        assert set(_bounds(properties["preferred_contact"])["enum"]) - {None} == set(validation.CONTACT_CHOICES)
+        for flag in ("do_not_call", "email_opt_out"):
+            assert _bounds(properties[flag])["type"] == "boolean"
+        for reference in ("team_id", "assigned_to"):
+            assert _bounds(properties[reference])["format"] == "uuid"
 
 
 def test_the_list_documents_every_filter(schema: dict[str, Any]) -> None:

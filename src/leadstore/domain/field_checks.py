@@ -21,6 +21,8 @@ ISO_COUNTRIES = frozenset((phonenumbers.SUPPORTED_REGIONS - _NOT_ISO) | _WITHOUT
 
 _UUID = re.compile(r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 _URL_SCHEMES = frozenset({"http", "https"})
+EMAIL_MAX_LENGTH = 255
+URL_MAX_LENGTH = 2048
 _ATOM = r"[A-Za-z0-9_!#$%&'*+/=?^`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 PLAIN_EMAIL = re.compile(rf"\A{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+(?:[A-Za-z0-9][A-Za-z0-9-]{{0,61}})?[A-Za-z]\Z")
@@ -93,7 +95,7 @@ def choice(value: Any, choices: tuple[str, ...] | list[str]) -> str:
 
 def email(value: Any) -> str:
     """A syntactically valid address, stored as sent (uniqueness compares it lower-cased)."""
-    address = text(value, 255)
+    address = text(value, EMAIL_MAX_LENGTH)
     if plainly_valid_email(address):
         return address
     try:
@@ -140,7 +142,7 @@ def country(value: Any) -> str:
 
 def url(value: Any) -> str:
     """An absolute http(s) URL with a host, stored as sent."""
-    address = text(value, 2048)
+    address = text(value, URL_MAX_LENGTH)
     message = "must be an absolute http or https URL"
     if any(c.isspace() or not c.isprintable() for c in address):
         raise InvalidValueError("invalid_url", message)

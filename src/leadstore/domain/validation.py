@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 import msgspec
 
@@ -22,13 +22,18 @@ READ_ONLY = frozenset(
 )
 IDENTITY = ("first_name", "last_name", "email", "phone", "company", "company_id")
 CUSTOM_PREFIX = "custom."  # Close's spelling: a top-level `custom.<key>` member sets custom[<key>]
-_TEXT_LIMITS = {
+TEXT_LIMITS = {
     **dict.fromkeys(("first_name", "last_name", "title", "department", "company"), 255),
     "company_id": 64,
     **dict.fromkeys(("description", "notes", "message"), 10_000),
 }
-_CONTACT_CHOICES = ("email", "phone", "sms", "any")
-_MAX_ATTRIBUTION = 50
+# The bounds of a lead's fields, which the OpenAPI schema of request bodies is derived from.
+MAX_LENGTH = TEXT_LIMITS | {"email": check.EMAIL_MAX_LENGTH, "source_page_url": check.URL_MAX_LENGTH}
+SCORE_RANGE = (0, 100)
+MAX_ATTRIBUTION = 50
+ATTRIBUTION_MAX_LENGTH = 255
+PreferredContact = Literal["email", "phone", "sms", "any"]
+CONTACT_CHOICES: tuple[str, ...] = get_args(PreferredContact)
 
 
 @dataclass(frozen=True)
@@ -166,10 +171,13 @@ def _user(value: Any, ctx: _Context) -> Any:
 def _attribution(value: Any, ctx: _Context) -> list[str]:
     if not isinstance(value, list):
         raise InvalidValueError("invalid_type", "must be a list of strings")
-    if len(value) > _MAX_ATTRIBUTION:
-        raise InvalidValueError("too_many", f"must hold at most {_MAX_ATTRIBUTION} items")
+    if len(value) > MAX_ATTRIBUTION:
+        raise InvalidValueError("too_many", f"must hold at most {MAX_ATTRIBUTION} items")
     problems = ctx.problems
-    return [problems.run(f"marketing_attribution[{i}]", check.text, item, 255) for i, item in enumerate(value)]
+    return [
+        problems.run(f"marketing_attribution[{i}]", check.text, item, ATTRIBUTION_MAX_LENGTH)
+        for i, item in enumerate(value)
+    ]
 
 
 def _address(value: Any, ctx: _Context) -> MailingAddress:
@@ -198,13 +206,13 @@ def _custom(value: Any, ctx: _Context) -> dict[str, Any]:
 
 
 _HANDLERS: dict[str, Callable[[Any, _Context], Any]] = {
-    **{key: _text(max_len) for key, max_len in _TEXT_LIMITS.items()},
+    **{key: _text(max_len) for key, max_len in TEXT_LIMITS.items()},
     "email": lambda value, ctx: check.email(value),
     "phone": lambda value, ctx: check.phone(value, ctx.region),
     "source": _source,
     "status": _status,
-    "score": lambda value, ctx: check.integer(value, 0, 100),
-    "preferred_contact": lambda value, ctx: check.choice(value, _CONTACT_CHOICES),
+    "score": lambda value, ctx: check.integer(value, *SCORE_RANGE),
+    "preferred_contact": lambda value, ctx: check.choice(value, CONTACT_CHOICES),
     "source_page_url": lambda value, ctx: check.url(value),
     "marketing_attribution": _attribution,
     "mailing_address": _address,

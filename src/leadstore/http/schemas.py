@@ -13,9 +13,27 @@ from uuid import UUID
 import msgspec
 from msgspec import Meta
 
-Name = Annotated[str, Meta(max_length=255, description="At most 255 characters.")]
-LongText = Annotated[str, Meta(max_length=10_000, description="At most 10,000 characters.")]
-Contact = Literal["email", "phone", "sms", "any"]
+from leadstore.domain.validation import (
+    ATTRIBUTION_MAX_LENGTH,
+    MAX_ATTRIBUTION,
+    MAX_LENGTH,
+    SCORE_RANGE,
+    PreferredContact,
+)
+
+# The bounds come from the domain's validation (which decodes the bodies), so the schema cannot drift.
+Name = Annotated[str, Meta(max_length=MAX_LENGTH["first_name"], description="At most 255 characters.")]
+LongText = Annotated[str, Meta(max_length=MAX_LENGTH["notes"], description="At most 10,000 characters.")]
+CompanyId = Annotated[str, Meta(max_length=MAX_LENGTH["company_id"], description="External company reference.")]
+Url = Annotated[
+    str, Meta(max_length=MAX_LENGTH["source_page_url"], description="Absolute http(s) URL the lead came from.")
+]
+Score = Annotated[int, Meta(ge=SCORE_RANGE[0], le=SCORE_RANGE[1], description="0..100.")]
+Attribution = Annotated[
+    list[Annotated[str, Meta(max_length=ATTRIBUTION_MAX_LENGTH)]],
+    Meta(max_length=MAX_ATTRIBUTION, description="At most 50 items."),
+]
+Contact = PreferredContact
 PHONE = (
     "Stored in E.164 (+1-555-234-5678 becomes +15552345678); "
     "without a leading + it is read as national to the lead's country."
@@ -51,34 +69,45 @@ class LeadInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     member (Close's spelling), the same as `custom: {"<key>": ...}`. With no `assigned_to`, a lead of a
     rotating team takes the team's next member; one with no team, the account's default rotation's."""
 
-    first_name: Annotated[Name | None, _doc("Given name, at most 255 characters.")] = None
-    last_name: Annotated[Name | None, _doc("Family name, at most 255 characters.")] = None
-    email: Annotated[str | None, _doc("A valid address of at most 255 characters, unique per account (any case).")] = (
-        None
-    )
+    first_name: (
+        Annotated[str, Meta(max_length=MAX_LENGTH["first_name"], description="Given name, at most 255 characters.")]
+        | None
+    ) = None
+    last_name: (
+        Annotated[str, Meta(max_length=MAX_LENGTH["last_name"], description="Family name, at most 255 characters.")]
+        | None
+    ) = None
+    email: (
+        Annotated[
+            str, Meta(max_length=MAX_LENGTH["email"], description="A valid address, unique per account (any case).")
+        ]
+        | None
+    ) = None
     phone: Annotated[
         str | None,
         _doc(PHONE),
     ] = None
-    title: Annotated[Name | None, _doc("Job title.")] = None
-    department: Annotated[Name | None, _doc("Department or division.")] = None
-    company: Annotated[Name | None, _doc("Company name.")] = None
-    company_id: Annotated[str, Meta(max_length=64, description="External company reference, <= 64 chars.")] | None = (
-        None
-    )
+    title: Annotated[str, Meta(max_length=MAX_LENGTH["title"], description="Job title.")] | None = None
+    department: (
+        Annotated[str, Meta(max_length=MAX_LENGTH["department"], description="Department or division.")] | None
+    ) = None
+    company: Annotated[str, Meta(max_length=MAX_LENGTH["company"], description="Company name.")] | None = None
+    company_id: CompanyId | None = None
     source: Annotated[str | None, _doc("Key of one of the account's lead sources (GET /v1/sources).")] = None
     status: Annotated[
         str | None, _doc("Key of one of the account's open statuses; default the account's first status.")
     ] = None
-    score: Annotated[int, Meta(ge=0, le=100, description="0..100.")] = 0
-    description: Annotated[LongText | None, _doc("At most 10,000 characters.")] = None
-    notes: Annotated[LongText | None, _doc("At most 10,000 characters.")] = None
-    message: Annotated[LongText | None, _doc("At most 10,000 characters.")] = None
-    preferred_contact: Annotated[Contact | None, _doc("How the lead prefers to be contacted.")] = None
-    source_page_url: (
-        Annotated[str, Meta(max_length=2048, description="Absolute http(s) URL the lead came from.")] | None
+    score: Score = 0
+    description: (
+        Annotated[str, Meta(max_length=MAX_LENGTH["description"], description="At most 10,000 characters.")] | None
     ) = None
-    marketing_attribution: Annotated[list[Name], Meta(max_length=50, description="At most 50 items.")] = []
+    notes: Annotated[str, Meta(max_length=MAX_LENGTH["notes"], description="At most 10,000 characters.")] | None = None
+    message: Annotated[str, Meta(max_length=MAX_LENGTH["message"], description="At most 10,000 characters.")] | None = (
+        None
+    )
+    preferred_contact: Annotated[Contact | None, _doc("How the lead prefers to be contacted.")] = None
+    source_page_url: Url | None = None
+    marketing_attribution: Attribution = []
     mailing_address: MailingAddressIO | None = None
     country: Annotated[str | None, _doc("ISO 3166-1 alpha-2 code, any case; stored upper-case.")] = None
     do_not_call: bool = False
