@@ -15,6 +15,7 @@ from leadstore.publishing import Publisher, PublishingSettings
 from leadstore.settings import Settings
 from leadstore.store import db
 from leadstore.store.accounts import PrincipalCache
+from leadstore.store.lead_store import PostgresLeadStore
 from leadstore.store.migrate import migrate
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ class Container:
 
         self.settings = settings
         self.pool = pool
-        self.handler = LeadCommandHandler(pool)
+        self.handler = LeadCommandHandler(PostgresLeadStore(pool))
         self.principals = PrincipalCache()
         self.runners = [
             ProjectionRunner(

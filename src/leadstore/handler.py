@@ -27,12 +27,10 @@ from leadstore.domain.lead import decide
 from leadstore.domain.rotation import pick_turn, rotation_for
 from leadstore.domain.rules import Context, Rules, Turn
 from leadstore.domain.state import EventMeta, Lead, evolve
-from leadstore.store import command_writes
 from leadstore.store import events as store
 from leadstore.store.command_writes import CommandWrite, StaleRules, TurnMoved
-from leadstore.store.db import Conn
 from leadstore.store.idempotency import StoredResponse
-from leadstore.store.notifier import Notifier
+from leadstore.store.lead_store import LeadSession, LeadStore
 from leadstore.store.rules import RulesCache
 
 MAX_ATTEMPTS = 6
@@ -67,10 +65,9 @@ class Outcome(msgspec.Struct, kw_only=True):
 
 
 class LeadCommandHandler:
-    def __init__(self, pool: asyncpg.Pool, rules: RulesCache | None = None) -> None:
-        self.pool = pool
+    def __init__(self, store: LeadStore, rules: RulesCache | None = None) -> None:
+        self.store = store
         self.rules = rules or RulesCache()
-        self.notifier = Notifier(pool)
         self.retries = 0  # commands run again: another writer first, stale rules, a deadlock
 
     async def execute(
@@ -89,14 +86,10 @@ class LeadCommandHandler:
         locked = False
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                if not locked:
-                    async with self.pool.acquire() as conn:
-                        outcome = await self._once(conn, run, locked=False)
-                else:
-                    async with self.pool.acquire() as conn, conn.transaction():
-                        outcome = await self._once(conn, run, locked=True)
+                async with self.store.session(locked=locked) as session:
+                    outcome = await self._once(session, run)
                 if outcome.recorded:
-                    self.notifier.committed()
+                    self.store.committed()
                 return outcome
             except (StaleRules, _Redecide) as exc:
                 if attempt == MAX_ATTEMPTS:
@@ -116,20 +109,20 @@ class LeadCommandHandler:
         raise AssertionError("every attempt returns or raises")
 
     async def close(self) -> None:
-        await self.notifier.close()
+        await self.store.close()
 
-    async def _once(self, conn: Conn, run: _Run, *, locked: bool) -> Outcome:
+    async def _once(self, session: LeadSession, run: _Run) -> Outcome:
         cmd = run.cmd
         if run.rules is None:
-            run.rules = await (self.rules.reload if run.stale else self.rules.get)(conn, run.account_id)
+            run.rules = await (self.rules.reload if run.stale else self.rules.get)(session, run.account_id)
         rules = run.rules
-        lead, before = await self._load(conn, run, locked)
-        turn = await _turn(conn, cmd, lead, rules, run.account_id, locked)
+        lead, before = await _load(session, run)
+        turn = await _turn(session, cmd, lead, rules, run.account_id)
         try:
             new_events = decide(cmd, lead, Context(rules, turn))
         except LeadstoreError:
             # a refusal on cached rules stands only if they are current (a user or field added a moment ago)
-            if (fresher := await self.rules.fresher(conn, run.account_id, rules)) is None:
+            if (fresher := await self.rules.fresher(session, run.account_id, rules)) is None:
                 raise
             run.rules = fresher
             raise _Redecide() from None
@@ -155,22 +148,8 @@ class LeadCommandHandler:
             response=response,
             before=before,
         )
-        recorded = await command_writes.write(conn, write)
+        recorded = await session.write(write)
         return Outcome(lead=after, recorded=recorded, before=before, response=response)
-
-    async def _load(self, conn: Conn, run: _Run, locked: bool) -> tuple[Lead | None, store.Checkpoint | None]:
-        """The lead (None for a create: its id is fresh) and its latest position; LeadNotFound when it is
-        another account's or hidden from the actor; VersionConflict when If-Match named another version."""
-        if isinstance(run.cmd, CreateLead):
-            return None, None
-        lead_id = run.cmd.lead_id
-        history = await (store.lock_and_read_stream(conn, lead_id) if locked else store.read_stream(conn, lead_id))
-        lead = store.fold_recorded(history)
-        if lead is None or lead.account_id != run.account_id or not run.visible(lead):
-            raise LeadNotFound(lead_id)
-        if run.expected_version is not None and run.expected_version != lead.version:
-            raise VersionConflict(lead_id, run.expected_version, lead.version)
-        return lead, history[-1].checkpoint
 
 
 class _Redecide(Exception):
@@ -199,16 +178,28 @@ class _Run:
         self.stale = False  # the rules in the cache are known to be old
 
 
-async def _turn(
-    conn: Conn, cmd: Command, lead: Lead | None, rules: Rules, account_id: UUID, locked: bool
-) -> Turn | None:
+async def _load(session: LeadSession, run: _Run) -> tuple[Lead | None, store.Checkpoint | None]:
+    """The lead (None for a create: its id is fresh) and its latest position; LeadNotFound when it is
+    another account's or hidden from the actor; VersionConflict when If-Match named another version."""
+    if isinstance(run.cmd, CreateLead):
+        return None, None
+    lead_id = run.cmd.lead_id
+    history = await session.read_stream(lead_id)
+    lead = store.fold_recorded(history)
+    if lead is None or lead.account_id != run.account_id or not run.visible(lead):
+        raise LeadNotFound(lead_id)
+    if run.expected_version is not None and run.expected_version != lead.version:
+        raise VersionConflict(lead_id, run.expected_version, lead.version)
+    return lead, history[-1].checkpoint
+
+
+async def _turn(session: LeadSession, cmd: Command, lead: Lead | None, rules: Rules, account_id: UUID) -> Turn | None:
     """The rotation turn the command wants, at the rotation's pointer: read as committed, or under the
     rotation's lock in the locked lane."""
     rotation = rotation_for(cmd, lead, rules)
     if rotation is None:
         return None
-    read = command_writes.lock_rotation if locked else command_writes.rotation_pointer
-    pointer = await read(conn, account_id, rotation.team_id)
+    pointer = await session.rotation_pointer(account_id, rotation.team_id)
     return pick_turn(rotation, pointer, lead.assigned_to if lead else None)
 
 

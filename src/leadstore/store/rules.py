@@ -6,6 +6,7 @@ a write never lands on rules older than the account's committed configuration.
 
 from __future__ import annotations
 
+from typing import Protocol
 from uuid import UUID
 
 import msgspec
@@ -52,6 +53,14 @@ async def config_version(conn: Conn, account_id: UUID) -> int:
     return version or 0
 
 
+class RulesSource(Protocol):
+    """Where the current rules come from (a session of a lead store)."""
+
+    async def load_rules(self, account_id: UUID) -> Rules: ...
+
+    async def rules_version(self, account_id: UUID) -> int: ...
+
+
 class RulesCache:
     """Each account's rules as this process last loaded them (at most `max_accounts`, oldest dropped)."""
 
@@ -59,22 +68,22 @@ class RulesCache:
         self.max_accounts = max_accounts
         self._rules: dict[UUID, Rules] = {}
 
-    async def get(self, conn: Conn, account_id: UUID) -> Rules:
+    async def get(self, source: RulesSource, account_id: UUID) -> Rules:
         """The cached rules, loaded when there are none."""
         cached = self._rules.get(account_id)
-        return cached if cached is not None else await self.reload(conn, account_id)
+        return cached if cached is not None else await self.reload(source, account_id)
 
-    async def reload(self, conn: Conn, account_id: UUID) -> Rules:
+    async def reload(self, source: RulesSource, account_id: UUID) -> Rules:
         """Load the account's current rules and keep them."""
-        rules = await load_rules(conn, account_id)
+        rules = await source.load_rules(account_id)
         self._rules.pop(account_id, None)
         if len(self._rules) >= self.max_accounts:
             self._rules.pop(next(iter(self._rules)))
         self._rules[account_id] = rules
         return rules
 
-    async def fresher(self, conn: Conn, account_id: UUID, rules: Rules) -> Rules | None:
+    async def fresher(self, source: RulesSource, account_id: UUID, rules: Rules) -> Rules | None:
         """Newer rules than `rules`, when the account's configuration moved on since; else None."""
-        if await config_version(conn, account_id) == rules.version:
+        if await source.rules_version(account_id) == rules.version:
             return None
-        return await self.reload(conn, account_id)
+        return await self.reload(source, account_id)
