@@ -11,7 +11,7 @@ from uuid import UUID
 from leadstore.audit import lead_as_of, parse_instant, render, timeline
 from leadstore.cli_replay import chosen_projections, require_db
 from leadstore.cli_replay import register as register_replay
-from leadstore.envelope import event_envelope
+from leadstore.documents import event_envelope
 from leadstore.integrity import check_log
 from leadstore.projection.verify import verify_projection
 from leadstore.settings import Settings

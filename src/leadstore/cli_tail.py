@@ -12,7 +12,7 @@ from uuid import UUID
 
 import msgspec
 
-from leadstore.domain.document import timestamp
+from leadstore.documents import timestamp
 from leadstore.publishing import EventSubscription, PublishedEvent
 from leadstore.settings import Settings
 

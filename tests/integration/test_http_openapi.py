@@ -11,7 +11,7 @@ import pytest
 from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container
-from leadstore.domain.document import lead_document
+from leadstore.documents import lead_document
 from leadstore.domain.state import Lead
 from leadstore.http.testing import serve
 

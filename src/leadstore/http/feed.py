@@ -8,7 +8,7 @@ import msgspec
 from litestar import Controller, Response, get
 from litestar.params import QueryParameter
 
-from leadstore.envelope import event_envelope
+from leadstore.documents import event_envelope
 from leadstore.http.auth import admin_only
 from leadstore.http.context import AnyRequest, principal_of
 from leadstore.http.openapi import problems

@@ -11,11 +11,10 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 
 from leadstore.audit import as_of_bound
-from leadstore.domain.document import lead_document
+from leadstore.documents import event_envelope, lead_document
 from leadstore.domain.errors import FieldError, LeadNotFound, ValidationFailed
 from leadstore.domain.field_checks import InvalidValueError, Problems
 from leadstore.domain.field_checks import uuid as parse_uuid
-from leadstore.envelope import event_envelope
 from leadstore.http import list_filters, params
 from leadstore.http.context import AnyRequest, principal_of, visible_to
 from leadstore.http.openapi import ETAG, LeadId, problems

@@ -23,7 +23,7 @@ import nats.errors
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
-from leadstore.domain.document import timestamp
+from leadstore.documents import timestamp
 from leadstore.projection.lag import reader_lag
 from leadstore.projection.runner import ENSURE_CHECKPOINT, TRY_LOCK, lock_key, read_checkpoint, wait_or_stop
 from leadstore.publishing.batch import BatchResult, publish_batch
