@@ -8,11 +8,11 @@ import sys
 from typing import Any
 from uuid import UUID
 
-from leadstore.audit import lead_as_of, parse_instant, render, timeline
 from leadstore.cli_replay import chosen_projections, require_db
 from leadstore.cli_replay import register as register_replay
 from leadstore.documents import event_envelope
-from leadstore.integrity import check_log
+from leadstore.log.audit import lead_as_of, parse_instant, render, timeline
+from leadstore.log.integrity import check_log
 from leadstore.projection.verify import verify_projection
 from leadstore.settings import Settings
 from leadstore.store import db

@@ -9,17 +9,17 @@ from uuid import UUID
 
 import asyncpg
 
-from leadstore.audit import as_of_bound, parse_instant
+from leadstore.log.audit import as_of_bound, parse_instant
+from leadstore.log.restore import reset_checkpoints
+from leadstore.log.transfer import ChainBroken, NotEmpty, events_to_export, export_events, import_events
 from leadstore.projection.base import Projection
 from leadstore.projection.progress import ProgressLine, events_to_replay
 from leadstore.projection.rebuild import Until
 from leadstore.projection.swap import ReplayRunning, build_as_of, replay
-from leadstore.restore import reset_checkpoints
 from leadstore.settings import Settings
 from leadstore.store import db
 from leadstore.store.events import START, Checkpoint
 from leadstore.store.migrate import migrate
-from leadstore.transfer import ChainBroken, NotEmpty, events_to_export, export_events, import_events
 
 
 def register(sub: Any) -> None:

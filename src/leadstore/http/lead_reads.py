@@ -10,7 +10,6 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 
-from leadstore.audit import as_of_bound
 from leadstore.documents import event_envelope, lead_document
 from leadstore.domain.errors import FieldError, LeadNotFound, ValidationFailed
 from leadstore.domain.field_checks import InvalidValueError, Problems
@@ -20,6 +19,7 @@ from leadstore.http.context import AnyRequest, principal_of, visible_to
 from leadstore.http.openapi import ETAG, LeadId, problems
 from leadstore.http.schemas import EventPage, LeadOut, LeadPage
 from leadstore.listing import list_page
+from leadstore.log.audit import as_of_bound
 from leadstore.store import config
 from leadstore.store.events import Checkpoint, RecordedEvent, fold_recorded, read_stream
 from leadstore.store.queries import Cursor, InvalidCursor, LeadFilter, Sort, decode_cursor, like_pattern
