@@ -14,7 +14,7 @@ import pytest
 from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container
-from leadstore.cli import _parser
+from leadstore.cli.main import _parser
 from leadstore.documents import lead_document, timestamp
 from leadstore.domain.commands import Command
 from leadstore.http import testing

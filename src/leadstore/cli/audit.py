@@ -1,4 +1,4 @@
-"""`leadstore audit` and `verify` (and, through cli_replay, `replay`, `export`, `import`): trusting the log."""
+"""`leadstore audit` and `verify`: trusting the log."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import sys
 from typing import Any
 from uuid import UUID
 
-from leadstore.cli_replay import chosen_projections, require_db
-from leadstore.cli_replay import register as register_replay
+from leadstore.cli.common import chosen_projections, require_db
 from leadstore.documents import event_envelope
 from leadstore.log.audit import lead_as_of, parse_instant, render, timeline
 from leadstore.log.integrity import check_log
@@ -49,7 +48,6 @@ def register(sub: Any) -> None:
     verify.add_argument("--projection", metavar="NAME", help="check only this read model")
     verify.add_argument("--log-only", action="store_true", help="check the log, not the read models")
     verify.set_defaults(handler=run_verify)
-    register_replay(sub)
 
 
 def _instant(text: str) -> Any:

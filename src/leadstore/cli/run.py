@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from leadstore.bootstrap import Container, bootstrap
+from leadstore.cli.common import require_db
 from leadstore.embedded import EmbeddedNats, EmbeddedPostgres, free_port
 from leadstore.settings import Settings
 from leadstore.store import db
@@ -60,7 +61,7 @@ def register(sub: Any) -> None:
 
 
 async def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    conn = await db.connect(_require_db(settings))
+    conn = await db.connect(require_db(settings))
     try:
         applied = await migrate(conn)
     finally:
@@ -70,13 +71,13 @@ async def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def run_serve(args: argparse.Namespace, settings: Settings) -> int:
-    _require_db(settings)
+    require_db(settings)
     container = await bootstrap(settings, run_migrations=args.migrate)
     return await _serve(container, settings.host, settings.port, workers=not args.no_workers)
 
 
 async def run_worker(args: argparse.Namespace, settings: Settings) -> int:
-    _require_db(settings)
+    require_db(settings)
     container = await bootstrap(settings)
     container.start_workers()
     stop = asyncio.Event()
@@ -163,9 +164,3 @@ def _on_signals(callback: Any) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, callback)
-
-
-def _require_db(settings: Settings) -> str:
-    if not settings.database_url:
-        raise SystemExit("leadstore: LEADSTORE_DATABASE_URL is not set")
-    return settings.database_url

@@ -9,6 +9,7 @@ from uuid import UUID
 
 import asyncpg
 
+from leadstore.cli.common import chosen_projections, require_db
 from leadstore.log.audit import as_of_bound, parse_instant
 from leadstore.log.restore import reset_checkpoints
 from leadstore.log.transfer import ChainBroken, NotEmpty, events_to_export, export_events, import_events
@@ -83,22 +84,6 @@ def _until(text: str) -> Until:
         return as_of_bound(parse_instant(text))
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a position token or a timestamp: {text!r}") from None
-
-
-def require_db(settings: Settings) -> str:
-    if not settings.database_url:
-        raise SystemExit("leadstore: LEADSTORE_DATABASE_URL is not set")
-    return settings.database_url
-
-
-def chosen_projections(name: str | None) -> list[Projection]:
-    """Every projection, or the one named (exit with the known names when there is none)."""
-    from projections import all_projections, get_projection
-
-    try:
-        return [get_projection(name)] if name else all_projections()
-    except KeyError as exc:
-        raise SystemExit(f"leadstore: {exc.args[0]}") from None
 
 
 async def run_replay(args: argparse.Namespace, settings: Settings) -> int:
