@@ -1,14 +1,18 @@
-"""What the `leadstore` commands share: settings checks, the read models to work on, JSON output, the event loop."""
+"""What the `leadstore` commands share: settings checks, one way to connect, the read models, JSON, the event loop."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
+
+import asyncpg
 
 from leadstore.projection.base import Projection
 from leadstore.settings import Settings
+from leadstore.store import db
 
 
 def require_db(settings: Settings) -> str:
@@ -23,6 +27,16 @@ def require_nats(settings: Settings) -> str:
     if not settings.nats_url:
         raise SystemExit("leadstore: LEADSTORE_NATS_URL is not set")
     return settings.nats_url
+
+
+@asynccontextmanager
+async def connect(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+    """A small pool on LEADSTORE_DATABASE_URL for one command, closed when the command is done."""
+    pool = await db.create_pool(require_db(settings), min_size=1, max_size=4)
+    try:
+        yield pool
+    finally:
+        await pool.close()
 
 
 def chosen_projections(name: str | None) -> list[Projection]:

@@ -17,9 +17,8 @@ from leadstore.bootstrap import Container, bootstrap
 from leadstore.cli.common import require_db
 from leadstore.embedded import EmbeddedNats, EmbeddedPostgres, free_port
 from leadstore.settings import Settings
-from leadstore.store import db
 from leadstore.store.accounts import create_account
-from leadstore.store.migrate import migrate
+from leadstore.store.migrate import migrate_database
 
 
 def register(sub: Any) -> None:
@@ -61,11 +60,7 @@ def register(sub: Any) -> None:
 
 
 async def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    conn = await db.connect(require_db(settings))
-    try:
-        applied = await migrate(conn)
-    finally:
-        await conn.close()
+    applied = await migrate_database(require_db(settings))
     print(f"applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
     return 0
 
