@@ -28,9 +28,9 @@ from uuid_utils.compat import uuid7
 
 from bench.common import fill_log, machine
 from leadstore.bootstrap import Container, bootstrap
+from leadstore.documents import event_envelope
 from leadstore.domain.commands import Actor, CreateLead
 from leadstore.embedded import EmbeddedNats, EmbeddedPostgres
-from leadstore.envelope import event_envelope
 from leadstore.publishing import EventSubscription, Publisher, PublishingSettings
 from leadstore.settings import Settings
 from leadstore.store import db

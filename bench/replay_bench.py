@@ -18,8 +18,8 @@ from uuid_utils.compat import uuid7
 
 from bench.common import METADATA, benchmark_database, created, fill_log, machine, updated
 from leadstore.bootstrap import Container
-from leadstore.cli_replay import replay_all
-from leadstore.integrity import check_log
+from leadstore.cli.replay import replay_all
+from leadstore.log.integrity import check_log
 from leadstore.store import events as store
 from leadstore.store.accounts import NewAccount
 from projections import all_projections

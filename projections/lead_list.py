@@ -8,7 +8,7 @@ from uuid import UUID
 
 import msgspec
 
-from leadstore.domain.document import lead_document
+from leadstore.documents import lead_document
 from leadstore.domain.events import LEAD_STREAM, load_event
 from leadstore.domain.state import EventMeta, Lead, evolve
 from leadstore.store.db import Conn

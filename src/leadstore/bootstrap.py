@@ -16,7 +16,7 @@ from leadstore.settings import Settings
 from leadstore.store import db
 from leadstore.store.accounts import PrincipalCache
 from leadstore.store.lead_store import PostgresLeadStore
-from leadstore.store.migrate import migrate
+from leadstore.store.migrate import migrate_database
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +81,7 @@ async def bootstrap(
     if not settings.database_url:
         raise ValueError("LEADSTORE_DATABASE_URL is not set")
     if run_migrations:
-        conn = await db.connect(settings.database_url)
-        try:
-            await migrate(conn)
-        finally:
-            await conn.close()
+        await migrate_database(settings.database_url)
     pool = await db.create_pool(settings.database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size)
     container = Container(settings, pool, publishing)
     await container.setup_projections()

@@ -19,8 +19,8 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from leadstore.documents import lead_document
 from leadstore.domain.commands import Command, CreateLead
-from leadstore.domain.document import lead_document
 from leadstore.domain.errors import LeadNotFound, LeadstoreError, VersionConflict
 from leadstore.domain.events import LEAD_STREAM, LeadEvent
 from leadstore.domain.lead import decide

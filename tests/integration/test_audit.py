@@ -14,9 +14,9 @@ import pytest
 from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container
-from leadstore.cli import _parser
+from leadstore.cli.main import _parser
+from leadstore.documents import lead_document, timestamp
 from leadstore.domain.commands import Command
-from leadstore.domain.document import lead_document, timestamp
 from leadstore.http import testing
 from leadstore.store.accounts import NewAccount
 from tests.integration.helpers import create_cmd, update_cmd

@@ -11,8 +11,8 @@ import pytest
 from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container
+from leadstore.documents import lead_document
 from leadstore.domain import validation
-from leadstore.domain.document import lead_document
 from leadstore.domain.state import Lead
 from leadstore.http.testing import serve
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from leadstore.bootstrap import Container, bootstrap
-from leadstore.cli import _parser
+from leadstore.cli.main import _parser
 from leadstore.embedded import EmbeddedPostgres
 from leadstore.projection.runner import ProjectionRunner
 from leadstore.projection.swap import replay

@@ -15,7 +15,7 @@ import pytest
 
 from leadstore.bootstrap import Container, bootstrap
 from leadstore.http.testing import serve
-from leadstore.integrity import check_log
+from leadstore.log.integrity import check_log
 from leadstore.projection.verify import verify_projection
 from leadstore.publishing import EventSubscription, PublishingSettings
 from leadstore.settings import Settings

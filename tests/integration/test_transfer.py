@@ -11,8 +11,8 @@ from uuid import UUID
 import pytest
 
 from leadstore.bootstrap import Container, bootstrap
-from leadstore.cli import _parser
-from leadstore.domain.document import lead_document
+from leadstore.cli.main import _parser
+from leadstore.documents import lead_document
 from leadstore.settings import Settings
 from leadstore.store import db
 from leadstore.store.accounts import NewAccount, create_account

@@ -12,9 +12,9 @@ import pytest
 from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container, bootstrap
-from leadstore.cli import _parser
+from leadstore.cli.main import _parser
 from leadstore.domain.errors import VersionConflict
-from leadstore.integrity import check_log
+from leadstore.log.integrity import check_log
 from leadstore.settings import Settings
 from leadstore.store import db
 from leadstore.store import events as store

@@ -10,7 +10,6 @@ from uuid import UUID
 import pytest
 from litestar import exceptions as framework
 
-from leadstore.audit import as_of_bound
 from leadstore.domain.errors import (
     AlreadyConverted,
     DuplicateEmail,
@@ -37,6 +36,7 @@ from leadstore.http.errors import (
 )
 from leadstore.http.tracing import request_id
 from leadstore.http.writes import idempotency_key, if_match
+from leadstore.log.audit import as_of_bound
 from leadstore.store.lead_list.query import (
     FILTERS,
     Cursor,

@@ -8,8 +8,8 @@ import msgspec
 from litestar import Controller, Response, get
 from litestar.params import QueryParameter
 
+from leadstore.documents import event_envelope
 from leadstore.domain.field_checks import checked
-from leadstore.envelope import event_envelope
 from leadstore.http.auth import admin_only
 from leadstore.http.context import AnyRequest, principal_of
 from leadstore.http.openapi import problems

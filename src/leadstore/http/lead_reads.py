@@ -10,16 +10,15 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 
-from leadstore.audit import as_of_bound
-from leadstore.domain.document import lead_document
+from leadstore.documents import event_envelope, lead_document
 from leadstore.domain.errors import FieldError, LeadNotFound, ValidationFailed
 from leadstore.domain.field_checks import InvalidValueError, Problems, checked
 from leadstore.domain.field_checks import uuid as parse_uuid
-from leadstore.envelope import event_envelope
 from leadstore.http import list_filters, params
 from leadstore.http.context import AnyRequest, principal_of, visible_to
 from leadstore.http.openapi import ETAG, LeadId, problems
 from leadstore.http.schemas import EventPage, LeadOut, LeadPage
+from leadstore.log.audit import as_of_bound
 from leadstore.store import config
 from leadstore.store.events import Checkpoint, RecordedEvent, fold_recorded, read_stream
 from leadstore.store.lead_list.pages import list_page

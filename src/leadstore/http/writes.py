@@ -9,8 +9,8 @@ from uuid import UUID
 import msgspec
 from litestar import Response
 
+from leadstore.documents import lead_document
 from leadstore.domain.commands import Command, CreateLead
-from leadstore.domain.document import lead_document
 from leadstore.domain.errors import FieldError, LeadstoreError, ValidationFailed
 from leadstore.handler import Idempotency
 from leadstore.http.context import AnyRequest, event_metadata, member_can_see, principal_of

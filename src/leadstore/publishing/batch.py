@@ -17,7 +17,7 @@ import msgspec
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
 
-from leadstore.envelope import event_envelope
+from leadstore.documents import event_envelope
 from leadstore.publishing.stream import MSG_ID, STREAM, subject_for
 from leadstore.store.events import RecordedEvent
 

@@ -23,7 +23,7 @@ import nats.errors
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
-from leadstore.domain.document import timestamp
+from leadstore.documents import timestamp
 from leadstore.publishing.batch import BatchResult, publish_batch
 from leadstore.publishing.health import Backoff, Outage
 from leadstore.publishing.settings import PublishingSettings

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import asyncpg
 
+from leadstore.store import db
+
 log = logging.getLogger(__name__)
 
 MIGRATION_LOCK = 7_351_100_001  # any fixed bigint: the key of the migration advisory lock
@@ -60,3 +62,12 @@ async def migrate(conn: asyncpg.Connection, folder: Path | None = None) -> list[
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
     return applied_now
+
+
+async def migrate_database(dsn: str) -> list[str]:
+    """`migrate` on a connection of its own, closed afterwards: the advisory lock belongs to its session."""
+    conn = await db.connect(dsn)
+    try:
+        return await migrate(conn)
+    finally:
+        await conn.close()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from leadstore.cli.common import connect, print_json, require_db
 from leadstore.domain import field_checks
 from leadstore.settings import Settings
-from leadstore.store import db
 from leadstore.store.accounts import create_account
 
 
@@ -27,21 +27,15 @@ def register(sub: Any) -> None:
 
 
 async def run_create_account(args: argparse.Namespace, settings: Settings) -> int:
-    from leadstore.cli import print_json
-
-    if not settings.database_url:
-        raise SystemExit("leadstore: LEADSTORE_DATABASE_URL is not set")
+    require_db(settings)
     if not 1 <= len(args.name) <= 255 or "\x00" in args.name:
         raise SystemExit("leadstore: the account name must be 1 to 255 characters")
     try:
         field_checks.email(args.admin_email)
     except field_checks.InvalidValueError as exc:
         raise SystemExit(f"leadstore: --admin-email is not a valid address: {exc}") from None
-    conn = await db.connect(settings.database_url)
-    try:
+    async with connect(settings) as pool, pool.acquire() as conn:
         new = await create_account(conn, args.name, args.admin_email)
-    finally:
-        await conn.close()
     if args.json:
         print_json({"account_id": str(new.account_id), "user_id": str(new.user_id), "api_key": new.api_key})
     else:

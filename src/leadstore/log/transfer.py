@@ -14,7 +14,7 @@ from uuid import UUID
 import msgspec
 
 from leadstore.domain.events import load_event
-from leadstore.integrity import LogReport, check_log
+from leadstore.log.integrity import LogReport, check_log
 from leadstore.projection.rebuild import Progress
 from leadstore.store.command_writes import email_changes
 from leadstore.store.db import Conn

@@ -9,17 +9,17 @@ from uuid import UUID
 
 import asyncpg
 
-from leadstore.audit import as_of_bound, parse_instant
+from leadstore.cli.common import chosen_projections, connect, require_db
+from leadstore.log.audit import as_of_bound, parse_instant
+from leadstore.log.restore import reset_checkpoints
+from leadstore.log.transfer import ChainBroken, NotEmpty, events_to_export, export_events, import_events
 from leadstore.projection.base import Projection
 from leadstore.projection.progress import ProgressLine, events_to_replay
 from leadstore.projection.rebuild import Until
 from leadstore.projection.swap import ReplayRunning, build_as_of, replay
-from leadstore.restore import reset_checkpoints
 from leadstore.settings import Settings
-from leadstore.store import db
 from leadstore.store.events import START, Checkpoint
-from leadstore.store.migrate import migrate
-from leadstore.transfer import ChainBroken, NotEmpty, events_to_export, export_events, import_events
+from leadstore.store.migrate import migrate_database
 
 
 def register(sub: Any) -> None:
@@ -85,28 +85,11 @@ def _until(text: str) -> Until:
         raise argparse.ArgumentTypeError(f"not a position token or a timestamp: {text!r}") from None
 
 
-def require_db(settings: Settings) -> str:
-    if not settings.database_url:
-        raise SystemExit("leadstore: LEADSTORE_DATABASE_URL is not set")
-    return settings.database_url
-
-
-def chosen_projections(name: str | None) -> list[Projection]:
-    """Every projection, or the one named (exit with the known names when there is none)."""
-    from projections import all_projections, get_projection
-
-    try:
-        return [get_projection(name)] if name else all_projections()
-    except KeyError as exc:
-        raise SystemExit(f"leadstore: {exc.args[0]}") from None
-
-
 async def run_replay(args: argparse.Namespace, settings: Settings) -> int:
     if args.reset_checkpoints and (args.until or args.projection):
         raise SystemExit("leadstore: --reset-checkpoints rebuilds every read model; drop --until and --projection")
     projections = chosen_projections(args.projection)
-    pool = await db.create_pool(require_db(settings), min_size=1, max_size=4)
-    try:
+    async with connect(settings) as pool:
         if args.reset_checkpoints:
             await _reset(pool)
         if args.until is not None:
@@ -114,8 +97,6 @@ async def run_replay(args: argparse.Namespace, settings: Settings) -> int:
                 print(await _build_as_of(pool, projection, args.until, args.batch_size))
             return 0
         return await replay_all(pool, projections, args.batch_size)
-    finally:
-        await pool.close()
 
 
 async def _reset(pool: asyncpg.Pool) -> None:
@@ -154,27 +135,18 @@ async def replay_all(pool: asyncpg.Pool, projections: list[Projection], batch_si
 
 
 async def run_export(args: argparse.Namespace, settings: Settings) -> int:
-    conn = await db.connect(require_db(settings))
-    try:
+    async with connect(settings) as pool, pool.acquire() as conn:
         since = args.since or START
         progress = ProgressLine("export", await events_to_export(conn, args.account, since))
         count = await export_events(conn, sys.stdout.buffer, account_id=args.account, since=since, progress=progress)
-    finally:
-        await conn.close()
     sys.stdout.buffer.flush()
     progress.finish(f"exported {count:,} events")
     return 0
 
 
 async def run_import(args: argparse.Namespace, settings: Settings) -> int:
-    dsn = require_db(settings)
-    plain = await db.connect(dsn)
-    try:
-        await migrate(plain)
-    finally:
-        await plain.close()
-    pool = await db.create_pool(dsn, min_size=1, max_size=4)
-    try:
+    await migrate_database(require_db(settings))
+    async with connect(settings) as pool:
         async with pool.acquire() as conn:
             try:
                 progress = ProgressLine("import", 0)
@@ -188,5 +160,3 @@ async def run_import(args: argparse.Namespace, settings: Settings) -> int:
                 return 1
         progress.finish(f"imported {count:,} events; building read models")
         return await replay_all(pool, chosen_projections(None))
-    finally:
-        await pool.close()

@@ -12,7 +12,8 @@ from uuid import UUID
 
 import msgspec
 
-from leadstore.domain.document import timestamp
+from leadstore.cli.common import require_nats
+from leadstore.documents import timestamp
 from leadstore.publishing import EventSubscription, PublishedEvent
 from leadstore.settings import Settings
 
@@ -52,15 +53,14 @@ def register(sub: Any) -> None:
 
 
 async def run_tail(args: argparse.Namespace, settings: Settings) -> int:
-    if not settings.nats_url:
-        raise SystemExit("leadstore: LEADSTORE_NATS_URL is not set")
+    nats_url = require_nats(settings)
     task = asyncio.current_task()
     assert task is not None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, task.cancel)
     with contextlib.suppress(asyncio.CancelledError):  # Ctrl+C or SIGTERM: a normal way to stop following
-        await _follow(args, settings.nats_url)
+        await _follow(args, nats_url)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The public representation of a lead (API.md's Lead object), built from the folded state."""
+"""What clients see (API.md): the Lead object and the Event envelope, one shape for HTTP, NATS and the CLI."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 
 from leadstore.domain.state import Lead, full_name
+from leadstore.store.events import RecordedEvent
 
 
 def timestamp(value: datetime) -> str:
@@ -27,3 +28,20 @@ def lead_document(lead: Lead) -> dict[str, Any]:
     doc["created_at"] = timestamp(lead.created_at)
     doc["updated_at"] = timestamp(lead.updated_at)
     return doc
+
+
+def event_envelope(event: RecordedEvent) -> dict[str, Any]:
+    """The public envelope of a stored event; metadata carries the actor and the (masked) request."""
+    metadata = event.metadata
+    return {
+        "id": str(event.event_id),
+        "type": event.type,
+        "lead_id": str(event.stream_id),
+        "account_id": str(event.account_id),
+        "version": event.version,
+        "position": event.checkpoint.token(),
+        "occurred_at": timestamp(event.occurred_at),
+        "data": event.data,
+        "actor": metadata.get("actor", {}),
+        "request": metadata.get("request", {}),
+    }

@@ -14,11 +14,11 @@ from typing import Any
 import msgspec
 
 from leadstore.bootstrap import Container, bootstrap
+from leadstore.cli.common import require_db
 from leadstore.embedded import EmbeddedNats, EmbeddedPostgres, free_port
 from leadstore.settings import Settings
-from leadstore.store import db
 from leadstore.store.accounts import create_account
-from leadstore.store.migrate import migrate
+from leadstore.store.migrate import migrate_database
 
 
 def register(sub: Any) -> None:
@@ -60,23 +60,19 @@ def register(sub: Any) -> None:
 
 
 async def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    conn = await db.connect(_require_db(settings))
-    try:
-        applied = await migrate(conn)
-    finally:
-        await conn.close()
+    applied = await migrate_database(require_db(settings))
     print(f"applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
     return 0
 
 
 async def run_serve(args: argparse.Namespace, settings: Settings) -> int:
-    _require_db(settings)
+    require_db(settings)
     container = await bootstrap(settings, run_migrations=args.migrate)
     return await _serve(container, settings.host, settings.port, workers=not args.no_workers)
 
 
 async def run_worker(args: argparse.Namespace, settings: Settings) -> int:
-    _require_db(settings)
+    require_db(settings)
     container = await bootstrap(settings)
     container.start_workers()
     stop = asyncio.Event()
@@ -163,9 +159,3 @@ def _on_signals(callback: Any) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, callback)
-
-
-def _require_db(settings: Settings) -> str:
-    if not settings.database_url:
-        raise SystemExit("leadstore: LEADSTORE_DATABASE_URL is not set")
-    return settings.database_url

@@ -10,7 +10,7 @@ from uuid import UUID
 
 import msgspec
 
-from leadstore.domain.document import lead_document, timestamp
+from leadstore.documents import lead_document, timestamp
 from leadstore.domain.events import EVENT_TYPES, load_event
 from leadstore.domain.state import EventMeta, Lead, evolve
 from leadstore.store.db import Conn

@@ -1,4 +1,4 @@
-"""`leadstore audit` and `verify` (and, through cli_replay, `replay`, `export`, `import`): trusting the log."""
+"""`leadstore audit` and `verify`: trusting the log."""
 
 from __future__ import annotations
 
@@ -8,14 +8,12 @@ import sys
 from typing import Any
 from uuid import UUID
 
-from leadstore.audit import lead_as_of, parse_instant, render, timeline
-from leadstore.cli_replay import chosen_projections, require_db
-from leadstore.cli_replay import register as register_replay
-from leadstore.envelope import event_envelope
-from leadstore.integrity import check_log
+from leadstore.cli.common import chosen_projections, connect
+from leadstore.documents import event_envelope
+from leadstore.log.audit import lead_as_of, parse_instant, render, timeline
+from leadstore.log.integrity import check_log
 from leadstore.projection.verify import verify_projection
 from leadstore.settings import Settings
-from leadstore.store import db
 from leadstore.store.events import read_stream
 
 SHOWN = 20  # differences of a read model printed (the count says how many there are)
@@ -49,7 +47,6 @@ def register(sub: Any) -> None:
     verify.add_argument("--projection", metavar="NAME", help="check only this read model")
     verify.add_argument("--log-only", action="store_true", help="check the log, not the read models")
     verify.set_defaults(handler=run_verify)
-    register_replay(sub)
 
 
 def _instant(text: str) -> Any:
@@ -60,12 +57,9 @@ def _instant(text: str) -> Any:
 
 
 async def run_audit(args: argparse.Namespace, settings: Settings) -> int:
-    conn = await db.connect(require_db(settings))
-    try:
+    async with connect(settings) as pool, pool.acquire() as conn:
         events = await read_stream(conn, args.lead_id)
         document = await lead_as_of(conn, args.lead_id, args.at) if args.at else None
-    finally:
-        await conn.close()
     if not events:
         print(f"leadstore: no lead {args.lead_id}", file=sys.stderr)
         return 1
@@ -84,8 +78,7 @@ async def run_audit(args: argparse.Namespace, settings: Settings) -> int:
 
 async def run_verify(args: argparse.Namespace, settings: Settings) -> int:
     projections = [] if args.log_only else chosen_projections(args.projection)
-    pool = await db.create_pool(require_db(settings), min_size=1, max_size=4)
-    try:
+    async with connect(settings) as pool:
         async with pool.acquire() as conn:
             report = await check_log(conn)
         _print_result(f"log: {report.events:,} events", report.problems, report.total_problems)
@@ -97,8 +90,6 @@ async def run_verify(args: argparse.Namespace, settings: Settings) -> int:
             rows, differences = await verify_projection(pool, projection)
             _print_result(f"{projection.name}: {rows:,} rows", differences[:SHOWN], len(differences))
             healthy = healthy and not differences
-    finally:
-        await pool.close()
     print("verify: all holds" if healthy else "verify: FAILED")
     return 0 if healthy else 1
 

@@ -1,0 +1,63 @@
+"""What the `leadstore` commands share: settings checks, one way to connect, the read models, JSON, the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+
+from leadstore.projection.base import Projection
+from leadstore.settings import Settings
+from leadstore.store import db
+
+
+def require_db(settings: Settings) -> str:
+    """LEADSTORE_DATABASE_URL, or exit saying it is not set."""
+    if not settings.database_url:
+        raise SystemExit("leadstore: LEADSTORE_DATABASE_URL is not set")
+    return settings.database_url
+
+
+def require_nats(settings: Settings) -> str:
+    """LEADSTORE_NATS_URL, or exit saying it is not set."""
+    if not settings.nats_url:
+        raise SystemExit("leadstore: LEADSTORE_NATS_URL is not set")
+    return settings.nats_url
+
+
+@asynccontextmanager
+async def connect(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+    """A small pool on LEADSTORE_DATABASE_URL for one command, closed when the command is done."""
+    pool = await db.create_pool(require_db(settings), min_size=1, max_size=4)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+def chosen_projections(name: str | None) -> list[Projection]:
+    """Every projection, or the one named (exit with the known names when there is none)."""
+    from projections import all_projections, get_projection
+
+    try:
+        return [get_projection(name)] if name else all_projections()
+    except KeyError as exc:
+        raise SystemExit(f"leadstore: {exc.args[0]}") from None
+
+
+def print_json(value: Any) -> None:
+    """One JSON document on standard output."""
+    print(json.dumps(value, default=str))
+
+
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop where it is installed (a dependency off Windows), else asyncio's own."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
