@@ -9,12 +9,12 @@ import logging
 import asyncpg
 
 from leadstore.handler import LeadCommandHandler
-from leadstore.maintenance import purge_idempotency_keys
 from leadstore.projection.runner import ProjectionRunner
 from leadstore.publishing import Publisher, PublishingSettings
 from leadstore.settings import Settings
 from leadstore.store import db
 from leadstore.store.accounts import PrincipalCache
+from leadstore.store.idempotency import purge_idempotency_keys
 from leadstore.store.lead_store import PostgresLeadStore
 from leadstore.store.migrate import migrate_database
 

@@ -6,8 +6,8 @@ import asyncio
 import uuid
 
 from leadstore.bootstrap import Container
-from leadstore.maintenance import purge_idempotency_keys
 from leadstore.store.accounts import NewAccount
+from leadstore.store.idempotency import purge_idempotency_keys
 
 INSERT = """
 INSERT INTO idempotency_keys (account_id, key, request_hash, status, headers, body, created_at)

@@ -1,13 +1,20 @@
-"""Idempotency keys: the response a keyed request produced, recorded in its command's transaction, kept 24 h."""
+"""Idempotency keys: the response a keyed request produced, recorded in its command's transaction, kept 24 h
+(any worker process purges the expired ones)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
+import logging
 from uuid import UUID
 
+import asyncpg
 import msgspec
 
 from leadstore.store.db import Conn
+
+log = logging.getLogger(__name__)
 
 FIND = """
 SELECT request_hash, status, headers, body FROM idempotency_keys
@@ -65,3 +72,20 @@ async def purge_expired(conn: Conn) -> int:
     """Delete records past 24 hours; the number deleted."""
     status = await conn.execute(PURGE)
     return int(status.split()[-1])
+
+
+PURGE_EVERY_SECONDS = 900.0
+
+
+async def purge_idempotency_keys(pool: asyncpg.Pool, stop: asyncio.Event, every: float = PURGE_EVERY_SECONDS) -> None:
+    """Delete expired idempotency records every `every` seconds until `stop` (a DELETE: safe from many processes)."""
+    while not stop.is_set():
+        try:
+            async with pool.acquire() as conn:
+                purged = await purge_expired(conn)
+            if purged:
+                log.info("purged %d expired idempotency records", purged)
+        except (OSError, asyncpg.PostgresError) as exc:
+            log.warning("purging idempotency records failed, will retry: %s", exc)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every)
