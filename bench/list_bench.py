@@ -27,8 +27,9 @@ from bench.common import benchmark_database, machine
 from bench.http_bench import RAW_EVENT, SOURCES, STATUSES, exchange, latencies, start_server
 from leadstore.bootstrap import Container
 from leadstore.cli import event_loop_factory
+from leadstore.domain import field_checks
 from leadstore.domain.field_checks import Problems
-from leadstore.http import list_filters, params
+from leadstore.http import list_filters
 from leadstore.http.testing import add_user
 from leadstore.projection.swap import replay
 from leadstore.store import config
@@ -149,7 +150,7 @@ async def filters_of(container: Container, account: NewAccount, query: str) -> t
         source=one.get("source"),
         assigned_to=UUID(one["assigned_to"]) if "assigned_to" in one else None,
         min_score=int(one["min_score"]) if "min_score" in one else None,
-        created_after=params.instant(one["created_after"]) if "created_after" in one else None,
+        created_after=field_checks.instant(one["created_after"]) if "created_after" in one else None,
         search=like_pattern(one["q"]) if "q" in one else None,
         phones=list_filters.phone_numbers(one["phone"]) if "phone" in one else None,
         custom=contains,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -45,3 +45,9 @@ def event_envelope(event: RecordedEvent) -> dict[str, Any]:
         "actor": metadata.get("actor", {}),
         "request": metadata.get("request", {}),
     }
+
+
+def as_of_bound(at: datetime) -> datetime:
+    """The last instant `at` covers: timestamps are shown with milliseconds, so an event shown at
+    10:30:00.123Z is part of the lead as of 10:30:00.123Z (`as_of` and `leadstore audit --at` agree)."""
+    return at.replace(microsecond=at.microsecond // 1000 * 1000) + timedelta(microseconds=999)

@@ -10,6 +10,8 @@ from uuid import UUID
 import pytest
 from litestar import exceptions as framework
 
+from leadstore.documents import as_of_bound
+from leadstore.domain import field_checks
 from leadstore.domain.errors import (
     AlreadyConverted,
     DuplicateEmail,
@@ -21,7 +23,6 @@ from leadstore.domain.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from leadstore.http import params
 from leadstore.http.config_schemas import StatusInput
 from leadstore.http.context import convert_body, decode_object, is_secret_header
 from leadstore.http.errors import (
@@ -36,7 +37,6 @@ from leadstore.http.errors import (
 )
 from leadstore.http.tracing import request_id
 from leadstore.http.writes import idempotency_key, if_match
-from leadstore.log.audit import as_of_bound
 from leadstore.store.lead_list.query import (
     FILTERS,
     Cursor,
@@ -148,10 +148,10 @@ def test_idempotency_keys_are_visible_ascii() -> None:
 
 
 def test_instants_are_dates_or_timestamps_in_utc() -> None:
-    assert params.instant("2026-11-21") == datetime(2026, 11, 21, tzinfo=UTC)
-    assert params.instant("2026-11-21T10:30:00.123Z") == datetime(2026, 11, 21, 10, 30, 0, 123000, tzinfo=UTC)
-    assert params.instant("2026-11-21T10:30:00") == datetime(2026, 11, 21, 10, 30, tzinfo=UTC)
-    shown_at = params.instant("2026-01-01T00:00:00.123Z")  # an event shown at .123Z belongs to the lead then
+    assert field_checks.instant("2026-11-21") == datetime(2026, 11, 21, tzinfo=UTC)
+    assert field_checks.instant("2026-11-21T10:30:00.123Z") == datetime(2026, 11, 21, 10, 30, 0, 123000, tzinfo=UTC)
+    assert field_checks.instant("2026-11-21T10:30:00") == datetime(2026, 11, 21, 10, 30, tzinfo=UTC)
+    shown_at = field_checks.instant("2026-01-01T00:00:00.123Z")  # an event shown at .123Z belongs to the lead then
     assert datetime(2026, 1, 1, 0, 0, 0, 123999, tzinfo=UTC) <= as_of_bound(shown_at)
     assert not datetime(2026, 1, 1, 0, 0, 0, 124000, tzinfo=UTC) <= as_of_bound(shown_at)
 

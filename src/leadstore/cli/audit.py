@@ -10,7 +10,8 @@ from uuid import UUID
 
 from leadstore.cli.common import chosen_projections, connect
 from leadstore.documents import event_envelope
-from leadstore.log.audit import lead_as_of, parse_instant, render, timeline
+from leadstore.domain.field_checks import InvalidValueError, instant
+from leadstore.log.audit import lead_as_of, render, timeline
 from leadstore.log.integrity import check_log
 from leadstore.projection.verify import verify_projection
 from leadstore.settings import Settings
@@ -51,8 +52,8 @@ def register(sub: Any) -> None:
 
 def _instant(text: str) -> Any:
     try:
-        return parse_instant(text)
-    except ValueError:
+        return instant(text)
+    except InvalidValueError:
         raise argparse.ArgumentTypeError(f"not a date or RFC 3339 timestamp: {text!r}") from None
 
 

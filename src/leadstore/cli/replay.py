@@ -10,7 +10,8 @@ from uuid import UUID
 import asyncpg
 
 from leadstore.cli.common import chosen_projections, connect, require_db
-from leadstore.log.audit import as_of_bound, parse_instant
+from leadstore.documents import as_of_bound
+from leadstore.domain.field_checks import InvalidValueError, instant
 from leadstore.log.restore import reset_checkpoints
 from leadstore.log.transfer import ChainBroken, NotEmpty, events_to_export, export_events, import_events
 from leadstore.projection.base import Projection
@@ -80,8 +81,8 @@ def _until(text: str) -> Until:
     if "." in text and "-" not in text:
         return _position(text)
     try:
-        return as_of_bound(parse_instant(text))
-    except ValueError:
+        return as_of_bound(instant(text))
+    except InvalidValueError:
         raise argparse.ArgumentTypeError(f"not a position token or a timestamp: {text!r}") from None
 
 

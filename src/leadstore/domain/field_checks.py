@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from uuid import UUID
@@ -21,6 +22,7 @@ ISO_COUNTRIES = frozenset((phonenumbers.SUPPORTED_REGIONS - _NOT_ISO) | _WITHOUT
 
 _UUID = re.compile(r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 _URL_SCHEMES = frozenset({"http", "https"})
+_DATE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 EMAIL_MAX_LENGTH = 255
 URL_MAX_LENGTH = 2048
 _ATOM = r"[A-Za-z0-9_!#$%&'*+/=?^`{|}~-]+"
@@ -179,3 +181,15 @@ def checked(field: str, check: Callable[..., T], *args: Any) -> T:
         return check(*args)
     except InvalidValueError as exc:
         raise ValidationFailed([FieldError(field, exc.code, exc.message)]) from None
+
+
+def instant(text: str) -> datetime:
+    """A date (`YYYY-MM-DD`, midnight UTC) or an RFC 3339 timestamp (no offset: UTC), as an aware datetime."""
+    try:
+        if _DATE.match(text):
+            return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+        value = datetime.fromisoformat(text)
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):  # OverflowError: an offset that moves it past year 1 or 9999
+        message = "must be a date YYYY-MM-DD or a timestamp such as 2026-11-21T10:30:00Z"
+        raise InvalidValueError("invalid", message) from None

@@ -10,7 +10,8 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 
-from leadstore.documents import event_envelope, lead_document
+from leadstore.documents import as_of_bound, event_envelope, lead_document
+from leadstore.domain import field_checks
 from leadstore.domain.errors import FieldError, LeadNotFound, ValidationFailed
 from leadstore.domain.field_checks import InvalidValueError, Problems, checked
 from leadstore.domain.field_checks import uuid as parse_uuid
@@ -18,7 +19,6 @@ from leadstore.http import list_filters, params
 from leadstore.http.context import AnyRequest, principal_of, visible_to
 from leadstore.http.openapi import ETAG, LeadId, problems
 from leadstore.http.schemas import EventPage, LeadOut, LeadPage
-from leadstore.log.audit import as_of_bound
 from leadstore.store import config
 from leadstore.store.events import Checkpoint, RecordedEvent, fold_recorded, read_stream
 from leadstore.store.lead_list.pages import list_page
@@ -104,9 +104,9 @@ async def lead_query(  # one parameter per documented filter
         company_id=company_id,
         min_score=min_score,
         max_score=max_score,
-        created_after=parse("created_after", params.instant, created_after),
-        created_before=parse("created_before", params.instant, created_before),
-        updated_after=parse("updated_after", params.instant, updated_after),
+        created_after=parse("created_after", field_checks.instant, created_after),
+        created_before=parse("created_before", field_checks.instant, created_before),
+        updated_after=parse("updated_after", field_checks.instant, updated_after),
         is_converted=is_converted,
         archived=archived,
         email=email,
@@ -188,7 +188,7 @@ class LeadReads(Controller):
         params.reject_unknown_query(request, "as_of")
         history = await _visible_history(request, lead_id)
         if as_of is not None:
-            moment = checked("as_of", params.instant, as_of)
+            moment = checked("as_of", field_checks.instant, as_of)
             history = [event for event in history if event.occurred_at <= as_of_bound(moment)]
         lead = fold_recorded(history)
         if lead is None:

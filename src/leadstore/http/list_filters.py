@@ -12,9 +12,9 @@ from typing import Any
 
 import phonenumbers
 
+from leadstore.domain import field_checks
 from leadstore.domain.custom_fields import utc_text
 from leadstore.domain.field_checks import InvalidValueError, Problems, phone, text
-from leadstore.http import params
 from leadstore.store.lead_list.query import CustomRange
 
 PREFIX = "custom."
@@ -116,7 +116,7 @@ def _date(value: str) -> str:
 
 
 def _datetime(value: str) -> str:
-    return utc_text(params.instant(value))
+    return utc_text(field_checks.instant(value))
 
 
 def _choice(value: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -29,18 +28,6 @@ def path_id(text: str, what: str = "lead") -> UUID:
     if not _UUID.match(text):
         raise NotFound(f"{what} {text[:64]!r} not found")
     return UUID(text)
-
-
-def instant(text: str) -> datetime:
-    """A date (`YYYY-MM-DD`, midnight UTC) or an RFC 3339 timestamp (no offset: UTC), as an aware datetime."""
-    try:
-        if _DATE.match(text):
-            return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
-        value = datetime.fromisoformat(text)
-        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    except (ValueError, OverflowError):  # OverflowError: an offset that moves it past year 1 or 9999
-        message = "must be a date YYYY-MM-DD or a timestamp such as 2026-11-21T10:30:00Z"
-        raise InvalidValueError("invalid", message) from None
 
 
 def position(token: str) -> Checkpoint:

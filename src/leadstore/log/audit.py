@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import msgspec
 
-from leadstore.documents import lead_document, timestamp
+from leadstore.documents import as_of_bound, lead_document, timestamp
 from leadstore.domain.events import EVENT_TYPES, load_event
 from leadstore.domain.state import EventMeta, Lead, evolve
 from leadstore.store.db import Conn
@@ -36,20 +36,6 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True):
     request: dict[str, Any]
     changes: list[FieldChange]
     note: str | None = None
-
-
-def parse_instant(text: str) -> datetime:
-    """A date (`YYYY-MM-DD`, midnight UTC) or an RFC 3339 timestamp (no offset: UTC); ValueError otherwise."""
-    if len(text) == len("YYYY-MM-DD"):
-        return datetime.combine(date.fromisoformat(text), time(), UTC)
-    value = datetime.fromisoformat(text)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def as_of_bound(at: datetime) -> datetime:
-    """The last instant `at` covers: timestamps are shown with milliseconds, so an event shown at
-    10:30:00.123Z is part of the lead as of 10:30:00.123Z (the API's `as_of` compares the same way)."""
-    return at.replace(microsecond=at.microsecond // 1000 * 1000) + timedelta(microseconds=999)
 
 
 async def lead_as_of(conn: Conn, lead_id: UUID, at: datetime) -> dict[str, Any] | None:
