@@ -5,48 +5,43 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable, Sequence
 
 import asyncpg
 
 from leadstore.handler import LeadCommandHandler
+from leadstore.projection.base import Projection
 from leadstore.projection.runner import ProjectionRunner
 from leadstore.publishing import Publisher, PublishingSettings
 from leadstore.settings import Settings
 from leadstore.store import db
 from leadstore.store.accounts import PrincipalCache
 from leadstore.store.idempotency import purge_idempotency_keys
-from leadstore.store.lead_store import PostgresLeadStore
+from leadstore.store.lead_store import LeadStore, PostgresLeadStore
 from leadstore.store.migrate import migrate_database
+from projections import all_projections
 
 log = logging.getLogger(__name__)
 
 
 class Container:
-    """Everything a process needs, built once; `start_workers` runs projectors and the publisher."""
+    """Everything a process needs, built once by `bootstrap`; `start_workers` runs projectors and the publisher."""
 
-    def __init__(self, settings: Settings, pool: asyncpg.Pool, publishing: PublishingSettings | None = None) -> None:
-        from projections import all_projections
-
+    def __init__(
+        self,
+        settings: Settings,
+        pool: asyncpg.Pool,
+        *,
+        handler: LeadCommandHandler,
+        runners: Sequence[ProjectionRunner],
+        publisher: Publisher | None,
+    ) -> None:
         self.settings = settings
         self.pool = pool
-        self.handler = LeadCommandHandler(PostgresLeadStore(pool))
+        self.handler = handler
         self.principals = PrincipalCache()
-        self.runners = [
-            ProjectionRunner(
-                pool,
-                settings.database_url,
-                p,
-                batch_size=settings.projection_batch_size,
-                poll_seconds=settings.projection_poll_seconds,
-            )
-            for p in all_projections()
-        ]
-        # the NATS publisher; None when NATS_URL is empty (publishing disabled). status() is for /ready.
-        self.publisher: Publisher | None = None
-        if settings.nats_url:
-            self.publisher = Publisher(
-                settings.database_url, settings.nats_url, publishing or PublishingSettings.from_env()
-            )
+        self.runners = list(runners)
+        self.publisher = publisher  # None when NATS_URL is empty (publishing disabled); status() is for /ready
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -75,14 +70,34 @@ class Container:
 
 
 async def bootstrap(
-    settings: Settings, *, run_migrations: bool = False, publishing: PublishingSettings | None = None
+    settings: Settings,
+    *,
+    run_migrations: bool = False,
+    projections: Sequence[Projection] | None = None,
+    publishing: PublishingSettings | None = None,
+    store: Callable[[asyncpg.Pool], LeadStore] = PostgresLeadStore,
 ) -> Container:
-    """Connect, optionally migrate, and build the container."""
+    """Connect, optionally migrate, and build the container from its parts: the read models to run (every
+    one of `projections/` by default), the publisher's settings (their defaults; the CLI reads them from
+    the environment) and the write lane's store."""
     if not settings.database_url:
         raise ValueError("LEADSTORE_DATABASE_URL is not set")
     if run_migrations:
         await migrate_database(settings.database_url)
     pool = await db.create_pool(settings.database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size)
-    container = Container(settings, pool, publishing)
+    runners = [
+        ProjectionRunner(
+            pool,
+            settings.database_url,
+            projection,
+            batch_size=settings.projection_batch_size,
+            poll_seconds=settings.projection_poll_seconds,
+        )
+        for projection in (all_projections() if projections is None else projections)
+    ]
+    publisher = None
+    if settings.nats_url:
+        publisher = Publisher(settings.database_url, settings.nats_url, publishing or PublishingSettings())
+    container = Container(settings, pool, handler=LeadCommandHandler(store(pool)), runners=runners, publisher=publisher)
     await container.setup_projections()
     return container

@@ -16,6 +16,7 @@ import msgspec
 from leadstore.bootstrap import Container, bootstrap
 from leadstore.cli.common import require_db
 from leadstore.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+from leadstore.publishing import PublishingSettings
 from leadstore.settings import Settings
 from leadstore.store.accounts import create_account
 from leadstore.store.migrate import migrate_database
@@ -67,13 +68,13 @@ async def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 async def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     require_db(settings)
-    container = await bootstrap(settings, run_migrations=args.migrate)
+    container = await bootstrap(settings, run_migrations=args.migrate, publishing=PublishingSettings.from_env())
     return await _serve(container, settings.host, settings.port, workers=not args.no_workers)
 
 
 async def run_worker(args: argparse.Namespace, settings: Settings) -> int:
     require_db(settings)
-    container = await bootstrap(settings)
+    container = await bootstrap(settings, publishing=PublishingSettings.from_env())
     container.start_workers()
     stop = asyncio.Event()
     _on_signals(stop.set)
@@ -91,7 +92,7 @@ async def run_dev(args: argparse.Namespace, settings: Settings) -> int:
         database_url = await asyncio.to_thread(postgres.start)
         nats_url = settings.nats_url or await asyncio.to_thread(nats.start)
         settings = msgspec.structs.replace(settings, database_url=database_url, nats_url=nats_url)
-        container = await bootstrap(settings, run_migrations=True)
+        container = await bootstrap(settings, run_migrations=True, publishing=PublishingSettings.from_env())
         port = free_port(args.port)
         info = await _dev_account(container, data_dir, port, nats_url)
         print(f"leadstore dev: {info['url']}  (API docs: {info['url']}/schema)")
