@@ -59,9 +59,11 @@ async def wait_or_stop(stop: asyncio.Event, seconds: float, wake: asyncio.Event 
     waiters = [asyncio.ensure_future(stop.wait())]
     if wake is not None:
         waiters.append(asyncio.ensure_future(wake.wait()))
-    _, pending = await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    for task in waiters:
-        task.cancel()
-    for task in pending:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in waiters:
+            task.cancel()
+        # gather, not `suppress(CancelledError)` around each: that would also swallow a cancellation of the
+        # caller that arrived meanwhile, and a cancelled reader would go on running
+        await asyncio.gather(*waiters, return_exceptions=True)
