@@ -23,6 +23,8 @@ from leadstore.store.db import Conn
 LAST_COMMITTED = "SELECT transaction_id, position FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1"
 WAITING_ON_A_LOCK = "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = $1 AND NOT granted)"
 
+NewDatabase = Callable[[], Awaitable[str]]  # the `fresh_database` fixture: each call, another empty database's URL
+
 
 def admin(account: NewAccount) -> Actor:
     return Actor(user_id=account.user_id, role="admin")

@@ -24,8 +24,7 @@ from leadstore.store.accounts import NewAccount, create_account
 from leadstore.store.db import Conn
 from leadstore.store.events import RecordedEvent
 from projections import get_projection
-from tests.conftest import fresh_database
-from tests.integration.helpers import META, create_cmd, settle, update_cmd
+from tests.integration.helpers import META, NewDatabase, create_cmd, settle, update_cmd
 
 LEAD_LIST_TOTALS = "SELECT count(*), coalesce(sum(version), 0) FROM lead_list WHERE account_id = $1"
 
@@ -52,9 +51,9 @@ class RecordingProjection:
 
 
 @pytest.fixture
-async def own(postgres_server_url: str) -> AsyncIterator[Container]:
+async def own(fresh_database: NewDatabase) -> AsyncIterator[Container]:
     """A container over a database of this test's own: replay swaps its live tables."""
-    url = await fresh_database(postgres_server_url)
+    url = await fresh_database()
     container = await bootstrap(
         Settings(database_url=url, nats_url="", projection_poll_seconds=0.05), run_migrations=True
     )
