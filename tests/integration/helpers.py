@@ -1,21 +1,24 @@
-"""Small builders shared by integration tests."""
+"""Builders, waits and checks shared by integration tests (which never import one another)."""
 
 from __future__ import annotations
 
 import asyncio
 import random
 import time
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import httpx
+import nats
 from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container
 from leadstore.domain.commands import Actor, CreateLead, UpdateLead
 from leadstore.projection.runner import ProjectionRunner, read_checkpoint
+from leadstore.publishing import STREAM, PublishedEvent, PublishingSettings
 from leadstore.store import events as store
 from leadstore.store.accounts import NewAccount
 from leadstore.store.db import Conn
@@ -73,6 +76,13 @@ async def append_open(conn: Conn, account: NewAccount, stream_id: UUID, version:
     return await append_test_event(conn, account, stream_id, version)
 
 
+async def until(condition: Callable[[], bool], within: float) -> None:
+    """Poll `condition` (a status snapshot: there is no event to wait on) until it holds; TimeoutError if not."""
+    async with asyncio.timeout(within):
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+
+
 async def until_waiting_on_a_lock(observer: Conn, waiter: Conn, within: float = 20) -> None:
     """Return once `waiter`'s backend is queued for a lock, as `observer` sees in pg_locks (a live view)."""
     deadline = time.monotonic() + within
@@ -98,9 +108,70 @@ async def settle(runner: ProjectionRunner, within: float = 20) -> None:
         await asyncio.sleep(0.02)
 
 
+async def write_lead(container: Container, account: NewAccount, updates: int) -> UUID:
+    """A lead created, then updated `updates` times (its company), through the handler."""
+    outcome = await container.handler.execute(create_cmd(account), account_id=account.account_id, metadata=META)
+    for n in range(updates):
+        command = update_cmd(account, outcome.lead.id, company=f"Co {n}")
+        await container.handler.execute(command, account_id=account.account_id, metadata=META)
+    return outcome.lead.id
+
+
+# Publishing: settings that retry quickly, and what reached the stream.
+
+FAST_PUBLISHING = PublishingSettings(
+    publish_ack_timeout_seconds=2,
+    publish_poll_seconds=0.5,
+    publish_standby_seconds=0.2,
+    publish_backoff_max_seconds=1,
+)
+
+
+async def stored_count(nats_url: str, account_id: UUID) -> int:
+    """Messages the stream holds for an account, copies included."""
+    nc = await nats.connect(nats_url)
+    try:
+        info = await nc.jetstream().stream_info(STREAM, subjects_filter=f"leads.{account_id}.>")
+    finally:
+        await nc.close()
+    return sum((info.state.subjects or {}).values())
+
+
+def assert_version_order(events: list[PublishedEvent]) -> None:
+    """Each lead's versions arrive as 1, 2, 3, ... with none missing and none repeated."""
+    versions: dict[UUID, list[int]] = defaultdict(list)
+    for event in events:
+        versions[event.lead_id].append(event.version)
+    for lead, seen in versions.items():
+        assert seen == list(range(1, len(seen) + 1)), f"lead {lead} arrived as versions {seen}"
+
+
+# HTTP: a client, a created lead, a problem document.
+
+
 def client(api: str, key: str, **headers: str) -> httpx.AsyncClient:
     """An HTTP client of the API acting with `key`."""
     return httpx.AsyncClient(base_url=api, headers={"Authorization": f"Bearer {key}", **headers}, timeout=20)
+
+
+async def create(http: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
+    """POST a lead (first name Ann unless given) and return it; it must be created."""
+    response = await http.post("/v1/leads", json={"first_name": "Ann", **fields})
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def assert_problem(response: httpx.Response, status: int, code: str, *fields: str) -> dict[str, Any]:
+    """The response is a problem document (API.md) with this status and code, naming at least `fields`."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem: dict[str, Any] = response.json()
+    assert problem["code"] == code and problem["status"] == status
+    assert problem["request_id"] == response.headers["x-request-id"]
+    assert {"type", "title", "detail", "errors"} <= problem.keys()
+    assert set(fields) <= {error["field"] for error in problem["errors"]}
+    return problem
 
 
 async def events_of(container: Container, account: NewAccount) -> int:

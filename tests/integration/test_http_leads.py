@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
-
-import httpx
 
 from leadstore.bootstrap import Container
 from leadstore.http.testing import add_user
 from leadstore.store.accounts import NewAccount
-from tests.integration.helpers import client, events_of
+from tests.integration.helpers import assert_problem, client, create, events_of
 
 SEED_000 = {  # ../shared/seeds/000: the StateSet example lead, in our snake_case fields
     "first_name": "Sarah",
@@ -25,24 +22,6 @@ SEED_000 = {  # ../shared/seeds/000: the StateSet example lead, in our snake_cas
     "do_not_call": False,
     "email_opt_out": True,
 }
-
-
-async def create(http: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
-    response = await http.post("/v1/leads", json={"first_name": "Ann", **fields})
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def assert_problem(response: httpx.Response, status: int, code: str, *fields: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    problem: dict[str, Any] = response.json()
-    assert problem["code"] == code and problem["status"] == status
-    assert problem["request_id"] == response.headers["x-request-id"]
-    assert {"type", "title", "detail", "errors"} <= problem.keys()
-    assert set(fields) <= {error["field"] for error in problem["errors"]}
-    return problem
 
 
 async def test_seed_000_lead_round_trips(api: str, account: NewAccount) -> None:

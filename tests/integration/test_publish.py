@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from uuid import UUID
 
 import nats
@@ -22,19 +21,16 @@ from leadstore.store import db
 from leadstore.store import events as store
 from leadstore.store.accounts import NewAccount, create_account
 from tests.integration.helpers import (
+    FAST_PUBLISHING,
     META,
     append_open,
     append_test_event,
-    create_cmd,
+    assert_version_order,
+    stored_count,
+    until,
     until_waiting_on_a_lock,
     update_cmd,
-)
-
-FAST = PublishingSettings(
-    publish_ack_timeout_seconds=2,
-    publish_poll_seconds=0.5,
-    publish_standby_seconds=0.2,
-    publish_backoff_max_seconds=1,
+    write_lead,
 )
 
 
@@ -42,7 +38,7 @@ FAST = PublishingSettings(
 async def node(own_database: str, nats_url: str) -> AsyncIterator[Container]:
     """A container on a database of its own, publishing to the session's NATS."""
     settings = Settings(database_url=own_database, nats_url=nats_url, pool_max_size=30)
-    built = await bootstrap(settings, publishing=FAST)
+    built = await bootstrap(settings, publishing=FAST_PUBLISHING)
     yield built
     await built.close()
 
@@ -69,40 +65,6 @@ async def logged_ids(container: Container, account: NewAccount) -> list[UUID]:
     async with container.pool.acquire() as conn:
         rows = await conn.fetch("SELECT event_id FROM events WHERE account_id = $1", account.account_id)
     return [r["event_id"] for r in rows]
-
-
-async def stored_count(nats_url: str, account_id: UUID) -> int:
-    """Messages the stream holds for an account, copies included."""
-    nc = await nats.connect(nats_url)
-    try:
-        info = await nc.jetstream().stream_info(STREAM, subjects_filter=f"leads.{account_id}.>")
-    finally:
-        await nc.close()
-    return sum((info.state.subjects or {}).values())
-
-
-async def until(condition: Callable[[], bool], within: float) -> None:
-    """Poll `condition` (a status snapshot: there is no event to wait on) until it holds; TimeoutError if not."""
-    async with asyncio.timeout(within):
-        while not condition():  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
-
-
-def assert_version_order(events: list[PublishedEvent]) -> None:
-    """Each lead's versions arrive as 1, 2, 3, ... with none missing and none repeated."""
-    versions: dict[UUID, list[int]] = defaultdict(list)
-    for event in events:
-        versions[event.lead_id].append(event.version)
-    for lead, seen in versions.items():
-        assert seen == list(range(1, len(seen) + 1)), f"lead {lead} arrived as versions {seen}"
-
-
-async def write_lead(container: Container, account: NewAccount, updates: int) -> UUID:
-    outcome = await container.handler.execute(create_cmd(account), account_id=account.account_id, metadata=META)
-    for n in range(updates):
-        command = update_cmd(account, outcome.lead.id, company=f"Co {n}")
-        await container.handler.execute(command, account_id=account.account_id, metadata=META)
-    return outcome.lead.id
 
 
 async def test_every_event_is_published_once_in_version_order_with_20_concurrent_writers(
@@ -221,5 +183,5 @@ async def test_the_envelope_subject_and_message_id_follow_the_contract(
     assert msg.headers is not None and msg.headers["Nats-Msg-Id"] == str(body.id)
     assert (body.lead_id, body.version, body.type) == (lead, 2, "LeadUpdated")
     assert body.data == {"changes": {"company": {"from": None, "to": "Co 0"}}}
-    assert info.config.duplicate_window == FAST.nats_duplicate_window_seconds
+    assert info.config.duplicate_window == FAST_PUBLISHING.nats_duplicate_window_seconds
     assert (info.config.retention, info.config.storage, info.config.max_age) == ("limits", "file", 0)

@@ -13,8 +13,7 @@ from leadstore.embedded import EmbeddedNats
 from leadstore.publishing import EventSubscription, PublishingSettings
 from leadstore.settings import Settings
 from leadstore.store.accounts import create_account
-from tests.integration.helpers import META, create_cmd, update_cmd
-from tests.integration.test_publish import stored_count, until
+from tests.integration.helpers import META, create_cmd, stored_count, until, update_cmd
 
 FAST = PublishingSettings(
     publish_ack_timeout_seconds=2,

@@ -17,7 +17,7 @@ from leadstore.bootstrap import Container, bootstrap
 from leadstore.publishing import STREAM, EventSubscription, PublishingSettings
 from leadstore.settings import Settings
 from leadstore.store.accounts import NewAccount, create_account
-from tests.integration.test_publish import write_lead
+from tests.integration.helpers import write_lead
 
 FAST = PublishingSettings(publish_ack_timeout_seconds=2, publish_poll_seconds=0.5)
 
