@@ -37,19 +37,23 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def create_cmd(account: NewAccount, lead_id: UUID | None = None, **fields: Any) -> CreateLead:
+def create_cmd(
+    account: NewAccount, lead_id: UUID | None = None, *, at: datetime | None = None, **fields: Any
+) -> CreateLead:
+    """CreateLead by the account's admin, at `at` (default: now)."""
     fields.setdefault("first_name", "Sarah")
     return CreateLead(
         lead_id=lead_id or uuid7(),
         account_id=account.account_id,
         actor=admin(account),
-        now=now(),
+        now=at or now(),
         fields=fields,
     )
 
 
-def update_cmd(account: NewAccount, lead_id: UUID, **changes: Any) -> UpdateLead:
-    return UpdateLead(lead_id=lead_id, actor=admin(account), now=now(), changes=changes)
+def update_cmd(account: NewAccount, lead_id: UUID, *, at: datetime | None = None, **changes: Any) -> UpdateLead:
+    """UpdateLead by the account's admin, at `at` (default: now)."""
+    return UpdateLead(lead_id=lead_id, actor=admin(account), now=at or now(), changes=changes)
 
 
 META: dict[str, Any] = {"actor": {"user_id": None}, "request": {"id": "test"}}

@@ -8,6 +8,7 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from leadstore.store.accounts import NewAccount, create_account
 from leadstore.store.db import Conn
 from leadstore.store.events import RecordedEvent
 from projections import get_projection
-from tests.integration.helpers import META, NewDatabase, create_cmd, settle, update_cmd
+from tests.integration.helpers import META, NewDatabase, create_cmd, now, settle, update_cmd
 
 LEAD_LIST_TOTALS = "SELECT count(*), coalesce(sum(version), 0) FROM lead_list WHERE account_id = $1"
 
@@ -74,12 +75,13 @@ async def leadstore(container: Container, *argv: str) -> int:
     return code
 
 
-async def write_leads(container: Container, account: NewAccount, count: int) -> list[Any]:
-    """`count` leads, each created and then updated once."""
+async def write_leads(container: Container, account: NewAccount, count: int, at: datetime | None = None) -> list[Any]:
+    """`count` leads, each created and then updated once (at `at`, or now)."""
     outcomes = []
     for i in range(count):
-        outcome = await container.handler.execute(create_cmd(account), account_id=account.account_id, metadata=META)
-        cmd = update_cmd(account, outcome.lead.id, score=i % 100 + 1)
+        create = create_cmd(account, at=at)
+        outcome = await container.handler.execute(create, account_id=account.account_id, metadata=META)
+        cmd = update_cmd(account, outcome.lead.id, score=i % 100 + 1, at=at)
         outcomes.append(await container.handler.execute(cmd, account_id=account.account_id, metadata=META))
     return outcomes
 
@@ -174,10 +176,9 @@ async def test_an_interrupted_replay_can_be_run_again(
 async def test_replay_until_builds_the_read_model_as_of_then_beside_the_live_one(
     own: Container, own_account: NewAccount, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    before = await write_leads(own, own_account, 5)
+    before = await write_leads(own, own_account, 5, at=now() - timedelta(seconds=1))
     then = before[-1].recorded[-1]
-    await asyncio.sleep(0.003)  # a time bound has millisecond precision
-    await write_leads(own, own_account, 3)
+    await write_leads(own, own_account, 3)  # a second later (a time bound has millisecond precision)
     await settle(own.runner("lead_list"))
 
     for until in (then.checkpoint.token(), then.occurred_at.isoformat()):
