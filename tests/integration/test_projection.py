@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -212,15 +213,28 @@ async def _until(condition: Callable[[], bool], seconds: float = 10) -> None:
     raise TimeoutError("condition not met")
 
 
+class CaughtUpRunner(ProjectionRunner):
+    """A runner that says when a catch-up has ended: from then until it is woken, it waits."""
+
+    @functools.cached_property
+    def caught_up(self) -> asyncio.Event:
+        return asyncio.Event()
+
+    async def catch_up(self) -> int:
+        applied = await super().catch_up()
+        self.caught_up.set()  # whoever waits on it runs once the runner awaits again: in its wait
+        return applied
+
+
 async def test_a_write_wakes_a_waiting_runner_long_before_its_poll(
     container: Container, database_url: str, account: NewAccount
 ) -> None:
     """The lane's notifier sends a NOTIFY after each commit (one at a time): a runner that would poll only
     every 60 seconds applies a new write within seconds."""
     projection = RecordingProjection()
-    runner = ProjectionRunner(container.pool, database_url, projection, poll_seconds=60)
+    runner = CaughtUpRunner(container.pool, database_url, projection, poll_seconds=60)
     async with _running(runner):
-        await asyncio.sleep(0.2)  # past its first catch-up: now it waits for a notification or the poll
+        await asyncio.wait_for(runner.caught_up.wait(), 20)  # so it waits for a notification or the poll
         written = await container.handler.execute(create_cmd(account), account_id=account.account_id, metadata=META)
 
         assert await _applies(runner, written.recorded[0].position, within=5)  # against a 60 s poll
