@@ -194,20 +194,26 @@ async def walk_while_writing(
     after: str,
 ) -> tuple[list[str], int]:
     """Walk GET /v1/leads with `filters` (and `sort`) five at a time, from `min_position=after`, while three
-    writers keep calling `create_more` and changing the `existing` leads' score and notes (the sort values):
-    the ids the walk saw, in order, and how many changes the writers made meanwhile."""
+    writers keep calling `create_more` and changing the `existing` leads' score and notes (the sort values),
+    at least once between two pages: the ids the walk saw, in order, and how many changes the writers made."""
     stop, changed = asyncio.Event(), 0
+    moved = asyncio.Event()  # set by each change a writer makes, and when a writer stops
 
     async def writer(seed: int) -> None:
         nonlocal changed
         rng = random.Random(seed)
-        async with client(api, key) as http:
-            for _ in range(40):  # bounded: an ascending created_at walk also visits what they create
-                if stop.is_set():
-                    break
-                await create_more(http, rng)
-                body = {"notes": str(rng.random()), "score": rng.randint(0, 100)}
-                changed += (await http.patch(f"/v1/leads/{rng.choice(existing)['id']}", json=body)).status_code == 200
+        try:
+            async with client(api, key) as http:
+                for _ in range(40):  # bounded: an ascending created_at walk also visits what they create
+                    if stop.is_set():
+                        break
+                    await create_more(http, rng)
+                    body = {"notes": str(rng.random()), "score": rng.randint(0, 100)}
+                    response = await http.patch(f"/v1/leads/{rng.choice(existing)['id']}", json=body)
+                    changed += response.status_code == 200
+                    moved.set()
+        finally:
+            moved.set()
 
     writers = [asyncio.create_task(writer(seed)) for seed in range(3)]
     seen: list[str] = []
@@ -219,7 +225,9 @@ async def walk_while_writing(
             if not page["has_more"]:
                 break
             params = filters | {"limit": 5, "cursor": page["next_cursor"]}
-            await asyncio.sleep(0.05)  # let the writers move things between pages
+            moved.clear()  # the writers move things between two pages, as long as they run
+            if not all(w.done() for w in writers):
+                await asyncio.wait_for(moved.wait(), 20)
     stop.set()
     await asyncio.gather(*writers)
     return seen, changed
