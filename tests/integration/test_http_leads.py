@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from leadstore.bootstrap import Container
 from leadstore.http.testing import add_user
 from leadstore.store.accounts import NewAccount
 from tests.integration.helpers import META, assert_problem, client, create, create_cmd, events_of, now
 
-SEED_000 = {  # ../shared/seeds/000: the StateSet example lead, in our snake_case fields
+SEED_000: dict[str, Any] = {  # ../shared/seeds/000: the StateSet example lead, in our snake_case fields
     "first_name": "Sarah",
     "last_name": "Johnson",
     "email": "sarah.johnson@example.com",  # the seed's address is mangled by the page it was copied from

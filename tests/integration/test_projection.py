@@ -10,7 +10,6 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from uuid import UUID
 
-import asyncpg
 import pytest
 from uuid_utils.compat import uuid7
 
@@ -46,14 +45,14 @@ class RecordingProjection:
     def row_key(self) -> str:
         return "seq"
 
-    async def apply(self, conn: asyncpg.Connection, table: str, events: Sequence[store.RecordedEvent]) -> None:
+    async def apply(self, conn: db.Conn, table: str, events: Sequence[store.RecordedEvent]) -> None:
         await conn.executemany(
             f'INSERT INTO "{table}" (stream_id, version, position) VALUES ($1, $2, $3)',
             [(e.stream_id, e.version, e.position) for e in events],
         )
 
 
-async def _applied(conn: asyncpg.Connection, table: str) -> list[tuple[UUID, int, int]]:
+async def _applied(conn: db.Conn, table: str) -> list[tuple[UUID, int, int]]:
     rows = await conn.fetch(f'SELECT stream_id, version, position FROM "{table}" ORDER BY seq')
     return [(r["stream_id"], r["version"], r["position"]) for r in rows]
 
@@ -89,8 +88,8 @@ async def test_projection_never_skips_an_event_committed_out_of_position_order(
         assert sorted(a[2] for a in applied) == sorted({a[2] for a in applied})  # nothing applied twice
         assert {positions[0], positions[1], positions[2], second.recorded[0].position} <= {a[2] for a in applied}
     finally:
-        for conn in conns:
-            await conn.close()
+        for writer in conns:
+            await writer.close()
 
 
 async def test_a_late_commit_on_one_lead_keeps_version_order(

@@ -90,8 +90,9 @@ async def test_every_event_is_published_once_in_version_order_with_20_concurrent
     assert sorted(e.id for e in events) == sorted(expected)
     assert_version_order(events)
     assert await stored_count(nats_url, tenant.account_id) == len(expected)  # the stream itself has no copy
-    await until(lambda: node.publisher.status()["published"] >= len(expected), 10)  # acked, then checkpointed
-    status = node.publisher.status()
+    publisher = node.publisher
+    await until(lambda: publisher.status()["published"] >= len(expected), 10)  # acked, then checkpointed
+    status = publisher.status()
     assert status["active"] and status["connected"] and status["outage"] is None
 
 
