@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -51,36 +51,39 @@ def nats_url(server_dir: Path) -> Iterator[str]:
         server.stop()
 
 
-CREATED_DATABASES: list[tuple[str, str]] = []  # (server URL, name): dropped when the session ends
-
-
-async def fresh_database(server_url: str) -> str:
-    """Create a new, empty database on the server and return its URL (dropped at the session's end)."""
-    name = f"leadstore_test_{uuid.uuid4().hex[:12]}"
-    CREATED_DATABASES.append((server_url, name))
-    conn = await asyncpg.connect(server_url)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    base, _, _ = server_url.rpartition("/")
-    return f"{base}/{name}"
-
-
 @pytest.fixture(scope="session")
-async def database_url(postgres_server_url: str) -> AsyncIterator[str]:
-    """This test run's own database (shared by the session; tests use random ids).
+async def fresh_database(postgres_server_url: str) -> AsyncIterator[Callable[[], Awaitable[str]]]:
+    """Create new, empty databases on the server: call it for each one's URL.
 
-    When the session ends, every database the run created is dropped, so runs against an existing
-    server (LEADSTORE_TEST_DATABASE_URL) leave nothing behind.
+    When the session ends, every database it created is dropped, so runs against an existing server
+    (LEADSTORE_TEST_DATABASE_URL) leave nothing behind.
     """
-    yield await fresh_database(postgres_server_url)
-    for server_url, name in CREATED_DATABASES:
-        conn = await asyncpg.connect(server_url)
+    names: list[str] = []
+    base, _, _ = postgres_server_url.rpartition("/")
+
+    async def create() -> str:
+        name = f"leadstore_test_{uuid.uuid4().hex[:12]}"
+        names.append(name)
+        conn = await asyncpg.connect(postgres_server_url)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+        return f"{base}/{name}"
+
+    yield create
+    for name in names:
+        conn = await asyncpg.connect(postgres_server_url)
         try:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def database_url(fresh_database: Callable[[], Awaitable[str]]) -> str:
+    """This test run's own database (shared by the session; tests use random ids)."""
+    return await fresh_database()
 
 
 @pytest.fixture(scope="session")
@@ -114,12 +117,12 @@ def restartable_nats(tmp_path: Path) -> Iterator[EmbeddedNats]:
 
 
 @pytest.fixture
-async def own_database(postgres_server_url: str) -> str:
+async def own_database(fresh_database: Callable[[], Awaitable[str]]) -> str:
     """A fresh, migrated database for one test, so its log (and its publisher's checkpoint) starts empty."""
     from leadstore.store import db
     from leadstore.store.migrate import migrate
 
-    url = await fresh_database(postgres_server_url)
+    url = await fresh_database()
     conn = await db.connect(url)
     try:
         await migrate(conn)

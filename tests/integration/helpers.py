@@ -1,21 +1,24 @@
-"""Small builders shared by integration tests."""
+"""Builders, waits and checks shared by integration tests (which never import one another)."""
 
 from __future__ import annotations
 
 import asyncio
 import random
 import time
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import httpx
+import nats
 from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container
 from leadstore.domain.commands import Actor, CreateLead, UpdateLead
 from leadstore.projection.runner import ProjectionRunner
+from leadstore.publishing import STREAM, PublishedEvent, PublishingSettings
 from leadstore.store import events as store
 from leadstore.store.accounts import NewAccount
 from leadstore.store.checkpoints import read as read_checkpoint
@@ -23,6 +26,8 @@ from leadstore.store.db import Conn
 
 LAST_COMMITTED = "SELECT transaction_id, position FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1"
 WAITING_ON_A_LOCK = "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = $1 AND NOT granted)"
+
+NewDatabase = Callable[[], Awaitable[str]]  # the `fresh_database` fixture: each call, another empty database's URL
 
 
 def admin(account: NewAccount) -> Actor:
@@ -33,19 +38,23 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def create_cmd(account: NewAccount, lead_id: UUID | None = None, **fields: Any) -> CreateLead:
+def create_cmd(
+    account: NewAccount, lead_id: UUID | None = None, *, at: datetime | None = None, **fields: Any
+) -> CreateLead:
+    """CreateLead by the account's admin, at `at` (default: now)."""
     fields.setdefault("first_name", "Sarah")
     return CreateLead(
         lead_id=lead_id or uuid7(),
         account_id=account.account_id,
         actor=admin(account),
-        now=now(),
+        now=at or now(),
         fields=fields,
     )
 
 
-def update_cmd(account: NewAccount, lead_id: UUID, **changes: Any) -> UpdateLead:
-    return UpdateLead(lead_id=lead_id, actor=admin(account), now=now(), changes=changes)
+def update_cmd(account: NewAccount, lead_id: UUID, *, at: datetime | None = None, **changes: Any) -> UpdateLead:
+    """UpdateLead by the account's admin, at `at` (default: now)."""
+    return UpdateLead(lead_id=lead_id, actor=admin(account), now=at or now(), changes=changes)
 
 
 META: dict[str, Any] = {"actor": {"user_id": None}, "request": {"id": "test"}}
@@ -70,6 +79,13 @@ async def append_open(conn: Conn, account: NewAccount, stream_id: UUID, version:
     await conn.execute("BEGIN")
     await store.lock_stream(conn, stream_id)
     return await append_test_event(conn, account, stream_id, version)
+
+
+async def until(condition: Callable[[], bool], within: float) -> None:
+    """Poll `condition` (a status snapshot: there is no event to wait on) until it holds; TimeoutError if not."""
+    async with asyncio.timeout(within):
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
 
 
 async def until_waiting_on_a_lock(observer: Conn, waiter: Conn, within: float = 20) -> None:
@@ -97,9 +113,70 @@ async def settle(runner: ProjectionRunner, within: float = 20) -> None:
         await asyncio.sleep(0.02)
 
 
+async def write_lead(container: Container, account: NewAccount, updates: int) -> UUID:
+    """A lead created, then updated `updates` times (its company), through the handler."""
+    outcome = await container.handler.execute(create_cmd(account), account_id=account.account_id, metadata=META)
+    for n in range(updates):
+        command = update_cmd(account, outcome.lead.id, company=f"Co {n}")
+        await container.handler.execute(command, account_id=account.account_id, metadata=META)
+    return outcome.lead.id
+
+
+# Publishing: settings that retry quickly, and what reached the stream.
+
+FAST_PUBLISHING = PublishingSettings(
+    publish_ack_timeout_seconds=2,
+    publish_poll_seconds=0.5,
+    publish_standby_seconds=0.2,
+    publish_backoff_max_seconds=1,
+)
+
+
+async def stored_count(nats_url: str, account_id: UUID) -> int:
+    """Messages the stream holds for an account, copies included."""
+    nc = await nats.connect(nats_url)
+    try:
+        info = await nc.jetstream().stream_info(STREAM, subjects_filter=f"leads.{account_id}.>")
+    finally:
+        await nc.close()
+    return sum((info.state.subjects or {}).values())
+
+
+def assert_version_order(events: list[PublishedEvent]) -> None:
+    """Each lead's versions arrive as 1, 2, 3, ... with none missing and none repeated."""
+    versions: dict[UUID, list[int]] = defaultdict(list)
+    for event in events:
+        versions[event.lead_id].append(event.version)
+    for lead, seen in versions.items():
+        assert seen == list(range(1, len(seen) + 1)), f"lead {lead} arrived as versions {seen}"
+
+
+# HTTP: a client, a created lead, a problem document.
+
+
 def client(api: str, key: str, **headers: str) -> httpx.AsyncClient:
     """An HTTP client of the API acting with `key`."""
     return httpx.AsyncClient(base_url=api, headers={"Authorization": f"Bearer {key}", **headers}, timeout=20)
+
+
+async def create(http: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
+    """POST a lead (first name Ann unless given) and return it; it must be created."""
+    response = await http.post("/v1/leads", json={"first_name": "Ann", **fields})
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def assert_problem(response: httpx.Response, status: int, code: str, *fields: str) -> dict[str, Any]:
+    """The response is a problem document (API.md) with this status and code, naming at least `fields`."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem: dict[str, Any] = response.json()
+    assert problem["code"] == code and problem["status"] == status
+    assert problem["request_id"] == response.headers["x-request-id"]
+    assert {"type", "title", "detail", "errors"} <= problem.keys()
+    assert set(fields) <= {error["field"] for error in problem["errors"]}
+    return problem
 
 
 async def events_of(container: Container, account: NewAccount) -> int:
@@ -118,20 +195,26 @@ async def walk_while_writing(
     after: str,
 ) -> tuple[list[str], int]:
     """Walk GET /v1/leads with `filters` (and `sort`) five at a time, from `min_position=after`, while three
-    writers keep calling `create_more` and changing the `existing` leads' score and notes (the sort values):
-    the ids the walk saw, in order, and how many changes the writers made meanwhile."""
+    writers keep calling `create_more` and changing the `existing` leads' score and notes (the sort values),
+    at least once between two pages: the ids the walk saw, in order, and how many changes the writers made."""
     stop, changed = asyncio.Event(), 0
+    moved = asyncio.Event()  # set by each change a writer makes, and when a writer stops
 
     async def writer(seed: int) -> None:
         nonlocal changed
         rng = random.Random(seed)
-        async with client(api, key) as http:
-            for _ in range(40):  # bounded: an ascending created_at walk also visits what they create
-                if stop.is_set():
-                    break
-                await create_more(http, rng)
-                body = {"notes": str(rng.random()), "score": rng.randint(0, 100)}
-                changed += (await http.patch(f"/v1/leads/{rng.choice(existing)['id']}", json=body)).status_code == 200
+        try:
+            async with client(api, key) as http:
+                for _ in range(40):  # bounded: an ascending created_at walk also visits what they create
+                    if stop.is_set():
+                        break
+                    await create_more(http, rng)
+                    body = {"notes": str(rng.random()), "score": rng.randint(0, 100)}
+                    response = await http.patch(f"/v1/leads/{rng.choice(existing)['id']}", json=body)
+                    changed += response.status_code == 200
+                    moved.set()
+        finally:
+            moved.set()
 
     writers = [asyncio.create_task(writer(seed)) for seed in range(3)]
     seen: list[str] = []
@@ -143,7 +226,9 @@ async def walk_while_writing(
             if not page["has_more"]:
                 break
             params = filters | {"limit": 5, "cursor": page["next_cursor"]}
-            await asyncio.sleep(0.05)  # let the writers move things between pages
+            moved.clear()  # the writers move things between two pages, as long as they run
+            if not all(w.done() for w in writers):
+                await asyncio.wait_for(moved.wait(), 20)
     stop.set()
     await asyncio.gather(*writers)
     return seen, changed

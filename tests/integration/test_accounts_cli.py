@@ -51,7 +51,7 @@ async def test_accounts_create_prints_a_key_that_authenticates_and_keeps_only_it
         )
     assert principal is not None and str(principal.account_id) == created["account_id"]
     assert principal.actor.role == "admin" and str(principal.actor.user_id) == created["user_id"]
-    assert dict(counts) == {"statuses": 5, "sources": 7, "admins": 1}
+    assert counts is not None and dict(counts) == {"statuses": 5, "sources": 7, "admins": 1}
     assert stored == hash_key(created["api_key"]) and created["api_key"].encode() not in stored
 
 
@@ -75,6 +75,7 @@ async def test_concurrent_account_creations_each_get_their_own_defaults_and_key(
     assert len({account for account, _ in created}) == len({key for _, key in created}) == 20
     async with container.pool.acquire() as conn:
         for account_id, key in created:
-            assert dict(await conn.fetchrow(COUNTS, account_id)) == {"statuses": 5, "sources": 7, "admins": 1}
+            counts = await conn.fetchrow(COUNTS, account_id)
+            assert counts is not None and dict(counts) == {"statuses": 5, "sources": 7, "admins": 1}
             principal = await authenticate(conn, key)
             assert principal is not None and principal.account_id == account_id

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -19,7 +18,7 @@ from leadstore.documents import lead_document, timestamp
 from leadstore.domain.commands import Command
 from leadstore.http import testing
 from leadstore.store.accounts import NewAccount
-from tests.integration.helpers import create_cmd, update_cmd
+from tests.integration.helpers import create_cmd, now, update_cmd
 
 
 def request_metadata(account: NewAccount, method: str, path: str) -> dict[str, Any]:
@@ -36,30 +35,29 @@ async def leadstore(container: Container, *argv: str) -> int:
     return code
 
 
-def commands(account: NewAccount) -> list[Callable[[UUID], Command]]:
+def commands(account: NewAccount) -> list[Callable[[UUID, datetime], Command]]:
     """A lead's life: created, a field changed, its status moved, two more fields changed."""
-    create = create_cmd(account, email="sarah@example.com", company="Acme")
     return [
-        lambda _: create,
-        lambda lead_id: update_cmd(account, lead_id, company="Acme Inc"),
-        lambda lead_id: update_cmd(account, lead_id, status="contacted"),
-        lambda lead_id: update_cmd(account, lead_id, score=40, last_name="Lee"),
+        lambda _, at: create_cmd(account, email="sarah@example.com", company="Acme", at=at),
+        lambda lead_id, at: update_cmd(account, lead_id, company="Acme Inc", at=at),
+        lambda lead_id, at: update_cmd(account, lead_id, status="contacted", at=at),
+        lambda lead_id, at: update_cmd(account, lead_id, score=40, last_name="Lee", at=at),
     ]
 
 
 async def lead_with_history(container: Container, account: NewAccount) -> tuple[UUID, list[dict[str, Any]]]:
-    """A lead changed by four commands a few milliseconds apart; its id and the document after each command."""
-    lead_id = uuid7()
+    """A lead changed by four commands 10 ms apart (as_of has millisecond precision); its id and the document
+    after each command."""
+    lead_id, start = uuid7(), now() - timedelta(seconds=1)
     documents = []
     for number, make in enumerate(commands(account)):
-        command = make(lead_id)
+        command = make(lead_id, start + number * timedelta(milliseconds=10))
         lead_id = command.lead_id
         metadata = request_metadata(
             account, "PATCH" if number else "POST", f"/v1/leads/{lead_id}" if number else "/v1/leads"
         )
         outcome = await container.handler.execute(command, account_id=account.account_id, metadata=metadata)
         documents.append(lead_document(outcome.lead))
-        await asyncio.sleep(0.003)  # as_of has millisecond precision: keep the events apart
     return lead_id, documents
 
 

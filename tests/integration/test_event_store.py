@@ -12,8 +12,7 @@ from leadstore.domain.errors import DuplicateEmail, VersionConflict
 from leadstore.store import events as store
 from leadstore.store.accounts import NewAccount
 from leadstore.store.migrate import migrate
-from tests.conftest import fresh_database
-from tests.integration.helpers import META, create_cmd, now, update_cmd
+from tests.integration.helpers import META, NewDatabase, create_cmd, now, update_cmd
 
 
 async def test_fifty_concurrent_writers_on_one_lead_leave_contiguous_versions(
@@ -92,9 +91,9 @@ async def test_events_refuse_update_delete_and_truncate(container: Container, ac
 
 
 async def test_migrations_run_from_several_processes_at_once_apply_each_file_once(
-    postgres_server_url: str,
+    fresh_database: NewDatabase,
 ) -> None:
-    url = await fresh_database(postgres_server_url)
+    url = await fresh_database()
     conns = [await asyncpg.connect(url) for _ in range(4)]
     try:
         results = await asyncio.gather(*(migrate(c) for c in conns))

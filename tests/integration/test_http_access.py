@@ -9,8 +9,7 @@ import httpx
 from leadstore.bootstrap import Container
 from leadstore.http.testing import add_user
 from leadstore.store.accounts import NewAccount, create_account
-from tests.integration.helpers import client, events_of
-from tests.integration.test_http_leads import assert_problem, create
+from tests.integration.helpers import assert_problem, client, create, events_of
 
 
 async def test_bad_requests_get_problem_details_and_write_nothing(

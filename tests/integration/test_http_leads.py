@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
+from datetime import timedelta
 from typing import Any
-
-import httpx
 
 from leadstore.bootstrap import Container
 from leadstore.http.testing import add_user
 from leadstore.store.accounts import NewAccount
-from tests.integration.helpers import client, events_of
+from tests.integration.helpers import META, assert_problem, client, create, create_cmd, events_of, now
 
-SEED_000 = {  # ../shared/seeds/000: the StateSet example lead, in our snake_case fields
+SEED_000: dict[str, Any] = {  # ../shared/seeds/000: the StateSet example lead, in our snake_case fields
     "first_name": "Sarah",
     "last_name": "Johnson",
     "email": "sarah.johnson@example.com",  # the seed's address is mangled by the page it was copied from
@@ -25,24 +23,6 @@ SEED_000 = {  # ../shared/seeds/000: the StateSet example lead, in our snake_cas
     "do_not_call": False,
     "email_opt_out": True,
 }
-
-
-async def create(http: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
-    response = await http.post("/v1/leads", json={"first_name": "Ann", **fields})
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def assert_problem(response: httpx.Response, status: int, code: str, *fields: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    problem: dict[str, Any] = response.json()
-    assert problem["code"] == code and problem["status"] == status
-    assert problem["request_id"] == response.headers["x-request-id"]
-    assert {"type", "title", "detail", "errors"} <= problem.keys()
-    assert set(fields) <= {error["field"] for error in problem["errors"]}
-    return problem
 
 
 async def test_seed_000_lead_round_trips(api: str, account: NewAccount) -> None:
@@ -75,18 +55,20 @@ async def test_every_response_carries_a_request_id_echoing_a_sane_one(api: str, 
     assert health.headers["x-request-id"]
 
 
-async def test_as_of_returns_the_lead_as_it_was_then(api: str, account: NewAccount) -> None:
+async def test_as_of_returns_the_lead_as_it_was_then(api: str, container: Container, account: NewAccount) -> None:
+    command = create_cmd(account, company="Old Co", at=now() - timedelta(seconds=1))  # a second before the patch
+    created = await container.handler.execute(command, account_id=account.account_id, metadata=META)
     async with client(api, account.api_key) as http:
-        lead = await create(http, company="Old Co")
-        await asyncio.sleep(0.01)
-        changed = (await http.patch(f"/v1/leads/{lead['id']}", json={"company": "New Co"})).json()
-        then = await http.get(f"/v1/leads/{lead['id']}", params={"as_of": lead["updated_at"]})
-        now = await http.get(f"/v1/leads/{lead['id']}", params={"as_of": changed["updated_at"]})
-        before = await http.get(f"/v1/leads/{lead['id']}", params={"as_of": "2000-01-01"})
-        garbage = await http.get(f"/v1/leads/{lead['id']}", params={"as_of": "yesterday"})
+        path = f"/v1/leads/{created.lead.id}"
+        lead = (await http.get(path)).json()
+        changed = (await http.patch(path, json={"company": "New Co"})).json()
+        then = await http.get(path, params={"as_of": lead["updated_at"]})
+        later = await http.get(path, params={"as_of": changed["updated_at"]})
+        before = await http.get(path, params={"as_of": "2000-01-01"})
+        garbage = await http.get(path, params={"as_of": "yesterday"})
 
     assert then.json() == lead and then.headers["etag"] == '"1"'
-    assert now.json()["company"] == "New Co" and now.headers["etag"] == '"2"'
+    assert later.json()["company"] == "New Co" and later.headers["etag"] == '"2"'
     assert_problem(before, 404, "not_found")
     assert_problem(garbage, 422, "validation_failed", "as_of")
 

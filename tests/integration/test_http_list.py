@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import random
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -17,7 +17,7 @@ from leadstore.http.testing import add_user, projecting, serve
 from leadstore.store.accounts import NewAccount
 from leadstore.store.lead_list import pages as listing
 from leadstore.store.lead_list import query as queries
-from tests.integration.helpers import client, walk_while_writing
+from tests.integration.helpers import META, client, create_cmd, now, walk_while_writing
 
 
 @pytest.fixture(scope="module")
@@ -91,13 +91,15 @@ async def test_every_filter(api: str, container: Container, account: NewAccount)
         assert await listed(as_member, sync) == [b["id"]]
 
 
-async def test_every_sort_and_limit(api: str, account: NewAccount) -> None:
+async def test_every_sort_and_limit(api: str, container: Container, account: NewAccount) -> None:
+    start, ids = now() - timedelta(seconds=3), []
+    for number, score in enumerate((30, 10, 20)):  # created a second apart, the last a second before the patch
+        command = create_cmd(account, first_name="Lead", score=score, at=start + timedelta(seconds=number))
+        outcome = await container.handler.execute(command, account_id=account.account_id, metadata=META)
+        ids.append(str(outcome.lead.id))
     async with client(api, account.api_key) as http:
-        leads = [await create(http, score=score) for score in (30, 10, 20)]
-        await asyncio.sleep(0.002)
-        touched = await http.patch(f"/v1/leads/{leads[0]['id']}", json={"notes": "touched"})
+        touched = await http.patch(f"/v1/leads/{ids[0]}", json={"notes": "touched"})
         sync = {"_position": touched.headers["leadstore-position"]}
-        ids = [lead["id"] for lead in leads]
         assert await listed(http, sync) == ids[::-1]
         assert await listed(http, sync, sort="created_at") == ids
         assert await listed(http, sync, sort="-created_at", limit=2) == ids[::-1][:2]

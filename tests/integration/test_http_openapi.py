@@ -94,7 +94,7 @@ def _bounds(prop: dict[str, Any]) -> dict[str, Any]:
     """A property's bounds wherever the generator put them: on it, or on the non-null member of its
     `oneOf` / `anyOf` with null."""
     options = prop.get("oneOf") or prop.get("anyOf") or [{}]
-    chosen = next((option for option in options if option.get("type") != "null"), {})
+    chosen: dict[str, Any] = next((option for option in options if option.get("type") != "null"), {})
     return {key: value for key, value in prop.items() if key not in ("oneOf", "anyOf")} | chosen
 
 

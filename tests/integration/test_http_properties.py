@@ -32,7 +32,7 @@ DEFAULTS |= {"custom": {}}
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ME = "<the account's user>"
 
-plain = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=20)
+plain = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=20)
 emails = st.from_regex(r"[a-zA-Z0-9]{1,12}(\.[a-z0-9]{1,5})?@[a-z]{1,10}\.(com|org|DE)", fullmatch=True)
 urls = st.from_regex(r"https?://[a-z]{1,8}\.(com|io)(/[a-zA-Z0-9_-]{0,8})?(\?q=[a-z0-9]{1,4})?", fullmatch=True)
 numbers = st.one_of(st.integers(-(10**20), 10**20), st.floats(allow_nan=False, allow_infinity=False))

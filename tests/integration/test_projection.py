@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from uuid import UUID
 
-import asyncpg
 import pytest
 from uuid_utils.compat import uuid7
 
@@ -45,14 +45,14 @@ class RecordingProjection:
     def row_key(self) -> str:
         return "seq"
 
-    async def apply(self, conn: asyncpg.Connection, table: str, events: Sequence[store.RecordedEvent]) -> None:
+    async def apply(self, conn: db.Conn, table: str, events: Sequence[store.RecordedEvent]) -> None:
         await conn.executemany(
             f'INSERT INTO "{table}" (stream_id, version, position) VALUES ($1, $2, $3)',
             [(e.stream_id, e.version, e.position) for e in events],
         )
 
 
-async def _applied(conn: asyncpg.Connection, table: str) -> list[tuple[UUID, int, int]]:
+async def _applied(conn: db.Conn, table: str) -> list[tuple[UUID, int, int]]:
     rows = await conn.fetch(f'SELECT stream_id, version, position FROM "{table}" ORDER BY seq')
     return [(r["stream_id"], r["version"], r["position"]) for r in rows]
 
@@ -88,8 +88,8 @@ async def test_projection_never_skips_an_event_committed_out_of_position_order(
         assert sorted(a[2] for a in applied) == sorted({a[2] for a in applied})  # nothing applied twice
         assert {positions[0], positions[1], positions[2], second.recorded[0].position} <= {a[2] for a in applied}
     finally:
-        for conn in conns:
-            await conn.close()
+        for writer in conns:
+            await writer.close()
 
 
 async def test_a_late_commit_on_one_lead_keeps_version_order(
@@ -212,15 +212,28 @@ async def _until(condition: Callable[[], bool], seconds: float = 10) -> None:
     raise TimeoutError("condition not met")
 
 
+class CaughtUpRunner(ProjectionRunner):
+    """A runner that says when a catch-up has ended: from then until it is woken, it waits."""
+
+    @functools.cached_property
+    def caught_up(self) -> asyncio.Event:
+        return asyncio.Event()
+
+    async def catch_up(self) -> int:
+        applied = await super().catch_up()
+        self.caught_up.set()  # whoever waits on it runs once the runner awaits again: in its wait
+        return applied
+
+
 async def test_a_write_wakes_a_waiting_runner_long_before_its_poll(
     container: Container, database_url: str, account: NewAccount
 ) -> None:
     """The lane's notifier sends a NOTIFY after each commit (one at a time): a runner that would poll only
     every 60 seconds applies a new write within seconds."""
     projection = RecordingProjection()
-    runner = ProjectionRunner(container.pool, database_url, projection, poll_seconds=60)
+    runner = CaughtUpRunner(container.pool, database_url, projection, poll_seconds=60)
     async with _running(runner):
-        await asyncio.sleep(0.2)  # past its first catch-up: now it waits for a notification or the poll
+        await asyncio.wait_for(runner.caught_up.wait(), 20)  # so it waits for a notification or the poll
         written = await container.handler.execute(create_cmd(account), account_id=account.account_id, metadata=META)
 
         assert await _applies(runner, written.recorded[0].position, within=5)  # against a 60 s poll

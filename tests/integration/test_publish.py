@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from uuid import UUID
 
 import nats
@@ -14,7 +13,7 @@ import pytest
 from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container, bootstrap
-from leadstore.publishing import STREAM, EventSubscription, PublishedEvent, Publisher, PublishingSettings
+from leadstore.publishing import STREAM, EventSubscription, Publisher, PublishingSettings
 from leadstore.publishing.delivery import decoder
 from leadstore.publishing.stream import ensure_stream
 from leadstore.settings import Settings
@@ -22,19 +21,16 @@ from leadstore.store import db
 from leadstore.store import events as store
 from leadstore.store.accounts import NewAccount, create_account
 from tests.integration.helpers import (
+    FAST_PUBLISHING,
     META,
     append_open,
     append_test_event,
-    create_cmd,
+    assert_version_order,
+    stored_count,
+    until,
     until_waiting_on_a_lock,
     update_cmd,
-)
-
-FAST = PublishingSettings(
-    publish_ack_timeout_seconds=2,
-    publish_poll_seconds=0.5,
-    publish_standby_seconds=0.2,
-    publish_backoff_max_seconds=1,
+    write_lead,
 )
 
 
@@ -42,7 +38,7 @@ FAST = PublishingSettings(
 async def node(own_database: str, nats_url: str) -> AsyncIterator[Container]:
     """A container on a database of its own, publishing to the session's NATS."""
     settings = Settings(database_url=own_database, nats_url=nats_url, pool_max_size=30)
-    built = await bootstrap(settings, publishing=FAST)
+    built = await bootstrap(settings, publishing=FAST_PUBLISHING)
     yield built
     await built.close()
 
@@ -71,40 +67,6 @@ async def logged_ids(container: Container, account: NewAccount) -> list[UUID]:
     return [r["event_id"] for r in rows]
 
 
-async def stored_count(nats_url: str, account_id: UUID) -> int:
-    """Messages the stream holds for an account, copies included."""
-    nc = await nats.connect(nats_url)
-    try:
-        info = await nc.jetstream().stream_info(STREAM, subjects_filter=f"leads.{account_id}.>")
-    finally:
-        await nc.close()
-    return sum((info.state.subjects or {}).values())
-
-
-async def until(condition: Callable[[], bool], within: float) -> None:
-    """Poll `condition` (a status snapshot: there is no event to wait on) until it holds; TimeoutError if not."""
-    async with asyncio.timeout(within):
-        while not condition():  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
-
-
-def assert_version_order(events: list[PublishedEvent]) -> None:
-    """Each lead's versions arrive as 1, 2, 3, ... with none missing and none repeated."""
-    versions: dict[UUID, list[int]] = defaultdict(list)
-    for event in events:
-        versions[event.lead_id].append(event.version)
-    for lead, seen in versions.items():
-        assert seen == list(range(1, len(seen) + 1)), f"lead {lead} arrived as versions {seen}"
-
-
-async def write_lead(container: Container, account: NewAccount, updates: int) -> UUID:
-    outcome = await container.handler.execute(create_cmd(account), account_id=account.account_id, metadata=META)
-    for n in range(updates):
-        command = update_cmd(account, outcome.lead.id, company=f"Co {n}")
-        await container.handler.execute(command, account_id=account.account_id, metadata=META)
-    return outcome.lead.id
-
-
 async def test_every_event_is_published_once_in_version_order_with_20_concurrent_writers(
     node: Container, tenant: NewAccount, nats_url: str
 ) -> None:
@@ -128,19 +90,48 @@ async def test_every_event_is_published_once_in_version_order_with_20_concurrent
     assert sorted(e.id for e in events) == sorted(expected)
     assert_version_order(events)
     assert await stored_count(nats_url, tenant.account_id) == len(expected)  # the stream itself has no copy
-    await until(lambda: node.publisher.status()["published"] >= len(expected), 10)  # acked, then checkpointed
-    status = node.publisher.status()
+    publisher = node.publisher
+    await until(lambda: publisher.status()["published"] >= len(expected), 10)  # acked, then checkpointed
+    status = publisher.status()
     assert status["active"] and status["connected"] and status["outage"] is None
 
 
-async def _settled(subscription: EventSubscription, expected: int) -> list[PublishedEvent]:
-    """The `expected` events that are due; when none is, whatever (wrongly) arrives within a second and a half."""
-    return await subscription.take(expected or 1, within=10 if expected else 1.5)
+class LogReads:
+    """The publisher's reads of the log, watched: how many began, and what each returned, in order."""
+
+    def __init__(self) -> None:
+        self.began = 0
+        self.returned: list[list[store.RecordedEvent]] = []
+
+    async def read_log(
+        self, conn: db.Conn, after: store.Checkpoint, limit: int, account_id: UUID | None = None
+    ) -> list[store.RecordedEvent]:
+        self.began += 1
+        events = await store.read_log(conn, after, limit, account_id)
+        self.returned.append(events)
+        return events
+
+    async def next_after(self, began: int, within: float = 10) -> list[store.RecordedEvent]:
+        """What the first read to begin after `began` reads returned (one publisher reads one at a time)."""
+        await until(lambda: len(self.returned) > began, within)
+        return self.returned[began]
+
+
+@pytest.fixture
+def log_reads(monkeypatch: pytest.MonkeyPatch) -> LogReads:
+    reads = LogReads()
+    monkeypatch.setattr("leadstore.publishing.publisher.read_log", reads.read_log)
+    return reads
 
 
 @pytest.mark.parametrize("commit_order", [(2, 0, 1), (1, 2, 0)])
 async def test_no_event_is_published_past_a_transaction_still_open(
-    node: Container, tenant: NewAccount, own_database: str, nats_url: str, commit_order: tuple[int, ...]
+    node: Container,
+    tenant: NewAccount,
+    own_database: str,
+    nats_url: str,
+    log_reads: LogReads,
+    commit_order: tuple[int, ...],
 ) -> None:
     assert node.publisher is not None
     streams = [uuid7(), uuid7(), uuid7()]
@@ -157,13 +148,18 @@ async def test_no_event_is_published_past_a_transaction_still_open(
             published: list[UUID] = []
             for index in commit_order:
                 await conns[index].execute("COMMIT")
+                began = log_reads.began
                 committed.add(index)
                 prefix = list(itertools.takewhile(lambda i: i in committed, range(3)))
                 due = [streams[i] for i in prefix if streams[i] not in published]
                 due_later = 2 if len(prefix) == 3 else 0
-                arrived = await _settled(subscription, len(due) + due_later)
-                published += [e.lead_id for e in arrived]
-                assert [e.lead_id for e in arrived] == due + [later] * due_later
+                if due or due_later:
+                    arrived = await subscription.take(len(due) + due_later, within=10)
+                    published += [e.lead_id for e in arrived]
+                    assert [e.lead_id for e in arrived] == due + [later] * due_later
+                else:  # the publisher looked after the commit and found nothing it may send; the stream agrees
+                    assert await log_reads.next_after(began) == []
+                    assert await stored_count(nats_url, tenant.account_id) == len(published)
     finally:
         for conn in conns:
             await conn.close()
@@ -221,5 +217,5 @@ async def test_the_envelope_subject_and_message_id_follow_the_contract(
     assert msg.headers is not None and msg.headers["Nats-Msg-Id"] == str(body.id)
     assert (body.lead_id, body.version, body.type) == (lead, 2, "LeadUpdated")
     assert body.data == {"changes": {"company": {"from": None, "to": "Co 0"}}}
-    assert info.config.duplicate_window == FAST.nats_duplicate_window_seconds
+    assert info.config.duplicate_window == FAST_PUBLISHING.nats_duplicate_window_seconds
     assert (info.config.retention, info.config.storage, info.config.max_age) == ("limits", "file", 0)

@@ -14,7 +14,7 @@ from leadstore.bootstrap import Container, bootstrap
 from leadstore.publishing import EventSubscription, PublishedEvent, Publisher
 from leadstore.settings import Settings
 from leadstore.store.accounts import NewAccount, create_account
-from tests.integration.test_publish import FAST, assert_version_order, stored_count, until, write_lead
+from tests.integration.helpers import FAST_PUBLISHING, assert_version_order, stored_count, until, write_lead
 
 
 @pytest.fixture
@@ -45,7 +45,10 @@ def check_feed(events: list[PublishedEvent], expected: set[object]) -> None:
 async def test_two_publishers_one_publishes_and_the_standby_takes_over_without_loss(
     writer_node: Container, tenant: NewAccount, own_database: str, nats_url: str
 ) -> None:
-    first, second = Publisher(own_database, nats_url, FAST), Publisher(own_database, nats_url, FAST)
+    first, second = (
+        Publisher(own_database, nats_url, FAST_PUBLISHING),
+        Publisher(own_database, nats_url, FAST_PUBLISHING),
+    )
     first_stop, second_stop = asyncio.Event(), asyncio.Event()
     first_task = asyncio.create_task(first.run(first_stop))
     await until(lambda: first.active, 20)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 import pytest
 
@@ -13,8 +12,7 @@ from leadstore.embedded import EmbeddedNats
 from leadstore.publishing import EventSubscription, PublishingSettings
 from leadstore.settings import Settings
 from leadstore.store.accounts import create_account
-from tests.integration.helpers import META, create_cmd, update_cmd
-from tests.integration.test_publish import stored_count, until
+from tests.integration.helpers import META, create_cmd, stored_count, until, update_cmd
 
 FAST = PublishingSettings(
     publish_ack_timeout_seconds=2,
@@ -38,17 +36,14 @@ async def test_killing_nats_mid_stream_loses_no_event_and_fails_no_write(
         assert node.publisher is not None
         node.start_workers()
         written = 0
-        latencies: list[float] = []
         halfway = asyncio.Event()
 
         async def writer() -> None:
             nonlocal written
             for _ in range(LEADS):
-                started = time.perf_counter()
                 outcome = await node.handler.execute(create_cmd(account), account_id=account.account_id, metadata=META)
                 update = update_cmd(account, outcome.lead.id, company="Acme")
                 await node.handler.execute(update, account_id=account.account_id, metadata=META)
-                latencies.append(time.perf_counter() - started)
                 written += 1
                 if written == KILL_AFTER:
                     halfway.set()
@@ -61,18 +56,17 @@ async def test_killing_nats_mid_stream_loses_no_event_and_fails_no_write(
             assert server.proc is not None
             server.proc.kill()  # SIGKILL: no goodbye to clients
             server.proc.wait()
-            await writing  # every write goes on while NATS is down
+            await writing
+            assert written == LEADS  # every write went on, and ended, while NATS was down
             publisher = node.publisher
             await until(lambda: publisher.status()["outage"] == "nats" and bool(publisher.status()["lag"]), 20)
             down = publisher.status()
-            await asyncio.sleep(1)  # the publisher retries a few times meanwhile
+            await until(lambda: publisher.nats.failures >= 3, 20)  # failed again and again, to be logged once
             port = server.port
             await asyncio.to_thread(server.start)
             assert server.port == port, "NATS came back on another port: the clients would never find it"
             events = await collecting
 
-        assert written == LEADS
-        assert max(latencies) < 4.0, f"a write took {max(latencies):.2f}s while NATS was down"
         assert down["outage"] == "nats" and down["lag"] and down["last_error"]
         async with node.pool.acquire() as conn:
             expected = {r["event_id"] for r in await conn.fetch("SELECT event_id FROM events")}

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
 from leadstore.bootstrap import Container, bootstrap
@@ -21,11 +22,11 @@ from leadstore.projection.swap import replay
 from leadstore.projection.verify import verify_projection
 from leadstore.settings import Settings
 from leadstore.store.accounts import NewAccount, create_account
+from leadstore.store.checkpoints import lock_key
 from leadstore.store.db import Conn
 from leadstore.store.events import RecordedEvent
 from projections import get_projection
-from tests.conftest import fresh_database
-from tests.integration.helpers import META, create_cmd, settle, update_cmd
+from tests.integration.helpers import META, NewDatabase, create_cmd, now, settle, until, update_cmd
 
 LEAD_LIST_TOTALS = "SELECT count(*), coalesce(sum(version), 0) FROM lead_list WHERE account_id = $1"
 
@@ -52,9 +53,9 @@ class RecordingProjection:
 
 
 @pytest.fixture
-async def own(postgres_server_url: str) -> AsyncIterator[Container]:
+async def own(fresh_database: NewDatabase) -> AsyncIterator[Container]:
     """A container over a database of this test's own: replay swaps its live tables."""
-    url = await fresh_database(postgres_server_url)
+    url = await fresh_database()
     container = await bootstrap(
         Settings(database_url=url, nats_url="", projection_poll_seconds=0.05), run_migrations=True
     )
@@ -75,34 +76,33 @@ async def leadstore(container: Container, *argv: str) -> int:
     return code
 
 
-async def write_leads(container: Container, account: NewAccount, count: int) -> list[Any]:
-    """`count` leads, each created and then updated once."""
+async def write_leads(container: Container, account: NewAccount, count: int, at: datetime | None = None) -> list[Any]:
+    """`count` leads, each created and then updated once (at `at`, or now)."""
     outcomes = []
     for i in range(count):
-        outcome = await container.handler.execute(create_cmd(account), account_id=account.account_id, metadata=META)
-        cmd = update_cmd(account, outcome.lead.id, score=i % 100 + 1)
+        create = create_cmd(account, at=at)
+        outcome = await container.handler.execute(create, account_id=account.account_id, metadata=META)
+        cmd = update_cmd(account, outcome.lead.id, score=i % 100 + 1, at=at)
         outcomes.append(await container.handler.execute(cmd, account_id=account.account_id, metadata=META))
     return outcomes
 
 
-async def keep_writing(container: Container, account: NewAccount, stop: asyncio.Event) -> int:
-    written = 0
+async def keep_writing(container: Container, account: NewAccount, stop: asyncio.Event, written: list[Any]) -> None:
+    """Write leads one by one until `stop`, adding each outcome to `written`."""
     while not stop.is_set():
-        written += len(await write_leads(container, account, 1))
-    return written
+        written += await write_leads(container, account, 1)
 
 
-async def keep_reading(container: Container, account: NewAccount, stop: asyncio.Event) -> list[tuple[float, int, int]]:
-    """Query the lead list over and over: (seconds the query took, leads, sum of versions) for each."""
-    answers = []
+async def keep_reading(
+    container: Container, account: NewAccount, stop: asyncio.Event, answers: list[tuple[int, int]]
+) -> None:
+    """Query the lead list over and over until `stop`, adding (leads, sum of versions) to `answers` each time."""
     while not stop.is_set():
-        started = time.monotonic()
         async with container.pool.acquire() as conn:
             row = await conn.fetchrow(LEAD_LIST_TOTALS, account.account_id)
         assert row is not None
-        answers.append((time.monotonic() - started, row[0], row[1]))
+        answers.append((row[0], row[1]))
         await asyncio.sleep(0.005)
-    return answers
 
 
 @contextlib.asynccontextmanager
@@ -123,15 +123,21 @@ async def test_replay_swaps_in_fresh_tables_while_writers_and_readers_run(
     runners = [own.runner("lead_list"), ProjectionRunner(own.pool, own.settings.database_url, recording)]
     await write_leads(own, own_account, 150)
     stop = asyncio.Event()
+    written: list[Any] = []
+    answers: list[tuple[int, int]] = []
+    answered_during: list[int] = []  # by the reader, during each replay
     async with running(runners):
-        writers = [asyncio.create_task(keep_writing(own, own_account, stop)) for _ in range(3)]
-        reader = asyncio.create_task(keep_reading(own, own_account, stop))
-        await asyncio.sleep(0.3)
+        writers = [asyncio.create_task(keep_writing(own, own_account, stop, written)) for _ in range(3)]
+        reader = asyncio.create_task(keep_reading(own, own_account, stop, answers))
+        await until(lambda: len(written) >= 3 and len(answers) >= 3, 20)
         for projection in (get_projection("lead_list"), recording):
+            before = len(answers)
             await replay(own.pool, projection, batch_size=40)  # many batches, writes landing in between
-        await asyncio.sleep(0.3)
+            answered_during.append(len(answers) - before)
+        swapped = len(written)
+        await until(lambda: len(written) >= swapped + 3, 20)  # writes on the swapped-in tables too
         stop.set()
-        written, answers = sum(await asyncio.gather(*writers)), await reader
+        await asyncio.gather(*writers, reader)
     for runner in runners:
         await runner.catch_up()
 
@@ -139,11 +145,11 @@ async def test_replay_swaps_in_fresh_tables_while_writers_and_readers_run(
         events = await conn.fetchval("SELECT count(*) FROM events")
         applied = await conn.fetchrow(f'SELECT count(*), count(DISTINCT (stream_id, version)) FROM "{recording.name}"')
         tables = await conn.fetch("SELECT tablename FROM pg_tables WHERE tablename LIKE '%\\_rebuild\\_%'")
-    assert written > 0 and events == 2 * (150 + written)
+    assert events == 2 * (150 + len(written))
     assert applied is not None and applied[0] == applied[1] == events  # none lost, none applied twice
-    assert await verify_projection(own.pool, get_projection("lead_list")) == (150 + written, [])
-    assert len(answers) > 20 and max(seconds for seconds, _, _ in answers) < 5.0
-    assert answers == sorted(answers, key=lambda a: (a[1], a[2]))  # never served an older table
+    assert await verify_projection(own.pool, get_projection("lead_list")) == (150 + len(written), [])
+    assert min(answered_during) >= 2, answered_during  # a reader blocked by a replay answers once, at its end
+    assert answers == sorted(answers)  # never served an older table
     assert tables == []
 
 
@@ -175,14 +181,13 @@ async def test_an_interrupted_replay_can_be_run_again(
 async def test_replay_until_builds_the_read_model_as_of_then_beside_the_live_one(
     own: Container, own_account: NewAccount, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    before = await write_leads(own, own_account, 5)
+    before = await write_leads(own, own_account, 5, at=now() - timedelta(seconds=1))
     then = before[-1].recorded[-1]
-    await asyncio.sleep(0.003)  # a time bound has millisecond precision
-    await write_leads(own, own_account, 3)
+    await write_leads(own, own_account, 3)  # a second later (a time bound has millisecond precision)
     await settle(own.runner("lead_list"))
 
-    for until in (then.checkpoint.token(), then.occurred_at.isoformat()):
-        assert await leadstore(own, "replay", "--until", until) == 0
+    for bound in (then.checkpoint.token(), then.occurred_at.isoformat()):
+        assert await leadstore(own, "replay", "--until", bound) == 0
         table = capsys.readouterr().out.strip()
         assert table.startswith("lead_list_asof_")
         async with own.pool.acquire() as conn:
@@ -351,20 +356,38 @@ async def restored_container(url: str) -> AsyncIterator[Container]:
         await container.close()
 
 
+class SetUpCountingRunner(ProjectionRunner):
+    """A runner that counts its `setup` calls: it sets up once to stand for election and once more when elected."""
+
+    setups = 0
+
+    async def setup(self) -> None:
+        await super().setup()
+        self.setups += 1
+
+
 async def test_a_runner_never_writes_to_a_read_model_a_newer_schema_built(
     own: Container, own_account: NewAccount
 ) -> None:
     newer = TypedRecordingProjection(version=3)
     await replay(own.pool, newer)  # built by a newer release
-    older = ProjectionRunner(own.pool, own.settings.database_url, RecordingProjection(newer.name, version=2))
+    await write_leads(own, own_account, 2)
+    older = SetUpCountingRunner(own.pool, own.settings.database_url, RecordingProjection(newer.name, version=2))
     stop = asyncio.Event()
     running = asyncio.create_task(older.run(stop))
+    observer = await asyncpg.connect(own.settings.database_url)
     try:
-        await write_leads(own, own_account, 2)
-        await asyncio.sleep(1.0)  # time enough to be elected and to apply, were it allowed to
+        await until(lambda: older.setups >= 2, 20)  # it was elected: its chance to apply
+        for _ in range(400):  # and its term ended: the lock is free again (a runner that applies keeps it)
+            if await observer.fetchval("SELECT pg_try_advisory_lock($1)", lock_key(newer.name)):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the runner kept the lock of a read model a newer schema built")
     finally:
         stop.set()
         await running
+        await observer.close()
     async with own.pool.acquire() as conn:
         kept = await conn.fetchval("SELECT schema_version FROM checkpoints WHERE name = $1", newer.name)
         rows = await conn.fetchval(f'SELECT count(*) FROM "{newer.name}"')

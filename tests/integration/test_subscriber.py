@@ -17,7 +17,7 @@ from leadstore.bootstrap import Container, bootstrap
 from leadstore.publishing import STREAM, EventSubscription, PublishingSettings
 from leadstore.settings import Settings
 from leadstore.store.accounts import NewAccount, create_account
-from tests.integration.test_publish import write_lead
+from tests.integration.helpers import write_lead
 
 FAST = PublishingSettings(publish_ack_timeout_seconds=2, publish_poll_seconds=0.5)
 
@@ -82,7 +82,13 @@ async def test_a_durable_subscription_resumes_where_it_stopped(
     second = await write_lead(live, tenant, 0)
     async with EventSubscription(nats_url, account_id=tenant.account_id, durable=durable, from_start=True) as sub:
         assert [(e.lead_id, e.version) for e in await sub.take(1, within=10)] == [(second, 1)]  # from_start ignored
-        assert await sub.take(1, within=1) == []
+    nc = await nats.connect(nats_url)
+    try:
+        consumer = await nc.jetstream().consumer_info(STREAM, durable)
+    finally:
+        await nc.close()
+    assert consumer.num_pending == 0  # nothing left to deliver
+    assert consumer.delivered.consumer_seq == 3  # and the three events were each delivered once
 
 
 async def test_an_unacked_event_comes_again_and_a_copy_of_an_acked_one_is_skipped(

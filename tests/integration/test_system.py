@@ -39,7 +39,9 @@ async def system(own_database: str, nats_url: str) -> AsyncIterator[Container]:
 async def _client_session(http: httpx.AsyncClient, seed: int) -> tuple[list[str], list[Checkpoint]]:
     """One client: creates leads and races others on them with patches, status changes and conversions.
     Returns the leads it created and the `Leadstore-Position` of each write that was accepted."""
-    rng, created, written = random.Random(seed), [], []
+    rng = random.Random(seed)
+    created: list[str] = []
+    written: list[Checkpoint] = []
     for n in range(ROUNDS):
         action = rng.choice(["create", "create", "patch", "status", "convert", "archive"])
         if action == "create" or not created:
@@ -117,6 +119,6 @@ async def test_racing_clients_leave_a_consistent_log_read_model_and_feed(system:
         received = await subscription.take(len(feed), within=20)
     assert sorted(str(e.id) for e in received) == sorted(e["id"] for e in feed)  # each exactly once
     order: dict[str, list[int]] = defaultdict(list)
-    for event in received:
-        order[str(event.lead_id)].append(event.version)
+    for published in received:
+        order[str(published.lead_id)].append(published.version)
     assert order == streams  # per-lead version order on the stream

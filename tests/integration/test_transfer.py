@@ -17,8 +17,7 @@ from leadstore.settings import Settings
 from leadstore.store import db
 from leadstore.store.accounts import NewAccount, create_account
 from leadstore.store.events import fold_recorded, read_stream
-from tests.conftest import fresh_database
-from tests.integration.helpers import create_cmd, settle, update_cmd
+from tests.integration.helpers import NewDatabase, create_cmd, settle, update_cmd
 
 # metadata as the HTTP layer writes it, with numbers jsonb normalises (1.50 is stored as 1.50, 1e3 as 1000)
 META = {"actor": {"user_id": None, "email": "a@example.com"}, "request": {"id": "r", "ip": "203.0.113.9"}, "w": 1.5}
@@ -26,17 +25,17 @@ EVENTS = "SELECT event_id, stream_id, version, type, data, metadata, occurred_at
 
 
 @pytest.fixture
-async def source(postgres_server_url: str) -> AsyncIterator[Container]:
-    url = await fresh_database(postgres_server_url)
+async def source(fresh_database: NewDatabase) -> AsyncIterator[Container]:
+    url = await fresh_database()
     container = await bootstrap(Settings(database_url=url, nats_url=""), run_migrations=True)
     yield container
     await container.close()
 
 
 @pytest.fixture
-async def target(postgres_server_url: str) -> Settings:
+async def target(fresh_database: NewDatabase) -> Settings:
     """Settings naming another empty database (not even migrated: import does that)."""
-    return Settings(database_url=await fresh_database(postgres_server_url), nats_url="")
+    return Settings(database_url=await fresh_database(), nats_url="")
 
 
 async def leadstore(settings: Settings, *argv: str) -> int:

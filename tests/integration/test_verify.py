@@ -20,17 +20,16 @@ from leadstore.store import db
 from leadstore.store import events as store
 from leadstore.store.accounts import NewAccount, create_account
 from leadstore.store.migrate import migrate, migrations_dir
-from tests.conftest import fresh_database
-from tests.integration.helpers import META, create_cmd, settle, update_cmd
+from tests.integration.helpers import META, NewDatabase, create_cmd, settle, update_cmd
 
 DISABLE_GUARD = "ALTER TABLE events DISABLE TRIGGER USER"
 ENABLE_GUARD = "ALTER TABLE events ENABLE TRIGGER USER"
 
 
 @pytest.fixture
-async def own(postgres_server_url: str) -> AsyncIterator[Container]:
+async def own(fresh_database: NewDatabase) -> AsyncIterator[Container]:
     """A container over a database of this test's own, so tampering with its log touches no other test."""
-    settings = Settings(database_url=await fresh_database(postgres_server_url), nats_url="")
+    settings = Settings(database_url=await fresh_database(), nats_url="")
     container = await bootstrap(settings, run_migrations=True)
     yield container
     await container.close()
@@ -185,14 +184,14 @@ async def test_verify_reports_a_read_model_row_that_differs_from_a_replay(
 
 
 async def test_the_migration_chains_events_written_before_it(
-    postgres_server_url: str, account: NewAccount, tmp_path: Path
+    fresh_database: NewDatabase, account: NewAccount, tmp_path: Path
 ) -> None:
     before = tmp_path / "before"
     before.mkdir()
     for path in sorted(migrations_dir().glob("*.sql")):
         if path.name < "020":
             shutil.copy(path, before / path.name)
-    conn = await db.connect(await fresh_database(postgres_server_url))
+    conn = await db.connect(await fresh_database())
     try:
         await migrate(conn, before)
         stream = uuid7()
