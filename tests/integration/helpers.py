@@ -16,9 +16,11 @@ import nats
 from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container
+from leadstore.cli.main import _parser
 from leadstore.domain.commands import Actor, CreateLead, UpdateLead
 from leadstore.projection.runner import ProjectionRunner
 from leadstore.publishing import STREAM, PublishedEvent, PublishingSettings
+from leadstore.settings import Settings
 from leadstore.store import events as store
 from leadstore.store.accounts import NewAccount
 from leadstore.store.checkpoints import read as read_checkpoint
@@ -232,3 +234,10 @@ async def walk_while_writing(
     stop.set()
     await asyncio.gather(*writers)
     return seen, changed
+
+
+async def run_cli(settings: Settings, *argv: str) -> int:
+    """Run a `leadstore` command line in this event loop (its output goes to capsys); its exit code."""
+    args = _parser().parse_args(list(argv))
+    code: int = await args.handler(args, settings)
+    return code

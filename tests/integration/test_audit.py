@@ -13,12 +13,11 @@ import pytest
 from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container
-from leadstore.cli.main import _parser
 from leadstore.documents import lead_document, timestamp
 from leadstore.domain.commands import Command
 from leadstore.http import testing
 from leadstore.store.accounts import NewAccount
-from tests.integration.helpers import create_cmd, now, update_cmd
+from tests.integration.helpers import create_cmd, now, run_cli, update_cmd
 
 
 def request_metadata(account: NewAccount, method: str, path: str) -> dict[str, Any]:
@@ -26,13 +25,6 @@ def request_metadata(account: NewAccount, method: str, path: str) -> dict[str, A
     actor = {"user_id": str(account.user_id), "email": "admin@example.com", "api_key_id": "0190a1b2-key"}
     request = {"id": "req_1", "method": method, "path": path, "ip": "203.0.113.9", "user_agent": "curl/8"}
     return {"actor": actor, "request": request | {"headers": {"authorization": "***"}}}
-
-
-async def leadstore(container: Container, *argv: str) -> int:
-    """Run a `leadstore` command line in this event loop; its output goes to capsys."""
-    args = _parser().parse_args(list(argv))
-    code: int = await args.handler(args, container.settings)
-    return code
 
 
 def commands(account: NewAccount) -> list[Callable[[UUID, datetime], Command]]:
@@ -66,7 +58,7 @@ async def test_audit_prints_who_when_where_and_what_changed(
 ) -> None:
     lead_id, documents = await lead_with_history(container, account)
 
-    assert await leadstore(container, "audit", str(lead_id)) == 0
+    assert await run_cli(container.settings, "audit", str(lead_id)) == 0
 
     out = capsys.readouterr().out
     assert out.startswith(f"lead {lead_id}: 4 event(s)\nv1  {documents[0]['created_at']}  LeadCreated\n")
@@ -83,7 +75,7 @@ async def test_audit_json_prints_the_event_envelopes(
 ) -> None:
     lead_id, _ = await lead_with_history(container, account)
 
-    assert await leadstore(container, "audit", str(lead_id), "--json") == 0
+    assert await run_cli(container.settings, "audit", str(lead_id), "--json") == 0
 
     envelopes = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [e["version"] for e in envelopes] == [1, 2, 3, 4]
@@ -93,7 +85,7 @@ async def test_audit_json_prints_the_event_envelopes(
 
 
 async def test_audit_of_an_unknown_lead_fails(container: Container, capsys: pytest.CaptureFixture[str]) -> None:
-    assert await leadstore(container, "audit", "01900000-0000-7000-8000-000000000000") == 1
+    assert await run_cli(container.settings, "audit", "01900000-0000-7000-8000-000000000000") == 1
     assert "no lead" in capsys.readouterr().err
 
 
@@ -103,10 +95,10 @@ async def test_at_shows_the_lead_as_each_command_left_it(
     lead_id, documents = await lead_with_history(container, account)
     capsys.readouterr()
 
-    assert await leadstore(container, "audit", str(lead_id), "--at", "2000-01-01") == 1
+    assert await run_cli(container.settings, "audit", str(lead_id), "--at", "2000-01-01") == 1
     for document in documents:
         # the time as the API shows it (milliseconds): the event shown then is part of the lead then
-        assert await leadstore(container, "audit", str(lead_id), "--at", document["updated_at"]) == 0
+        assert await run_cli(container.settings, "audit", str(lead_id), "--at", document["updated_at"]) == 0
         assert json.loads(capsys.readouterr().out) == document
 
 
@@ -126,7 +118,7 @@ async def test_at_and_the_api_as_of_agree_at_every_point_of_a_history(
         for point in sorted(points):
             shown = timestamp(point)
             response = await client.get(f"/v1/leads/{lead_id}", params={"as_of": shown})
-            code = await leadstore(container, "audit", str(lead_id), "--at", shown)
+            code = await run_cli(container.settings, "audit", str(lead_id), "--at", shown)
             cli = json.loads(capsys.readouterr().out) if code == 0 else None
             assert (response.status_code, code) in ((200, 0), (404, 1)), shown
             assert cli == (response.json() if code == 0 else None), shown

@@ -7,7 +7,7 @@ import contextlib
 import functools
 import itertools
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from uuid import UUID
 
 import pytest
@@ -27,6 +27,7 @@ from tests.integration.helpers import (
     append_test_event,
     create_cmd,
     settle,
+    until,
     until_waiting_on_a_lock,
     update_cmd,
 )
@@ -171,7 +172,7 @@ async def test_a_runner_that_loses_its_connection_reconnects_and_carries_on(
         async with container.pool.acquire() as conn:
             holder = await conn.fetchval(HOLDER, unsigned >> 32, unsigned & 0xFFFF_FFFF)
             assert await conn.fetchval("SELECT pg_terminate_backend($1)", holder)
-        await _until(lambda: not runner.active)
+        await until(lambda: not runner.active, 10)
         written = await container.handler.execute(create_cmd(account), account_id=account.account_id, metadata=META)
 
         assert await _applies(runner, written.recorded[0].position, within=10)
@@ -187,7 +188,7 @@ async def _running(runner: ProjectionRunner) -> AsyncIterator[None]:
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run(stop))
     try:
-        await _until(lambda: runner.active)
+        await until(lambda: runner.active, 10)
         yield
     finally:
         stop.set()
@@ -202,14 +203,6 @@ async def _applies(runner: ProjectionRunner, position: int, within: float) -> bo
                 return True
         await asyncio.sleep(0.05)
     return False
-
-
-async def _until(condition: Callable[[], bool], seconds: float = 10) -> None:
-    for _ in range(int(seconds / 0.02)):
-        if condition():
-            return
-        await asyncio.sleep(0.02)
-    raise TimeoutError("condition not met")
 
 
 class CaughtUpRunner(ProjectionRunner):

@@ -15,7 +15,6 @@ import asyncpg
 import pytest
 
 from leadstore.bootstrap import Container, bootstrap
-from leadstore.cli.main import _parser
 from leadstore.embedded import EmbeddedPostgres
 from leadstore.projection.runner import ProjectionRunner
 from leadstore.projection.swap import replay
@@ -26,7 +25,7 @@ from leadstore.store.checkpoints import lock_key
 from leadstore.store.db import Conn
 from leadstore.store.events import RecordedEvent
 from projections import get_projection
-from tests.integration.helpers import META, NewDatabase, create_cmd, now, settle, until, update_cmd
+from tests.integration.helpers import META, NewDatabase, create_cmd, now, run_cli, settle, until, update_cmd
 
 LEAD_LIST_TOTALS = "SELECT count(*), coalesce(sum(version), 0) FROM lead_list WHERE account_id = $1"
 
@@ -67,13 +66,6 @@ async def own(fresh_database: NewDatabase) -> AsyncIterator[Container]:
 async def own_account(own: Container) -> NewAccount:
     async with own.pool.acquire() as conn:
         return await create_account(conn, "replay", "admin@example.com")
-
-
-async def leadstore(container: Container, *argv: str) -> int:
-    """Run a `leadstore` command line in this event loop; its output goes to capsys."""
-    args = _parser().parse_args(list(argv))
-    code: int = await args.handler(args, container.settings)
-    return code
 
 
 async def write_leads(container: Container, account: NewAccount, count: int, at: datetime | None = None) -> list[Any]:
@@ -169,13 +161,13 @@ async def test_an_interrupted_replay_can_be_run_again(
     async with own.pool.acquire() as conn:
         left = await conn.fetchval("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'lead\\_list\\_rebuild\\_%'")
 
-    assert await leadstore(own, "replay", "--projection", "lead_list") == 0
+    assert await run_cli(own.settings, "replay", "--projection", "lead_list") == 0
 
     async with own.pool.acquire() as conn:
         tables = [r[0] for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE tablename LIKE 'lead\\_list%'")]
     assert left == 1 and tables == ["lead_list"]
     assert "lead_list: 60 events in" in capsys.readouterr().err
-    assert await leadstore(own, "verify") == 0
+    assert await run_cli(own.settings, "verify") == 0
 
 
 async def test_replay_until_builds_the_read_model_as_of_then_beside_the_live_one(
@@ -187,7 +179,7 @@ async def test_replay_until_builds_the_read_model_as_of_then_beside_the_live_one
     await settle(own.runner("lead_list"))
 
     for bound in (then.checkpoint.token(), then.occurred_at.isoformat()):
-        assert await leadstore(own, "replay", "--until", bound) == 0
+        assert await run_cli(own.settings, "replay", "--until", bound) == 0
         table = capsys.readouterr().out.strip()
         assert table.startswith("lead_list_asof_")
         async with own.pool.acquire() as conn:
@@ -215,13 +207,13 @@ async def test_replay_reset_checkpoints_repairs_a_database_restored_from_a_dump(
         await conn.execute(
             "UPDATE checkpoints SET transaction_id = (transaction_id::text::bigint + 10000000)::text::xid8"
         )
-    assert await leadstore(own, "verify") == 1
+    assert await run_cli(own.settings, "verify") == 1
     out = capsys.readouterr().out
     assert "run `leadstore replay --reset-checkpoints`" in out and "read models: not compared" in out
 
-    assert await leadstore(own, "replay", "--reset-checkpoints") == 0
+    assert await run_cli(own.settings, "replay", "--reset-checkpoints") == 0
 
-    assert await leadstore(own, "verify") == 0
+    assert await run_cli(own.settings, "verify") == 0
     new = await write_leads(own, own_account, 1)
     await settle(own.runner("lead_list"))
     async with own.pool.acquire() as conn:
@@ -326,14 +318,14 @@ async def test_a_dump_restored_into_a_new_cluster_reads_on_after_pg_resetwal_wit
         )
         await asyncio.to_thread(target.run_tool, "pg_restore", "--no-owner", "--dbname", target.url, dump)
         async with restored_container(target.url) as restored:
-            assert await leadstore(restored, "verify") == 1
+            assert await run_cli(restored.settings, "verify") == 1
         found = re.search(r"pg_resetwal --epoch=(\d+)", capsys.readouterr().out)
         assert found is not None
         target.stop()
         await asyncio.to_thread(target.run_tool, "pg_resetwal", f"--epoch={found[1]}", str(target.pgdata))
         target.start()
         async with restored_container(target.url) as restored:
-            assert await leadstore(restored, "verify") == 0
+            assert await run_cli(restored.settings, "verify") == 0
             new = await write_leads(restored, own_account, 1)
             await settle(restored.runner("lead_list"))
             async with restored.pool.acquire() as conn:

@@ -11,13 +11,12 @@ from uuid import UUID
 import pytest
 
 from leadstore.bootstrap import Container, bootstrap
-from leadstore.cli.main import _parser
 from leadstore.documents import lead_document
 from leadstore.settings import Settings
 from leadstore.store import db
 from leadstore.store.accounts import NewAccount, create_account
 from leadstore.store.events import fold_recorded, read_stream
-from tests.integration.helpers import NewDatabase, create_cmd, settle, update_cmd
+from tests.integration.helpers import NewDatabase, create_cmd, run_cli, settle, update_cmd
 
 # metadata as the HTTP layer writes it, with numbers jsonb normalises (1.50 is stored as 1.50, 1e3 as 1000)
 META = {"actor": {"user_id": None, "email": "a@example.com"}, "request": {"id": "r", "ip": "203.0.113.9"}, "w": 1.5}
@@ -36,12 +35,6 @@ async def source(fresh_database: NewDatabase) -> AsyncIterator[Container]:
 async def target(fresh_database: NewDatabase) -> Settings:
     """Settings naming another empty database (not even migrated: import does that)."""
     return Settings(database_url=await fresh_database(), nats_url="")
-
-
-async def leadstore(settings: Settings, *argv: str) -> int:
-    args = _parser().parse_args(list(argv))
-    code: int = await args.handler(args, settings)
-    return code
 
 
 async def leads_of(container: Container) -> tuple[NewAccount, list[UUID]]:
@@ -65,7 +58,7 @@ async def leads_of(container: Container) -> tuple[NewAccount, list[UUID]]:
 
 
 async def export(container: Container, capsysbinary: pytest.CaptureFixture[bytes], *options: str) -> bytes:
-    assert await leadstore(container.settings, "export", *options) == 0
+    assert await run_cli(container.settings, "export", *options) == 0
     captured = capsysbinary.readouterr()
     lines = captured.out.count(b"\n")
     assert f"export: {lines:,} events in ".encode() in captured.err  # the closing progress line
@@ -74,7 +67,7 @@ async def export(container: Container, capsysbinary: pytest.CaptureFixture[bytes
 
 async def import_(settings: Settings, data: bytes, monkeypatch: pytest.MonkeyPatch) -> int:
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
-    return await leadstore(settings, "import")
+    return await run_cli(settings, "import")
 
 
 async def rows(url: str, sql: str) -> list[dict[str, object]]:
@@ -108,7 +101,7 @@ async def test_export_then_import_reproduces_the_leads_and_the_chain(
     imported = len(exported.splitlines())
     assert f"import: {imported:,} events in ".encode() in capsysbinary.readouterr().err
 
-    assert await leadstore(target, "verify") == 0
+    assert await run_cli(target, "verify") == 0
     assert b"verify: all holds" in capsysbinary.readouterr().out
     old, new = source.settings.database_url, target.database_url
     assert await documents(new, ids) == await documents(old, ids)

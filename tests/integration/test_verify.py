@@ -12,7 +12,6 @@ import pytest
 from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container, bootstrap
-from leadstore.cli.main import _parser
 from leadstore.domain.errors import VersionConflict
 from leadstore.log.integrity import check_log
 from leadstore.settings import Settings
@@ -20,7 +19,7 @@ from leadstore.store import db
 from leadstore.store import events as store
 from leadstore.store.accounts import NewAccount, create_account
 from leadstore.store.migrate import migrate, migrations_dir
-from tests.integration.helpers import META, NewDatabase, create_cmd, settle, update_cmd
+from tests.integration.helpers import META, NewDatabase, create_cmd, run_cli, settle, update_cmd
 
 DISABLE_GUARD = "ALTER TABLE events DISABLE TRIGGER USER"
 ENABLE_GUARD = "ALTER TABLE events ENABLE TRIGGER USER"
@@ -33,13 +32,6 @@ async def own(fresh_database: NewDatabase) -> AsyncIterator[Container]:
     container = await bootstrap(settings, run_migrations=True)
     yield container
     await container.close()
-
-
-async def leadstore(container: Container, *argv: str) -> int:
-    """Run a `leadstore` command line in this event loop; its output goes to capsys."""
-    args = _parser().parse_args(list(argv))
-    code: int = await args.handler(args, container.settings)
-    return code
 
 
 async def history(container: Container, account: NewAccount, leads: int = 3) -> list[UUID]:
@@ -115,7 +107,7 @@ async def test_verify_passes_on_a_healthy_database(
 ) -> None:
     await history(own, own_account)
 
-    assert await leadstore(own, "verify") == 0
+    assert await run_cli(own.settings, "verify") == 0
 
     out = capsys.readouterr().out
     assert "log: 9 events, ok" in out and "lead_list: 3 rows, ok" in out and "verify: all holds" in out
@@ -129,7 +121,7 @@ async def test_verify_names_the_event_whose_data_was_updated(
     data = '{"changes": {"company": {"from": null, "to": "Forged"}}}'
     await tamper(own, "UPDATE events SET data = $2::jsonb WHERE event_id = $1", changed, data)
 
-    assert await leadstore(own, "verify") == 1
+    assert await run_cli(own.settings, "verify") == 1
 
     out = capsys.readouterr().out
     assert f"event {changed} (stream {leads[1]} version 2" in out
@@ -144,7 +136,7 @@ async def test_verify_names_the_event_that_was_deleted(
     removed, after = await event_of(own, leads[0], 2), await event_of(own, leads[0], 3)
     await tamper(own, "DELETE FROM events WHERE event_id = $1", removed)
 
-    assert await leadstore(own, "verify") == 1
+    assert await run_cli(own.settings, "verify") == 1
 
     out = capsys.readouterr().out
     assert f"event {after} (stream {leads[0]} version 3" in out
@@ -163,7 +155,7 @@ async def test_verify_catches_an_event_rewritten_with_a_recomputed_hash(
     WHERE event_id = $1"""
     await tamper(own, forged, changed)
 
-    assert await leadstore(own, "verify", "--log-only") == 1
+    assert await run_cli(own.settings, "verify", "--log-only") == 1
 
     out = capsys.readouterr().out
     assert f"event {after} (stream {leads[2]} version 3" in out and "prev_hash does not match version 2" in out
@@ -176,7 +168,7 @@ async def test_verify_reports_a_read_model_row_that_differs_from_a_replay(
     async with own.pool.acquire() as conn:
         await conn.execute("UPDATE lead_list SET score = 77 WHERE id = $1", leads[0])
 
-    assert await leadstore(own, "verify") == 1
+    assert await run_cli(own.settings, "verify") == 1
 
     out = capsys.readouterr().out
     assert "log: 9 events, ok" in out
