@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Litestar, Router, get
 from litestar.datastructures import State
+from litestar.di import Provide
 
 from leadstore.bootstrap import Container
 from leadstore.http.auth import authenticated
@@ -51,6 +52,7 @@ def create_app(container: Container) -> Litestar:
         path="/",
         route_handlers=[LeadCommands, LeadReads, EventFeed, *ConfigRoutes, *People],
         guards=[authenticated],
+        dependencies={"services": Provide(lambda: container, sync_to_thread=False)},
         parameters={"x_account_id": ACCOUNT_HEADER},
         response_headers=[REQUEST_ID],
     )

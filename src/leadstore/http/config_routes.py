@@ -33,7 +33,7 @@ from leadstore.http.config_schemas import (
     TeamOut,
     TeamPatch,
 )
-from leadstore.http.context import AnyRequest, body_object, convert_body, principal_of
+from leadstore.http.context import AnyRequest, Services, body_object, convert_body, principal_of
 from leadstore.http.errors import NotFound
 from leadstore.http.openapi import documented_body, problems
 from leadstore.http.params import path_id
@@ -46,10 +46,6 @@ CHOICE_TYPES = ("choice", "multi_choice")
 
 def account(request: AnyRequest) -> UUID:
     return principal_of(request).account_id
-
-
-def connection(request: AnyRequest) -> Any:
-    return request.app.state.container.pool.acquire()
 
 
 def created(row: Row | None, field: str, value: Any) -> Row:
@@ -98,8 +94,8 @@ class StatusRoutes(Controller):
     tags = ["configuration"]
 
     @get("/", responses=problems(), summary="List statuses")
-    async def list_statuses(self, request: AnyRequest) -> StatusList:
-        async with connection(request) as conn:
+    async def list_statuses(self, request: AnyRequest, services: Services) -> StatusList:
+        async with services.pool.acquire() as conn:
             return msgspec.convert({"data": await config.list_statuses(conn, account(request))}, StatusList)
 
     @post(
@@ -109,20 +105,20 @@ class StatusRoutes(Controller):
         responses=problems(400, 422),
         summary="Create a status",
     )
-    async def create_status(self, request: AnyRequest) -> StatusOut:
+    async def create_status(self, request: AnyRequest, services: Services) -> StatusOut:
         body = convert_body(await body_object(request), StatusInput)
-        async with connection(request) as conn:
+        async with services.pool.acquire() as conn:
             row = await config.create_status(conn, account(request), body.key, body.label, body.kind, body.color)
         return msgspec.convert(created(row, "key", body.key), StatusOut)
 
     @patch(
         "/{key:str}", guards=[admin_only], dependencies=documented_body(StatusPatch), responses=problems(400, 404, 422)
     )
-    async def rename_status(self, request: AnyRequest, key: KeyInPath) -> StatusOut:
+    async def rename_status(self, request: AnyRequest, services: Services, key: KeyInPath) -> StatusOut:
         """Change a status's label or color."""
         raw = await body_object(request)
         convert_body(raw, StatusPatch)
-        async with connection(request) as conn:
+        async with services.pool.acquire() as conn:
             row = await config.update_status(conn, account(request), key, raw)
         return msgspec.convert(found(row, "status"), StatusOut)
 
@@ -133,10 +129,10 @@ class StatusRoutes(Controller):
         dependencies=documented_body(StatusOrder),
         responses=problems(400, 422),
     )
-    async def reorder_statuses(self, request: AnyRequest) -> StatusList:
+    async def reorder_statuses(self, request: AnyRequest, services: Services) -> StatusList:
         """Put the statuses in a new pipeline order."""
         body = convert_body(await body_object(request), StatusOrder)
-        async with connection(request) as conn, conn.transaction():
+        async with services.pool.acquire() as conn, conn.transaction():
             await config.lock_pipeline(conn, account(request))
             current = {row["key"]: row["kind"] for row in await config.list_statuses(conn, account(request))}
             if sorted(body.keys) != sorted(current) or current[body.keys[0]] != "open":
@@ -151,8 +147,8 @@ class SourceRoutes(Controller):
     tags = ["configuration"]
 
     @get("/", responses=problems(), summary="List lead sources")
-    async def list_sources(self, request: AnyRequest) -> SourceList:
-        async with connection(request) as conn:
+    async def list_sources(self, request: AnyRequest, services: Services) -> SourceList:
+        async with services.pool.acquire() as conn:
             return msgspec.convert({"data": await config.list_sources(conn, account(request))}, SourceList)
 
     @post(
@@ -162,9 +158,9 @@ class SourceRoutes(Controller):
         responses=problems(400, 422),
         summary="Create a source",
     )
-    async def create_source(self, request: AnyRequest) -> SourceOut:
+    async def create_source(self, request: AnyRequest, services: Services) -> SourceOut:
         body = convert_body(await body_object(request), SourceInput)
-        async with connection(request) as conn:
+        async with services.pool.acquire() as conn:
             await check_team(conn, account(request), body.team_id)
             row = await config.create_source(conn, account(request), body.key, body.label, body.team_id)
         return msgspec.convert(created(row, "key", body.key), SourceOut)
@@ -172,11 +168,11 @@ class SourceRoutes(Controller):
     @patch(
         "/{key:str}", guards=[admin_only], dependencies=documented_body(SourcePatch), responses=problems(400, 404, 422)
     )
-    async def change_source(self, request: AnyRequest, key: KeyInPath) -> SourceOut:
+    async def change_source(self, request: AnyRequest, services: Services, key: KeyInPath) -> SourceOut:
         """Change a source's label or team (null: a source of every team)."""
         raw = await body_object(request)
         body = convert_body(raw, SourcePatch)
-        async with connection(request) as conn:
+        async with services.pool.acquire() as conn:
             await check_team(conn, account(request), body.team_id)
             row = await config.update_source(conn, account(request), key, _sent(raw, body))
         return msgspec.convert(found(row, "source"), SourceOut)
@@ -192,8 +188,8 @@ class TeamRoutes(Controller):
     tags = ["configuration"]
 
     @get("/", responses=problems(), summary="List teams")
-    async def list_teams(self, request: AnyRequest) -> TeamList:
-        async with connection(request) as conn:
+    async def list_teams(self, request: AnyRequest, services: Services) -> TeamList:
+        async with services.pool.acquire() as conn:
             return msgspec.convert({"data": await config.list_teams(conn, account(request))}, TeamList)
 
     @post(
@@ -203,9 +199,9 @@ class TeamRoutes(Controller):
         responses=problems(400, 422),
         summary="Create a team",
     )
-    async def create_team(self, request: AnyRequest) -> TeamOut:
+    async def create_team(self, request: AnyRequest, services: Services) -> TeamOut:
         body = convert_body(await body_object(request), TeamInput)
-        async with connection(request) as conn:
+        async with services.pool.acquire() as conn:
             await check_members(conn, account(request), body.members)
             row = await config.create_team(conn, account(request), body.name, body.rotation, body.members)
         return msgspec.convert(row, TeamOut)
@@ -216,11 +212,11 @@ class TeamRoutes(Controller):
         dependencies=documented_body(TeamPatch),
         responses=problems(400, 404, 422),
     )
-    async def change_team(self, request: AnyRequest, team_id: FromPath[str]) -> TeamOut:
+    async def change_team(self, request: AnyRequest, services: Services, team_id: FromPath[str]) -> TeamOut:
         """Rename, switch rotation, or set the members."""
         raw = await body_object(request)
         body = convert_body(raw, TeamPatch)
-        async with connection(request) as conn:
+        async with services.pool.acquire() as conn:
             await check_members(conn, account(request), body.members or [])
             row = await config.update_team(conn, account(request), path_id(team_id, "team"), _sent(raw, body))
         return msgspec.convert(found(row, "team"), TeamOut)
@@ -231,16 +227,16 @@ class CustomFieldRoutes(Controller):
     tags = ["configuration"]
 
     @get("/", responses=problems(), summary="List custom fields")
-    async def list_fields(self, request: AnyRequest) -> CustomFieldList:
-        async with connection(request) as conn:
+    async def list_fields(self, request: AnyRequest, services: Services) -> CustomFieldList:
+        async with services.pool.acquire() as conn:
             return msgspec.convert({"data": await config.list_custom_fields(conn, account(request))}, CustomFieldList)
 
     @post("/", guards=[admin_only], dependencies=documented_body(CustomFieldInput), responses=problems(400, 422))
-    async def create_field(self, request: AnyRequest) -> CustomFieldOut:
+    async def create_field(self, request: AnyRequest, services: Services) -> CustomFieldOut:
         """Create a custom field; leads then carry its value under `custom.<key>`."""
         body = convert_body(await body_object(request), CustomFieldInput)
         check_choices(body.type, body.choices)
-        async with connection(request) as conn:
+        async with services.pool.acquire() as conn:
             row = await config.create_custom_field(conn, account(request), msgspec.to_builtins(body))
         return msgspec.convert(created(row, "key", body.key), CustomFieldOut)
 
@@ -250,11 +246,11 @@ class CustomFieldRoutes(Controller):
         dependencies=documented_body(CustomFieldPatch),
         responses=problems(400, 404, 422),
     )
-    async def change_field(self, request: AnyRequest, key: KeyInPath) -> CustomFieldOut:
+    async def change_field(self, request: AnyRequest, services: Services, key: KeyInPath) -> CustomFieldOut:
         """Change a custom field's label, choices or required flag."""
         raw = await body_object(request)
         body = convert_body(raw, CustomFieldPatch)
-        async with connection(request) as conn, conn.transaction():
+        async with services.pool.acquire() as conn, conn.transaction():
             fields = {row["key"]: row for row in await config.list_custom_fields(conn, account(request))}
             check_choices(found(fields.get(key), "custom field")["type"], body.choices)
             row = await config.update_custom_field(conn, account(request), key, _sent(raw, body))
@@ -268,9 +264,9 @@ class RotationRoutes(Controller):
     tags = ["configuration"]
 
     @get("/", responses=problems(), summary="Get the default rotation")
-    async def get_rotation(self, request: AnyRequest) -> RotationOut:
+    async def get_rotation(self, request: AnyRequest, services: Services) -> RotationOut:
         """Every role may read it."""
-        async with connection(request) as conn:
+        async with services.pool.acquire() as conn:
             return msgspec.convert(await config.get_rotation(conn, account(request)), RotationOut)
 
     @put(
@@ -280,10 +276,10 @@ class RotationRoutes(Controller):
         responses=problems(400, 403, 422),
         summary="Set the default rotation",
     )
-    async def put_rotation(self, request: AnyRequest) -> RotationOut:
+    async def put_rotation(self, request: AnyRequest, services: Services) -> RotationOut:
         """Turn the default rotation on or off and set its members, in rotation order."""
         body = convert_body(await body_object(request), RotationInput)
-        async with connection(request) as conn:
+        async with services.pool.acquire() as conn:
             await check_members(conn, account(request), body.members)
             row = await config.put_rotation(conn, account(request), body.enabled, body.members)
         return msgspec.convert(row, RotationOut)

@@ -8,7 +8,9 @@ from typing import Any, TypeVar
 import msgspec
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 
+from leadstore.bootstrap import Container
 from leadstore.domain.errors import FieldError, ValidationFailed
 from leadstore.domain.field_checks import Problems
 from leadstore.domain.state import Lead
@@ -18,6 +20,8 @@ from leadstore.store.accounts import Principal
 
 S = TypeVar("S", bound=msgspec.Struct)
 AnyRequest = Request[Any, Any, State]
+# What handlers are given through Provide("services"): the pool, the write lane, settings and caches.
+Services = NamedDependency[Container]
 
 MASK = "***"
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})

@@ -11,7 +11,7 @@ from litestar.params import QueryParameter
 from leadstore.documents import event_envelope
 from leadstore.domain.field_checks import checked
 from leadstore.http.auth import admin_only
-from leadstore.http.context import AnyRequest, principal_of
+from leadstore.http.context import AnyRequest, Services, principal_of
 from leadstore.http.openapi import problems
 from leadstore.http.params import position, reject_unknown_query
 from leadstore.http.schemas import EventPage
@@ -30,6 +30,7 @@ class EventFeed(Controller):
     async def feed(
         self,
         request: AnyRequest,
+        services: Services,
         after: Annotated[str | None, QueryParameter(description=AFTER)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
     ) -> Response[EventPage]:
@@ -37,7 +38,7 @@ class EventFeed(Controller):
         polls sees each event exactly once, even when transactions commit out of position order."""
         reject_unknown_query(request, "after", "limit")
         start = START if after is None else checked("after", position, after)
-        async with request.app.state.container.pool.acquire() as conn:
+        async with services.pool.acquire() as conn:
             events = await read_log(conn, start, limit, principal_of(request).account_id)
         last = events[-1].checkpoint if events else start
         body = {"object": "list", "data": [event_envelope(e) for e in events], "has_more": len(events) == limit}

@@ -16,7 +16,7 @@ from leadstore.domain.errors import FieldError, LeadNotFound, ValidationFailed
 from leadstore.domain.field_checks import InvalidValueError, Problems, checked
 from leadstore.domain.field_checks import uuid as parse_uuid
 from leadstore.http import list_filters, params
-from leadstore.http.context import AnyRequest, principal_of, visible_to
+from leadstore.http.context import AnyRequest, Services, principal_of, visible_to
 from leadstore.http.openapi import ETAG, LeadId, problems
 from leadstore.http.schemas import EventPage, LeadOut, LeadPage
 from leadstore.store import config
@@ -67,6 +67,7 @@ def _text(name: str) -> Any:
 
 async def lead_query(  # one parameter per documented filter
     request: AnyRequest,
+    services: Services,
     status: Annotated[str | None, _text("status")] = None,
     assigned_to: Annotated[str | None, _text("assigned_to")] = None,
     team_id: Annotated[str | None, _text("team_id")] = None,
@@ -93,7 +94,9 @@ async def lead_query(  # one parameter per documented filter
     found = Problems()
     parse = _parser(found)
     principal = principal_of(request)
-    contains, ranges = list_filters.custom_filters(custom, await _custom_fields(request) if custom else {}, found)
+    contains, ranges = list_filters.custom_filters(
+        custom, await _custom_fields(request, services) if custom else {}, found
+    )
     filters = LeadFilter(
         status=status if status and "," not in status else None,
         statuses=[s.strip() for s in status.split(",") if s.strip()] if status and "," in status else None,
@@ -123,9 +126,9 @@ async def lead_query(  # one parameter per documented filter
     return LeadQuery(filters, sort, after, limit, wait)
 
 
-async def _custom_fields(request: AnyRequest) -> dict[str, str]:
+async def _custom_fields(request: AnyRequest, services: Services) -> dict[str, str]:
     """The account's custom-field keys and their types."""
-    async with request.app.state.container.pool.acquire() as conn:
+    async with services.pool.acquire() as conn:
         rows = await config.list_custom_fields(conn, principal_of(request).account_id)
     return {row["key"]: row["type"] for row in rows}
 
@@ -162,11 +165,13 @@ class LeadReads(Controller):
         summary="List leads",
         description=LIST_DOC,
     )
-    async def list_leads(self, request: AnyRequest, listing: NamedDependency[LeadQuery]) -> Response[LeadPage]:
+    async def list_leads(
+        self, request: AnyRequest, services: Services, listing: NamedDependency[LeadQuery]
+    ) -> Response[LeadPage]:
         """Leads of the read model, filtered and sorted, a page at a time."""
-        pool = request.app.state.container.pool
+        pool = services.pool
         if listing.min_position is not None:
-            seconds = request.app.state.container.settings.min_position_wait_seconds
+            seconds = services.settings.min_position_wait_seconds
             await params.wait_for_projection(pool, listing.min_position, seconds)
         async with pool.acquire() as conn:
             account = principal_of(request).account_id
@@ -181,12 +186,13 @@ class LeadReads(Controller):
     async def get_lead(
         self,
         request: AnyRequest,
+        services: Services,
         lead_id: LeadId,
         as_of: Annotated[str | None, QueryParameter(description=AS_OF)] = None,
     ) -> Response[LeadOut]:
         """The lead, folded from its events: now, or as it was at `as_of`."""
         params.reject_unknown_query(request, "as_of")
-        history = await _visible_history(request, lead_id)
+        history = await _visible_history(request, services, lead_id)
         if as_of is not None:
             moment = checked("as_of", field_checks.instant, as_of)
             history = [event for event in history if event.occurred_at <= as_of_bound(moment)]
@@ -196,18 +202,18 @@ class LeadReads(Controller):
         return _json(lead_document(lead), headers={"etag": f'"{lead.version}"'})
 
     @get("/{lead_id:str}/events", responses=problems(404), summary="A lead's audit log", tags=["events"])
-    async def lead_events(self, request: AnyRequest, lead_id: LeadId) -> Response[EventPage]:
+    async def lead_events(self, request: AnyRequest, services: Services, lead_id: LeadId) -> Response[EventPage]:
         """Every event of the lead, oldest first, with who made it and from which request."""
         params.reject_unknown_query(request)
-        history = await _visible_history(request, lead_id)
+        history = await _visible_history(request, services, lead_id)
         body = {"object": "list", "data": [event_envelope(e) for e in history], "has_more": False}
         return _json(body | {"next_cursor": None})
 
 
-async def _visible_history(request: AnyRequest, raw_id: str) -> list[RecordedEvent]:
+async def _visible_history(request: AnyRequest, services: Services, raw_id: str) -> list[RecordedEvent]:
     """The lead's events, when the lead exists in the caller's account and the caller may see it."""
     lead_uuid = params.path_id(raw_id)
-    async with request.app.state.container.pool.acquire() as conn:
+    async with services.pool.acquire() as conn:
         history = await read_stream(conn, lead_uuid)
     lead = fold_recorded(history)
     if lead is None or not visible_to(principal_of(request), lead):

@@ -8,7 +8,7 @@ from litestar import Controller, patch, post
 from litestar.params import QueryParameter
 
 from leadstore.http import commands
-from leadstore.http.context import AnyRequest, body_object, convert_body
+from leadstore.http.context import AnyRequest, Services, body_object, convert_body
 from leadstore.http.openapi import (
     LOCATION,
     WRITE_HEADERS,
@@ -40,12 +40,15 @@ class LeadCommands(Controller):
         summary="Create a lead",
     )
     async def create_lead(
-        self, request: AnyRequest, skip_team_requirement: Annotated[bool, QueryParameter(description=SKIP_TEAM)] = False
+        self,
+        request: AnyRequest,
+        services: Services,
+        skip_team_requirement: Annotated[bool, QueryParameter(description=SKIP_TEAM)] = False,
     ) -> LeadResponse:
         """CreateLead. With no `assigned_to` and a team whose rotation is on, the team's next active member
         gets the lead (a LeadAssigned event with `by_rotation`)."""
         reject_unknown_query(request, "skip_team_requirement")
-        writer = LeadWriter(request)
+        writer = LeadWriter(request, services)
         body = await body_object(request)
         actor = writer.principal.actor
         return await writer.create(commands.create_lead(writer.account_id, actor, body, skip_team_requirement))
@@ -59,6 +62,7 @@ class LeadCommands(Controller):
     async def patch_lead(
         self,
         request: AnyRequest,
+        services: Services,
         lead_id: LeadId,
         skip_team_requirement: Annotated[bool, QueryParameter(description=SKIP_TEAM)] = False,
     ) -> LeadResponse:
@@ -67,7 +71,7 @@ class LeadCommands(Controller):
         first, any other status change last. Moving the lead to a rotating team without naming
         `assigned_to` takes a rotation turn there. Sending the current values records nothing."""
         reject_unknown_query(request, "skip_team_requirement")
-        writer, target = LeadWriter(request), parse_lead_id(lead_id)
+        writer, target = LeadWriter(request, services), parse_lead_id(lead_id)
         body = await body_object(request)
         return await writer.execute(commands.patch(target, writer.principal.actor, body, skip_team_requirement))
 
@@ -78,9 +82,9 @@ class LeadCommands(Controller):
         responses=problems(*WRITE_PROBLEMS),
         summary="Assign a lead",
     )
-    async def assign_lead(self, request: AnyRequest, lead_id: LeadId) -> LeadResponse:
+    async def assign_lead(self, request: AnyRequest, services: Services, lead_id: LeadId) -> LeadResponse:
         """AssignLead to a user, to nobody, or by the round-robin rotation of the lead's team."""
-        writer, target = LeadWriter(request), parse_lead_id(lead_id)
+        writer, target = LeadWriter(request, services), parse_lead_id(lead_id)
         raw = await body_object(request)
         body = convert_body(raw, AssignInput)
         return await writer.execute(commands.assign(target, writer.principal.actor, body, raw))
@@ -92,9 +96,9 @@ class LeadCommands(Controller):
         responses=problems(*WRITE_PROBLEMS),
         summary="Convert a lead",
     )
-    async def convert_lead(self, request: AnyRequest, lead_id: LeadId) -> LeadResponse:
+    async def convert_lead(self, request: AnyRequest, services: Services, lead_id: LeadId) -> LeadResponse:
         """ConvertLead: sets is_converted, converted_at, customer_id and the account's won status."""
-        writer, target = LeadWriter(request), parse_lead_id(lead_id)
+        writer, target = LeadWriter(request, services), parse_lead_id(lead_id)
         body = convert_body(await body_object(request, optional=True), ConvertInput)
         return await writer.execute(commands.convert(target, writer.principal.actor, body))
 
@@ -105,9 +109,9 @@ class LeadCommands(Controller):
         responses=problems(*WRITE_PROBLEMS),
         summary="Archive a lead",
     )
-    async def archive_lead(self, request: AnyRequest, lead_id: LeadId) -> LeadResponse:
+    async def archive_lead(self, request: AnyRequest, services: Services, lead_id: LeadId) -> LeadResponse:
         """ArchiveLead: archived leads leave the default list (`archived=true` lists them)."""
-        writer, target = LeadWriter(request), parse_lead_id(lead_id)
+        writer, target = LeadWriter(request, services), parse_lead_id(lead_id)
         body = convert_body(await body_object(request, optional=True), ReasonInput)
         return await writer.execute(commands.archive(target, writer.principal.actor, body))
 
@@ -118,8 +122,8 @@ class LeadCommands(Controller):
         responses=problems(*WRITE_PROBLEMS),
         summary="Restore an archived lead",
     )
-    async def restore_lead(self, request: AnyRequest, lead_id: LeadId) -> LeadResponse:
+    async def restore_lead(self, request: AnyRequest, services: Services, lead_id: LeadId) -> LeadResponse:
         """RestoreLead: the lead is live again."""
-        writer, target = LeadWriter(request), parse_lead_id(lead_id)
+        writer, target = LeadWriter(request, services), parse_lead_id(lead_id)
         body = convert_body(await body_object(request, optional=True), ReasonInput)
         return await writer.execute(commands.archive(target, writer.principal.actor, body, restore=True))

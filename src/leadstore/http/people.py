@@ -9,7 +9,7 @@ from litestar.params import FromPath
 from leadstore.domain import field_checks
 from leadstore.domain.errors import FieldError, ValidationFailed
 from leadstore.http.auth import admin_only
-from leadstore.http.config_routes import account, connection, created, found
+from leadstore.http.config_routes import account, created, found
 from leadstore.http.config_schemas import (
     ApiKeyCreated,
     ApiKeyInput,
@@ -19,7 +19,7 @@ from leadstore.http.config_schemas import (
     UserList,
     UserOut,
 )
-from leadstore.http.context import AnyRequest, body_object, convert_body, principal_of
+from leadstore.http.context import AnyRequest, Services, body_object, convert_body, principal_of
 from leadstore.http.openapi import documented_body, problems
 from leadstore.http.params import path_id
 from leadstore.store import config
@@ -31,28 +31,28 @@ class UserRoutes(Controller):
     guards = [admin_only]
 
     @get("/", responses=problems(), summary="List users")
-    async def list_users(self, request: AnyRequest) -> UserList:
-        async with connection(request) as conn:
+    async def list_users(self, request: AnyRequest, services: Services) -> UserList:
+        async with services.pool.acquire() as conn:
             return msgspec.convert({"data": await config.list_users(conn, account(request))}, UserList)
 
     @post("/", dependencies=documented_body(UserInput), responses=problems(400, 422), summary="Create a user")
-    async def create_user(self, request: AnyRequest) -> UserOut:
+    async def create_user(self, request: AnyRequest, services: Services) -> UserOut:
         """A user of the account; give them a key with POST /v1/api-keys."""
         body = convert_body(await body_object(request), UserInput, {"email": field_checks.email})
-        async with connection(request) as conn:
+        async with services.pool.acquire() as conn:
             row = await config.create_user(conn, account(request), body.email, body.name, body.role)
         return msgspec.convert(created(row, "email", body.email), UserOut)
 
     @post("/{user_id:str}/deactivate", status_code=200, responses=problems(404, 422), summary="Deactivate a user")
-    async def deactivate_user(self, request: AnyRequest, user_id: FromPath[str]) -> UserOut:
+    async def deactivate_user(self, request: AnyRequest, services: Services, user_id: FromPath[str]) -> UserOut:
         """Their keys stop working at once for writes in every process, and for reads within a second; they
         leave rotations; their leads stay theirs."""
         target = path_id(user_id, "user")
         if target == principal_of(request).actor.user_id:
             raise ValidationFailed([FieldError("user_id", "self", "you cannot deactivate yourself")])
-        async with connection(request) as conn:
+        async with services.pool.acquire() as conn:
             row = await config.deactivate_user(conn, account(request), target)
-        request.app.state.container.principals.forget()  # other processes: within a second (and every write)
+        services.principals.forget()  # other processes: within a second (and every write)
         return msgspec.convert(found(row, "user"), UserOut)
 
 
@@ -62,29 +62,29 @@ class ApiKeyRoutes(Controller):
     guards = [admin_only]
 
     @get("/", responses=problems(), summary="List API keys")
-    async def list_keys(self, request: AnyRequest) -> ApiKeyList:
+    async def list_keys(self, request: AnyRequest, services: Services) -> ApiKeyList:
         """Every key of the account, revoked ones included; never the keys themselves."""
-        async with connection(request) as conn:
+        async with services.pool.acquire() as conn:
             return msgspec.convert({"data": await config.list_api_keys(conn, account(request))}, ApiKeyList)
 
     @post("/", dependencies=documented_body(ApiKeyInput), responses=problems(400, 422), summary="Issue an API key")
-    async def issue_key(self, request: AnyRequest) -> ApiKeyCreated:
+    async def issue_key(self, request: AnyRequest, services: Services) -> ApiKeyCreated:
         """A new key for a user (default: yourself). The key is in this response only."""
         body = convert_body(await body_object(request, optional=True), ApiKeyInput)
         user_id = body.user_id or principal_of(request).actor.user_id
-        async with connection(request) as conn:
+        async with services.pool.acquire() as conn:
             if not await config.active_users(conn, account(request), [user_id]):
                 raise ValidationFailed([FieldError("user_id", "unknown_user", "is not an active user of this account")])
             row, key = await config.issue_api_key(conn, account(request), user_id, body.name)
         return msgspec.convert(row | {"key": key}, ApiKeyCreated)
 
     @post("/{key_id:str}/revoke", status_code=200, responses=problems(404), summary="Revoke an API key")
-    async def revoke_key(self, request: AnyRequest, key_id: FromPath[str]) -> ApiKeyOut:
+    async def revoke_key(self, request: AnyRequest, services: Services, key_id: FromPath[str]) -> ApiKeyOut:
         """The key stops working at once for writes in every process, and for reads within a second.
         Revoking twice changes nothing."""
-        async with connection(request) as conn:
+        async with services.pool.acquire() as conn:
             row = await config.revoke_api_key(conn, account(request), path_id(key_id, "API key"))
-        request.app.state.container.principals.forget()
+        services.principals.forget()
         return msgspec.convert(found(row, "API key"), ApiKeyOut)
 
 

@@ -13,7 +13,7 @@ from leadstore.documents import lead_document
 from leadstore.domain.commands import Command, CreateLead
 from leadstore.domain.errors import FieldError, LeadstoreError, ValidationFailed
 from leadstore.handler import Idempotency
-from leadstore.http.context import AnyRequest, event_metadata, member_can_see, principal_of
+from leadstore.http.context import AnyRequest, Services, event_metadata, member_can_see, principal_of
 from leadstore.http.errors import IdempotencyConflict, Unauthorized
 from leadstore.http.schemas import LeadOut
 from leadstore.store import idempotency
@@ -48,9 +48,9 @@ def idempotency_key(sent: str | None) -> str | None:
 class LeadWriter:
     """One write request on leads: who acts, their visibility, If-Match, idempotency and the response."""
 
-    def __init__(self, request: AnyRequest) -> None:
+    def __init__(self, request: AnyRequest, services: Services) -> None:
         self.request = request
-        self.container = request.app.state.container
+        self.container = services
         self.principal = principal_of(request)
         self.key = idempotency_key(request.headers.get("idempotency-key"))
         self.expected_version = if_match(request.headers.get("if-match"))
