@@ -51,3 +51,7 @@ def as_of_bound(at: datetime) -> datetime:
     """The last instant `at` covers: timestamps are shown with milliseconds, so an event shown at
     10:30:00.123Z is part of the lead as of 10:30:00.123Z (`as_of` and `leadstore audit --at` agree)."""
     return at.replace(microsecond=at.microsecond // 1000 * 1000) + timedelta(microseconds=999)
+
+
+# Members of the Lead document that no lead field holds: a body sending them back is told they are read-only.
+DOCUMENT_ONLY = frozenset({"object", "full_name"})

@@ -107,6 +107,22 @@ async def test_a_patch_that_fails_anywhere_writes_nothing_and_lists_every_bad_fi
     assert after == lead and await events_of(container, account) == written
 
 
+async def test_a_lead_document_sent_back_is_told_its_server_members_are_read_only(
+    api: str, account: NewAccount
+) -> None:
+    async with client(api, account.api_key) as http:
+        lead = await create(http)
+        echoed = await http.patch(f"/v1/leads/{lead['id']}", json=lead | {"score": 101})
+        typo = await http.patch(f"/v1/leads/{lead['id']}", json={"nickname": "x"})
+        after = await http.get(f"/v1/leads/{lead['id']}")
+
+    codes = {error["field"]: error["code"] for error in assert_problem(echoed, 422, "validation_failed")["errors"]}
+    assert codes["object"] == codes["full_name"] == codes["id"] == codes["version"] == "read_only"
+    assert codes["score"] not in ("read_only", "unknown_field")  # a bad value, listed with the rest
+    assert assert_problem(typo, 422, "validation_failed", "nickname")["errors"][0]["code"] == "unknown_field"
+    assert after.json()["version"] == lead["version"]  # nothing written
+
+
 async def test_one_patch_can_edit_and_close_or_reopen_and_edit(api: str, account: NewAccount) -> None:
     async with client(api, account.api_key) as http:
         lead = await create(http)

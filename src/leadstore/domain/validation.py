@@ -16,10 +16,6 @@ from leadstore.domain.field_checks import InvalidValueError, Problems
 from leadstore.domain.rules import Rules
 from leadstore.domain.state import Lead
 
-READ_ONLY = frozenset(
-    {"id", "object", "account_id", "full_name", "is_converted", "converted_at", "customer_id", "archived"}
-    | {"created_by", "version", "created_at", "updated_at"}
-)
 IDENTITY = ("first_name", "last_name", "email", "phone", "company", "company_id")
 CUSTOM_PREFIX = "custom."  # Close's spelling: a top-level `custom.<key>` member sets custom[<key>]
 TEXT_LIMITS = {
@@ -223,3 +219,5 @@ _HANDLERS: dict[str, Callable[[Any, _Context], Any]] = {
     "team_id": _team,
     "assigned_to": _user,
 }
+# The lead's state that only its events set (its id, version, conversion, ...): refused as read-only.
+READ_ONLY = frozenset(Lead.__struct_fields__) - _HANDLERS.keys()

@@ -9,7 +9,7 @@ from uuid import UUID
 import msgspec
 from litestar import Response
 
-from leadstore.documents import lead_document
+from leadstore.documents import DOCUMENT_ONLY, lead_document
 from leadstore.domain.commands import Command, CreateLead
 from leadstore.domain.errors import FieldError, LeadstoreError, ValidationFailed
 from leadstore.handler import Idempotency
@@ -86,7 +86,7 @@ class LeadWriter:
             # a concurrent request with the same key may have won: answer as it did
             if (replayed := await self._replay(fingerprint)) is not None:
                 return replayed
-            raise IdempotencyConflict() if isinstance(exc, KeyTaken) else exc from None
+            raise IdempotencyConflict() if isinstance(exc, KeyTaken) else _in_document_terms(exc) from None
         except KeyRevoked:
             raise Unauthorized("the API key is unknown, revoked, or its user is deactivated") from None
         lead = outcome.lead
@@ -112,6 +112,17 @@ class LeadWriter:
         if stored.request_hash != fingerprint:
             raise IdempotencyConflict()
         return _response(stored, replayed=True)
+
+
+def _in_document_terms(error: LeadstoreError) -> LeadstoreError:
+    """The domain's refusal as a client of the Lead document reads it: a document member that no lead field
+    holds (`object`, `full_name`), sent back in a body, is read-only rather than unknown."""
+    if not isinstance(error, ValidationFailed) or not any(e.field in DOCUMENT_ONLY for e in error.errors):
+        return error
+    read_only = FieldError("", "read_only", "is set by the server and cannot be written")
+    return ValidationFailed(
+        [msgspec.structs.replace(read_only, field=e.field) if e.field in DOCUMENT_ONLY else e for e in error.errors]
+    )
 
 
 def _response(stored: idempotency.StoredResponse, *, replayed: bool = False) -> LeadResponse:
