@@ -7,13 +7,19 @@ from typing import Any
 
 import msgspec
 
-from leadstore.domain.state import Lead, full_name
+from leadstore.domain.state import Lead
 from leadstore.store.events import RecordedEvent
 
 
 def timestamp(value: datetime) -> str:
     """RFC 3339 UTC with milliseconds and a `Z`: `2026-11-21T10:30:00.123Z`."""
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+
+
+def full_name(first: str | None, last: str | None) -> str:
+    """The document's `full_name`: first and last name joined with a space, skipping missing ones ("" when
+    both are missing)."""
+    return " ".join(part for part in (first, last) if part)
 
 
 def lead_document(lead: Lead) -> dict[str, Any]:

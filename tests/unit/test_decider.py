@@ -54,7 +54,7 @@ from leadstore.domain.rules import (
     TeamRule,
     Turn,
 )
-from leadstore.domain.state import EventMeta, Lead, evolve, fold, full_name
+from leadstore.domain.state import EventMeta, Lead, evolve, fold
 
 E = TypeVar("E", bound=LeadstoreError)
 
@@ -527,15 +527,6 @@ def test_evolve_converts_changed_json_back_to_field_types() -> None:
 def test_a_stream_must_start_with_lead_created() -> None:
     with pytest.raises(ValueError, match="LeadCreated"):
         evolve(None, LeadArchived(), EventMeta(LEAD_ID, 1, NOW))
-
-
-@pytest.mark.parametrize(
-    ("first", "last", "expected"), [("Ada", "Lovelace", "Ada Lovelace"), (None, "Lovelace", "Lovelace"), ("", None, "")]
-)
-def test_full_name_joins_the_names_it_has(first: str | None, last: str | None, expected: str) -> None:
-    assert full_name(first, last) == expected
-    lead = fold(LEAD_ID, [(created(first_name=first, last_name=last, company="Acme"), 1, NOW)])
-    assert lead is not None and lead.full_name == expected
 
 
 # --- the write lane's rules (issue 8) ------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Domain errors: each has a stable machine `code`, which callers (the HTTP API's one table) map to answers."""
+"""Domain errors: each has a stable machine `code`; callers map the codes to their own answers."""
 
 from __future__ import annotations
 

@@ -23,11 +23,6 @@ from leadstore.domain.events import (
 )
 
 
-def full_name(first: str | None, last: str | None) -> str:
-    """First and last name joined with a space, skipping missing ones; "" when both are missing."""
-    return " ".join(part for part in (first, last) if part)
-
-
 class Lead(LeadFields, frozen=True, kw_only=True):
     """A lead as its events left it: the fields it was created with, as changed since, and its state."""
 
@@ -39,10 +34,6 @@ class Lead(LeadFields, frozen=True, kw_only=True):
     version: int
     created_at: datetime
     updated_at: datetime
-
-    @property
-    def full_name(self) -> str:
-        return full_name(self.first_name, self.last_name)
 
 
 class EventMeta(msgspec.Struct, frozen=True):
