@@ -6,7 +6,7 @@ import asyncio
 import random
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -161,12 +161,23 @@ def client(api: str, key: str, **headers: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=api, headers={"Authorization": f"Bearer {key}", **headers}, timeout=20)
 
 
-async def create(http: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
+async def create(http: httpx.AsyncClient, params: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
     """POST a lead (first name Ann unless given) and return it; it must be created."""
-    response = await http.post("/v1/leads", json={"first_name": "Ann", **fields})
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
+    body: dict[str, Any] = (await _created(http, params, fields)).json()
     return body
+
+
+async def create_listed(http: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
+    """As `create`, with the write's position as `_position`, for a list read that must include it."""
+    response = await _created(http, None, fields)
+    body: dict[str, Any] = response.json()
+    return body | {"_position": response.headers["leadstore-position"]}
+
+
+async def _created(http: httpx.AsyncClient, params: dict[str, Any] | None, fields: dict[str, Any]) -> httpx.Response:
+    response = await http.post("/v1/leads", json={"first_name": "Ann", **fields}, params=params)
+    assert response.status_code == 201, response.text
+    return response
 
 
 def assert_problem(response: httpx.Response, status: int, code: str, *fields: str) -> dict[str, Any]:
@@ -241,3 +252,25 @@ async def run_cli(settings: Settings, *argv: str) -> int:
     args = _parser().parse_args(list(argv))
     code: int = await args.handler(args, settings)
     return code
+
+
+class RecordingProjection:
+    """A read model of one row per event it is given (stream, version, position) and no key of its own: an
+    event applied twice shows as a second row, one never applied as a missing one."""
+
+    def __init__(self, name: str | None = None, version: int = 1) -> None:
+        self.name = name or f"test_recording_{uuid7().hex[-10:]}"
+        self.version = version
+
+    def create_statements(self, table: str) -> list[str]:
+        return [
+            f'CREATE TABLE "{table}" (stream_id uuid, version int, position bigint, seq bigserial)',
+            f'CREATE INDEX "{table}_stream" ON "{table}" (stream_id, version)',
+        ]
+
+    def row_key(self) -> str:
+        return "stream_id, version"
+
+    async def apply(self, conn: Conn, table: str, events: Sequence[store.RecordedEvent]) -> None:
+        rows = [(e.stream_id, e.version, e.position) for e in events]
+        await conn.executemany(f'INSERT INTO "{table}" (stream_id, version, position) VALUES ($1, $2, $3)', rows)

@@ -17,20 +17,13 @@ from leadstore.http.testing import add_user, projecting, serve
 from leadstore.store.accounts import NewAccount
 from leadstore.store.lead_list import pages as listing
 from leadstore.store.lead_list import query as queries
-from tests.integration.helpers import META, client, create_cmd, now, walk_while_writing
+from tests.integration.helpers import META, client, create_cmd, create_listed, now, walk_while_writing
 
 
 @pytest.fixture(scope="module")
 async def api(container: Container) -> AsyncIterator[str]:
     async with serve(container) as url, projecting(container):
         yield url
-
-
-async def create(http: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
-    response = await http.post("/v1/leads", json={"first_name": "Lead", **fields})
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body | {"_position": response.headers["leadstore-position"]}
 
 
 async def listed(http: httpx.AsyncClient, last: dict[str, Any] | None = None, **params: Any) -> list[str]:
@@ -46,16 +39,16 @@ async def test_every_filter(api: str, container: Container, account: NewAccount)
     member, member_key = await add_user(container, account.account_id, "member")
     async with client(api, account.api_key) as http:
         team = (await http.post("/v1/teams", json={"name": "Solo"})).json()
-        a = await create(
+        a = await create_listed(
             http, last_name="Alpha", company="Zeta Corp", email="A@Example.com", score=10, team_id=team["id"]
         )
-        b = await create(
+        b = await create_listed(
             http, source="referral", company_id="co_1", score=50, assigned_to=str(member), team_id=team["id"]
         )
-        c = await create(http, first_name="Carl_%", score=90, team_id=team["id"])
+        c = await create_listed(http, first_name="Carl_%", score=90, team_id=team["id"])
         await http.patch(f"/v1/leads/{b['id']}", json={"status": "contacted"})
         await http.post(f"/v1/leads/{c['id']}/convert")
-        d = await create(http, team_id=team["id"], notes="archived")
+        d = await create_listed(http, team_id=team["id"], notes="archived")
         last = (await http.post(f"/v1/leads/{d['id']}/archive")).headers["leadstore-position"]
         sync = {"_position": last}
         ids = {"a": a["id"], "b": b["id"], "c": c["id"], "d": d["id"]}
@@ -126,7 +119,7 @@ async def test_bad_list_parameters_are_each_named(api: str, account: NewAccount)
 
 async def test_cursors_page_through_and_belong_to_their_sort(api: str, account: NewAccount) -> None:
     async with client(api, account.api_key) as http:
-        leads = [await create(http, score=i % 3) for i in range(7)]
+        leads = [await create_listed(http, score=i % 3) for i in range(7)]
         sync = {"min_position": leads[-1]["_position"]}
         for sort in ("-created_at", "score", "-updated_at"):
             seen, cursor = [], None
@@ -154,10 +147,10 @@ async def test_walking_cursors_while_others_write_visits_every_matching_lead_onc
     source = f"walk{sort.replace('-', 'desc_')}"
     async with client(api, account.api_key) as http:
         await http.post("/v1/sources", json={"key": source, "label": source})
-        existing = [await create(http, source=source, score=i % 100) for i in range(60)]
+        existing = [await create_listed(http, source=source, score=i % 100) for i in range(60)]
 
         async def create_more(writer: httpx.AsyncClient, rng: random.Random) -> None:
-            await create(writer, source=source, score=rng.randint(0, 100))
+            await create_listed(writer, source=source, score=rng.randint(0, 100))
 
         filters = {"source": source, "sort": sort}
         seen, changed = await walk_while_writing(
@@ -175,7 +168,7 @@ async def test_a_walk_with_too_many_leads_changed_since_it_began_asks_to_start_a
     monkeypatch.setattr(queries, "MAX_MOVED", 3)  # a page folds at most this many changed leads
     monkeypatch.setattr(listing, "MAX_MOVED", 3)
     async with client(api, account.api_key) as http:
-        leads = [await create(http, score=n) for n in range(6)]
+        leads = [await create_listed(http, score=n) for n in range(6)]
         first = (
             await http.get("/v1/leads", params={"sort": "score", "limit": 2, "min_position": leads[-1]["_position"]})
         ).json()
@@ -197,7 +190,7 @@ async def test_min_position_waits_for_the_projection_then_gives_up(
     api: str, container: Container, account: NewAccount
 ) -> None:
     async with client(api, account.api_key) as http:
-        lead = await create(http)
+        lead = await create_listed(http)
         fresh = await listed(http, lead)
     impatient = copy.copy(container)
     impatient.settings = msgspec.structs.replace(container.settings, min_position_wait_seconds=0.2)

@@ -15,7 +15,7 @@ from leadstore.http.testing import add_user, projecting, serve
 from leadstore.store.accounts import NewAccount, create_account
 from leadstore.store.lead_list.pages import list_page
 from leadstore.store.lead_list.query import LeadFilter, ListRebuilding
-from tests.integration.helpers import client, walk_while_writing
+from tests.integration.helpers import client, create_listed, walk_while_writing
 
 
 @pytest.fixture(scope="module")
@@ -47,13 +47,6 @@ async def test_a_datetime_custom_field_keeps_its_value_in_utc(api: str, account:
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "custom.last_contacted"
 
 
-async def create(http: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
-    response = await http.post("/v1/leads", json={"first_name": "Lead", **fields})
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body | {"_position": response.headers["leadstore-position"]}
-
-
 async def listed(http: httpx.AsyncClient, sync: dict[str, Any], **params: Any) -> list[str]:
     """The ids of one page, once the write `sync` is in the list."""
     response = await http.get("/v1/leads", params={"min_position": sync["_position"], "limit": 200, **params})
@@ -74,11 +67,11 @@ async def define_all(http: httpx.AsyncClient) -> None:
 async def test_each_custom_filter_by_equality(api: str, account: NewAccount) -> None:
     async with client(api, account.api_key) as http:
         await define_all(http)
-        a = await create(
+        a = await create_listed(
             http,
             custom={"notes_md": "Hello", "budget": 1000, "vip": True, "renewal": "2026-03-15", "tier": "gold"},
         )
-        b = await create(
+        b = await create_listed(
             http,
             custom={
                 "budget": 12.5,
@@ -87,8 +80,8 @@ async def test_each_custom_filter_by_equality(api: str, account: NewAccount) -> 
                 "channels": ["email", "chat"],
             },
         )
-        c = await create(http, custom={"budget": -3, "tier": "silver", "channels": ["phone"]})
-        d = await create(http, notes="no custom values")
+        c = await create_listed(http, custom={"budget": -3, "tier": "silver", "channels": ["phone"]})
+        d = await create_listed(http, notes="no custom values")
         ids = {"a": a["id"], "b": b["id"], "c": c["id"], "d": d["id"]}
         expectations: list[tuple[dict[str, Any], set[str]]] = [
             ({"custom.notes_md": "Hello"}, {"a"}),
@@ -119,16 +112,16 @@ async def test_ranges_of_number_date_and_datetime_fields_are_inclusive(api: str,
     async with client(api, account.api_key) as http:
         await define_all(http)
         leads = {
-            "low": await create(
+            "low": await create_listed(
                 http, custom={"budget": -10.5, "renewal": "2025-12-31", "last_contacted": "2026-01-01T00:00:00Z"}
             ),
-            "mid": await create(
+            "mid": await create_listed(
                 http, custom={"budget": 1000, "renewal": "2026-03-15", "last_contacted": "2026-03-15T09:59:59.999Z"}
             ),
-            "high": await create(
+            "high": await create_listed(
                 http, custom={"budget": 10**12, "renewal": "2027-01-01", "last_contacted": "2027-01-01T00:00:00.001Z"}
             ),
-            "none": await create(http, custom={"notes_md": "no values to compare"}),
+            "none": await create_listed(http, custom={"notes_md": "no values to compare"}),
         }
         sync = leads["none"]
         expectations: list[tuple[dict[str, Any], set[str]]] = [
@@ -156,9 +149,9 @@ async def test_ranges_of_number_date_and_datetime_fields_are_inclusive(api: str,
 
 async def test_phone_matches_the_stored_number_in_any_format(api: str, account: NewAccount) -> None:
     async with client(api, account.api_key) as http:
-        us = await create(http, phone="+1-555-234-5678")
-        national = await create(http, phone="030 1234567", country="DE")  # read in Germany: +49301234567
-        other = await create(http, phone="+15552345679")
+        us = await create_listed(http, phone="+1-555-234-5678")
+        national = await create_listed(http, phone="030 1234567", country="DE")  # read in Germany: +49301234567
+        other = await create_listed(http, phone="+15552345679")
         sync = other
         for sent in ("+15552345678", "+1 (555) 234-5678", "+1.555.234.5678", "(555) 234-5678", "555-234-5678"):
             assert await listed(http, sync, phone=sent) == [us["id"]], sent
@@ -213,10 +206,10 @@ async def test_custom_filters_see_only_the_callers_account(api: str, container: 
     async with client(api, other.api_key) as theirs:
         await define(theirs, "tier", "choice", ["gold"])
         await define(theirs, "only_theirs", "number")
-        await create(theirs, phone="+15550001111", custom={"tier": "gold", "only_theirs": 5})
+        await create_listed(theirs, phone="+15550001111", custom={"tier": "gold", "only_theirs": 5})
     async with client(api, account.api_key) as http:
         await define(http, "tier", "choice", ["gold"])
-        mine = await create(http, phone="+15550001111", custom={"tier": "gold"})
+        mine = await create_listed(http, phone="+15550001111", custom={"tier": "gold"})
         by_tier = await listed(http, mine, **{"custom.tier": "gold"})
         by_phone = await listed(http, mine, phone="+15550001111")
         theirs_key = await http.get("/v1/leads", params={"custom.only_theirs.min": "1"})
@@ -231,8 +224,8 @@ async def test_members_see_only_their_leads_through_custom_filters(
     member, member_key = await add_user(container, account.account_id, "member")
     async with client(api, account.api_key) as http:
         await define(http, "tier", "choice", ["gold"])
-        theirs = await create(http, assigned_to=str(member), custom={"tier": "gold"})
-        others = await create(http, custom={"tier": "gold"})
+        theirs = await create_listed(http, assigned_to=str(member), custom={"tier": "gold"})
+        others = await create_listed(http, custom={"tier": "gold"})
     async with client(api, member_key) as as_member:
         seen = await listed(as_member, others, **{"custom.tier": "gold"})
 
@@ -250,12 +243,12 @@ async def test_a_walk_with_custom_filters_while_others_write_visits_each_matchin
         await define(http, "segment", "choice", ["walk", "other"])
         await define(http, "budget", "number")
         matching = {"segment": "walk", "budget": 500}
-        existing = [await create(http, score=i % 100, custom=matching | {"budget": 100 + i}) for i in range(60)]
-        outsiders = [await create(http, custom={"segment": "other", "budget": 500}) for _ in range(10)]
+        existing = [await create_listed(http, score=i % 100, custom=matching | {"budget": 100 + i}) for i in range(60)]
+        outsiders = [await create_listed(http, custom={"segment": "other", "budget": 500}) for _ in range(10)]
 
         async def create_more(writer: httpx.AsyncClient, rng: random.Random) -> None:
-            await create(writer, score=rng.randint(0, 100), custom=matching)
-            await create(writer, custom={"segment": "walk", "budget": 10_000})  # outside the range
+            await create_listed(writer, score=rng.randint(0, 100), custom=matching)
+            await create_listed(writer, custom={"segment": "walk", "budget": 10_000})  # outside the range
 
         filters = {"custom.segment": "walk", "custom.budget.min": "100", "custom.budget.max": "999", "sort": sort}
         seen, changed = await walk_while_writing(

@@ -19,19 +19,12 @@ from leadstore.bootstrap import bootstrap
 from leadstore.http.testing import serve
 from leadstore.settings import Settings
 from leadstore.store.accounts import NewAccount, PrincipalCache
-from tests.integration.helpers import client
+from tests.integration.helpers import client, create
 
 Json = dict[str, Any]
 
 
 # Small builders, all through the public API.
-
-
-async def create(http: httpx.AsyncClient, params: Json | None = None, **fields: Any) -> Json:
-    response = await http.post("/v1/leads", json={"first_name": "Ann", **fields}, params=params)
-    assert response.status_code == 201, response.text
-    lead: Json = response.json()
-    return lead
 
 
 async def lead_of(http: httpx.AsyncClient, lead_id: str) -> Json:

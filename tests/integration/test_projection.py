@@ -7,7 +7,7 @@ import contextlib
 import functools
 import itertools
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from uuid import UUID
 
 import pytest
@@ -23,6 +23,7 @@ from leadstore.store.checkpoints import lock_key, reader_lag
 from projections import get_projection
 from tests.integration.helpers import (
     META,
+    RecordingProjection,
     append_open,
     append_test_event,
     create_cmd,
@@ -31,26 +32,6 @@ from tests.integration.helpers import (
     until_waiting_on_a_lock,
     update_cmd,
 )
-
-
-class RecordingProjection:
-    """Records every (stream, version, position) it is given, so tests can count applications."""
-
-    def __init__(self, name: str | None = None, version: int = 1) -> None:
-        self.name = name or f"test_recording_{uuid.uuid4().hex[:10]}"
-        self.version = version
-
-    def create_statements(self, table: str) -> list[str]:
-        return [f'CREATE TABLE "{table}" (stream_id uuid, version int, position bigint, seq bigserial)']
-
-    def row_key(self) -> str:
-        return "seq"
-
-    async def apply(self, conn: db.Conn, table: str, events: Sequence[store.RecordedEvent]) -> None:
-        await conn.executemany(
-            f'INSERT INTO "{table}" (stream_id, version, position) VALUES ($1, $2, $3)',
-            [(e.stream_id, e.version, e.position) for e in events],
-        )
 
 
 async def _applied(conn: db.Conn, table: str) -> list[tuple[UUID, int, int]]:

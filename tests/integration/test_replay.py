@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,30 +24,19 @@ from leadstore.store.checkpoints import lock_key
 from leadstore.store.db import Conn
 from leadstore.store.events import RecordedEvent
 from projections import get_projection
-from tests.integration.helpers import META, NewDatabase, create_cmd, now, run_cli, settle, until, update_cmd
+from tests.integration.helpers import (
+    META,
+    NewDatabase,
+    RecordingProjection,
+    create_cmd,
+    now,
+    run_cli,
+    settle,
+    until,
+    update_cmd,
+)
 
 LEAD_LIST_TOTALS = "SELECT count(*), coalesce(sum(version), 0) FROM lead_list WHERE account_id = $1"
-
-
-class RecordingProjection:
-    """One row per event it is given, with no key: an event applied twice shows as a duplicate row."""
-
-    def __init__(self, name: str | None = None, version: int = 1) -> None:
-        self.name = name or f"test_recording_{uuid.uuid4().hex[:10]}"
-        self.version = version
-
-    def create_statements(self, table: str) -> list[str]:
-        return [
-            f'CREATE TABLE "{table}" (stream_id uuid, version int, seq bigserial)',
-            f'CREATE INDEX "{table}_stream" ON "{table}" (stream_id, version)',
-        ]
-
-    def row_key(self) -> str:
-        return "stream_id, version"
-
-    async def apply(self, conn: Conn, table: str, events: Sequence[RecordedEvent]) -> None:
-        rows = [(e.stream_id, e.version) for e in events]
-        await conn.executemany(f'INSERT INTO "{table}" (stream_id, version) VALUES ($1, $2)', rows)
 
 
 @pytest.fixture
