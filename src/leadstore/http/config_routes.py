@@ -11,6 +11,7 @@ from litestar.params import FromPath, Parameter
 
 from leadstore.domain.errors import FieldError, ValidationFailed
 from leadstore.http.auth import admin_only
+from leadstore.http.bodies import documented_body
 from leadstore.http.config_schemas import (
     KEY_PATTERN,
     CustomFieldInput,
@@ -35,7 +36,7 @@ from leadstore.http.config_schemas import (
 )
 from leadstore.http.context import AnyRequest, Services, body_object, convert_body, principal_of
 from leadstore.http.errors import NotFound
-from leadstore.http.openapi import documented_body, problems
+from leadstore.http.openapi import problems
 from leadstore.http.params import path_id
 from leadstore.store import config
 from leadstore.store.db import Conn

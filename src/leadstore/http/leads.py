@@ -8,6 +8,7 @@ from litestar import Controller, patch, post
 from litestar.params import QueryParameter
 
 from leadstore.http import commands
+from leadstore.http.bodies import documented_body
 from leadstore.http.context import AnyRequest, Services, body_object, convert_body
 from leadstore.http.openapi import (
     LOCATION,
@@ -15,7 +16,6 @@ from leadstore.http.openapi import (
     WRITE_PARAMETERS,
     WRITE_PROBLEMS,
     LeadId,
-    documented_body,
     problems,
 )
 from leadstore.http.params import path_id as parse_lead_id

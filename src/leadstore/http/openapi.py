@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar.datastructures import ResponseHeader
-from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
@@ -110,18 +109,3 @@ def openapi_config() -> OpenAPIConfig:
             Tag(name="configuration", description="Admin-only: the account's pipeline, users and API keys."),
         ],
     )
-
-
-def documented_body(cls: type[Any]) -> dict[str, Provide]:
-    """Route dependencies that make OpenAPI document `cls` as the request body.
-
-    Bodies are decoded by hand (malformed JSON is 400, and every bad field is listed), so no handler has a
-    `data` parameter; Litestar documents the `data` of a route's dependencies instead. No handler asks for
-    this dependency, so it never runs.
-    """
-
-    def request_body(data: Any) -> None:  # pragma: no cover - documentation only
-        return None
-
-    request_body.__annotations__ = {"data": cls, "return": None}
-    return {"documented_body": Provide(request_body, sync_to_thread=False)}

@@ -9,6 +9,7 @@ from litestar.params import FromPath
 from leadstore.domain import field_checks
 from leadstore.domain.errors import FieldError, ValidationFailed
 from leadstore.http.auth import admin_only
+from leadstore.http.bodies import documented_body
 from leadstore.http.config_routes import account, created, found
 from leadstore.http.config_schemas import (
     ApiKeyCreated,
@@ -20,7 +21,7 @@ from leadstore.http.config_schemas import (
     UserOut,
 )
 from leadstore.http.context import AnyRequest, Services, body_object, convert_body, principal_of
-from leadstore.http.openapi import documented_body, problems
+from leadstore.http.openapi import problems
 from leadstore.http.params import path_id
 from leadstore.store import config
 
