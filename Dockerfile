@@ -11,7 +11,8 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     LEADSTORE_HOST=0.0.0.0 \
-    LEADSTORE_PORT=8000
+    LEADSTORE_PORT=8000 \
+    LEADSTORE_TRUSTED_PROXIES=""
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir --no-index --find-links=/wheels leadstore && rm -rf /wheels \
     && useradd --system --uid 10001 --no-create-home leadstore

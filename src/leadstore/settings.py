@@ -32,6 +32,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     projection_poll_seconds: float = 1.0
     min_position_wait_seconds: float = 5.0
     max_body_bytes: int = 256 * 1024
+    trusted_proxies: str = ""  # comma-separated IPs or CIDRs whose X-Forwarded-For / Forwarded are believed
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

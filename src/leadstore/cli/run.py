@@ -119,16 +119,13 @@ async def _dev_account(container: Container, data_dir: Path, port: int, nats_url
 
 
 async def _serve(container: Container, host: str, port: int, *, workers: bool) -> int:
-    import uvicorn
-
     from leadstore.http.app import create_app
+    from leadstore.http.server import server_config
 
     if workers:
         container.start_workers()
     server_class = _server_class()
-    config = uvicorn.Config(
-        create_app(container), host=host, port=port, log_level="warning", lifespan="on", server_header=False
-    )
+    config = server_config(create_app(container), host=host, port=port, proxies=container.settings.trusted_proxies)
     try:
         await server_class(config).serve()
     finally:

@@ -14,14 +14,15 @@ from uuid_utils.compat import uuid7
 from leadstore.bootstrap import Container
 from leadstore.embedded import free_port
 from leadstore.http.app import create_app
+from leadstore.http.server import server_config
 from leadstore.store import config
 
 
 @contextlib.asynccontextmanager
-async def serve_app(app: Litestar, *, host: str = "127.0.0.1") -> AsyncIterator[str]:
-    """Run `app` with uvicorn on a free port until the block ends; yields its base URL."""
+async def serve_app(app: Litestar, *, host: str = "127.0.0.1", proxies: str = "") -> AsyncIterator[str]:
+    """Run `app` with uvicorn on a free port, as `leadstore serve` does, until the block ends; yields its URL."""
     port = free_port()
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", access_log=False)
+    config = server_config(app, host=host, port=port, proxies=proxies, access_log=False)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:
@@ -38,7 +39,7 @@ async def serve_app(app: Litestar, *, host: str = "127.0.0.1") -> AsyncIterator[
 @contextlib.asynccontextmanager
 async def serve(container: Container) -> AsyncIterator[str]:
     """Serve the leadstore API over `container`; yields its base URL."""
-    async with serve_app(create_app(container)) as url:
+    async with serve_app(create_app(container), proxies=container.settings.trusted_proxies) as url:
         yield url
 
 
