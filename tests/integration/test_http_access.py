@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from uuid import UUID
 
 import httpx
@@ -78,6 +79,24 @@ async def test_authentication_and_the_account_header(api: str, container: Contai
     assert_problem(other, 403, "forbidden")
     assert_problem(garbage, 403, "forbidden")
     assert own.status_code == 200
+
+
+async def test_basic_authentication_takes_the_key_as_user_name_with_an_empty_password(
+    api: str, account: NewAccount
+) -> None:
+    def basic(user_and_password: str) -> dict[str, str]:
+        return {"Authorization": "Basic " + base64.b64encode(user_and_password.encode()).decode()}
+
+    async with httpx.AsyncClient(base_url=api) as anonymous:
+        read = await anonymous.get("/v1/leads", headers=basic(f"{account.api_key}:"))
+        written = await anonymous.post("/v1/leads", json={"first_name": "Basic"}, headers=basic(f"{account.api_key}:"))
+        with_password = await anonymous.get("/v1/leads", headers=basic(f"{account.api_key}:secret"))
+        unknown = await anonymous.get("/v1/leads", headers=basic("lsk_nope:"))
+        no_colon = await anonymous.get("/v1/leads", headers=basic(account.api_key))
+
+    assert read.status_code == 200 and written.status_code == 201, (read.text, written.text)
+    for refused in (with_password, unknown, no_colon):
+        assert_problem(refused, 401, "unauthorized")
 
 
 async def test_accounts_never_see_each_others_leads(api: str, container: Container, account: NewAccount) -> None:

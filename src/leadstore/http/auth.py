@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 from uuid import UUID
 
@@ -17,12 +19,26 @@ MAX_KEY_LENGTH = 200
 
 
 def bearer_key(connection: AnyConnection) -> str:
-    """The API key of `Authorization: Bearer <key>`; Unauthorized when absent or malformed."""
-    scheme, _, key = connection.headers.get("authorization", "").partition(" ")
-    key = key.strip()
-    if scheme.lower() != "bearer" or not key or len(key) > MAX_KEY_LENGTH:
-        raise Unauthorized("send an API key as Authorization: Bearer <api_key>")
+    """The API key of `Authorization: Bearer <key>`, or of `Basic base64(<key>:)` (the key as the user name,
+    an empty password, as Stripe and Close accept); Unauthorized when absent or malformed."""
+    scheme, _, credentials = connection.headers.get("authorization", "").partition(" ")
+    credentials = credentials.strip()
+    key = _basic_user(credentials) if scheme.lower() == "basic" else credentials
+    if scheme.lower() not in ("bearer", "basic") or not key or len(key) > MAX_KEY_LENGTH:
+        raise Unauthorized("send an API key as Authorization: Bearer <api_key> (or Basic, the key as user name)")
     return key
+
+
+def _basic_user(credentials: str) -> str:
+    """The user name of Basic credentials with an empty password; "" for anything else."""
+    if len(credentials) > 2 * MAX_KEY_LENGTH:
+        return ""
+    try:
+        decoded = base64.b64decode(credentials, validate=True).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
+    user, colon, password = decoded.partition(":")
+    return user if colon and not password else ""
 
 
 def check_account_header(connection: AnyConnection, principal: Principal) -> None:
