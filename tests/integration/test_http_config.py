@@ -224,3 +224,32 @@ async def test_the_event_feed_pages_in_commit_order_for_the_account_only(api: st
     assert {e["account_id"] for e in events} == {str(account.account_id)}
     assert drained["next_cursor"] == rest["next_cursor"] == events[-1]["position"]
     assert bad.status_code == 422 and fields_of(bad) == {"after"}
+
+
+async def test_the_last_working_admin_key_cannot_be_revoked(api: str, account: NewAccount) -> None:
+    async with client(api, account.api_key) as http:
+        own = next(key for key in (await http.get("/v1/api-keys")).json()["data"])
+        refused = await http.post(f"/v1/api-keys/{own['id']}/revoke")
+        still_works = await http.get("/v1/leads")
+
+    assert refused.status_code == 409 and refused.json()["code"] == "invalid_transition"
+    assert still_works.status_code == 200
+
+
+async def test_two_admins_revoking_each_others_keys_at_once_leave_one_working(api: str, account: NewAccount) -> None:
+    async with client(api, account.api_key) as http:
+        first = (await http.get("/v1/api-keys")).json()["data"][0]
+        second = (await http.post("/v1/api-keys", json={"name": "second"})).json()
+        async with client(api, second["key"]) as other:
+            answers = await asyncio.gather(
+                http.post(f"/v1/api-keys/{second['id']}/revoke"), other.post(f"/v1/api-keys/{first['id']}/revoke")
+            )
+        listings = [await http.get("/v1/api-keys")]
+        async with client(api, second["key"]) as other:
+            listings.append(await other.get("/v1/api-keys"))
+    working = [listing for listing in listings if listing.status_code == 200]  # the revoked key's is a 401
+    live = [key for key in working[0].json()["data"] if key["revoked_at"] is None]
+
+    # the loser is refused by the rule (409), or already unauthorized if the winner's revocation came first
+    assert sorted(answer.status_code for answer in answers) in ([200, 401], [200, 409])
+    assert len(live) == 1

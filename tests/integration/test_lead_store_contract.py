@@ -43,8 +43,9 @@ class Harness:
 @pytest.fixture(params=["postgres", "memory"])
 async def harness(request: pytest.FixtureRequest, container: Container, account: NewAccount) -> AsyncIterator[Harness]:
     if request.param == "postgres":
-        async with container.pool.acquire() as conn:
-            key_id: UUID = await conn.fetchval("SELECT id FROM api_keys WHERE account_id = $1", account.account_id)
+        async with container.pool.acquire() as conn:  # a second key: the account's last one cannot be revoked
+            issued, _ = await config.issue_api_key(conn, account.account_id, account.user_id, "contract")
+        key_id: UUID = issued["id"]
 
         async def revoke() -> None:
             async with container.pool.acquire() as conn:

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from uuid_utils.compat import uuid7
 
+from leadstore.domain.errors import InvalidTransition
 from leadstore.store.accounts import create_api_key, hash_key
 from leadstore.store.db import Conn
 
@@ -91,6 +92,11 @@ FIND_KEY_BY_HASH = f"SELECT {KEY_COLUMNS} FROM api_keys WHERE account_id = $1 AN
 REVOKE_KEY = f"""
 UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE account_id = $1 AND id = $2
 RETURNING {KEY_COLUMNS}"""
+# The account's live admin keys: a key that works and belongs to an active admin. Revocations queue on the
+# account row (LOCK_PIPELINE), so two of them can never both take away "the other" last admin key.
+LIVE_ADMIN_KEYS = """
+SELECT k.id FROM api_keys k JOIN users u ON u.id = k.user_id AND u.active AND u.role = 'admin'
+WHERE k.account_id = $1 AND k.revoked_at IS NULL"""
 
 
 async def _rows(conn: Conn, sql: str, *args: Any) -> list[Row]:
@@ -245,4 +251,11 @@ async def issue_api_key(conn: Conn, account_id: UUID, user_id: UUID, name: str |
 
 
 async def revoke_api_key(conn: Conn, account_id: UUID, key_id: UUID) -> Row | None:
-    return await _row(conn, REVOKE_KEY, account_id, key_id)
+    """Revoke a key (None when the account has no such key); InvalidTransition when it is the account's last
+    live admin key, which would lock every admin out."""
+    async with conn.transaction():
+        await conn.execute(LOCK_PIPELINE, account_id)
+        live = {row["id"] for row in await conn.fetch(LIVE_ADMIN_KEYS, account_id)}
+        if live == {key_id}:
+            raise InvalidTransition("this is the account's last working admin key: issue another one first")
+        return await _row(conn, REVOKE_KEY, account_id, key_id)
