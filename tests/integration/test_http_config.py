@@ -44,7 +44,7 @@ def fields_of(response: httpx.Response) -> set[str]:
     return {error["field"] for error in response.json()["errors"]}
 
 
-PIPELINE_READS = ["/v1/statuses", "/v1/sources", "/v1/teams", "/v1/custom-fields", "/v1/rotation"]
+PIPELINE_READS = ["/v1/statuses", "/v1/sources", "/v1/teams", "/v1/custom-fields", "/v1/rotation", "/v1/users"]
 
 
 async def test_configuration_is_changed_by_admins_only(api: str, container: Container, account: NewAccount) -> None:
@@ -253,3 +253,22 @@ async def test_two_admins_revoking_each_others_keys_at_once_leave_one_working(ap
     # the loser is refused by the rule (409), or already unauthorized if the winner's revocation came first
     assert sorted(answer.status_code for answer in answers) in ([200, 401], [200, 409])
     assert len(live) == 1
+
+
+async def test_every_role_reads_the_active_users_id_name_and_role_only(
+    api: str, container: Container, account: NewAccount
+) -> None:
+    member, member_key = await add_user(container, account.account_id, "member")
+    gone, _ = await add_user(container, account.account_id, "member")
+    async with client(api, account.api_key) as admin:
+        await admin.post(f"/v1/users/{gone}/deactivate")
+        whole = (await admin.get("/v1/users")).json()["data"]
+    async with client(api, member_key) as as_member:
+        seen = await as_member.get("/v1/users")
+        creating = await as_member.post("/v1/users", json={"email": "x@example.com", "role": "admin"})
+
+    assert {user["id"] for user in whole} >= {str(member), str(gone)} and all("email" in user for user in whole)
+    assert seen.status_code == 200
+    assert {user["id"] for user in seen.json()["data"]} == {str(account.user_id), str(member)}
+    assert all(set(user) == {"id", "name", "role"} for user in seen.json()["data"])
+    assert creating.status_code == 403

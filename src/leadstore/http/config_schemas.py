@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 Key = Annotated[str, Meta(pattern=KEY_PATTERN, description="Lower-case letters, digits, _; immutable.")]
@@ -122,12 +122,15 @@ class CustomFieldPatch(Strict):
 
 
 class UserOut(msgspec.Struct, kw_only=True):
+    """A user. Every role sees the account's active users' id, name and role (to assign leads to them);
+    email, active and created_at are for admins."""
+
     id: UUID
-    email: str
     name: str | None
     role: Role
-    active: bool
-    created_at: datetime
+    email: str | UnsetType = UNSET
+    active: bool | UnsetType = UNSET
+    created_at: datetime | UnsetType = UNSET
 
 
 class UserInput(Strict):

@@ -29,14 +29,23 @@ from leadstore.store import config
 class UserRoutes(Controller):
     path = "/v1/users"
     tags = ["configuration"]
-    guards = [admin_only]
 
     @get("/", responses=problems(), summary="List users")
     async def list_users(self, request: AnyRequest, services: Services) -> UserList:
+        """Admins see every user whole; other roles the active users' id, name and role."""
         async with services.pool.acquire() as conn:
-            return msgspec.convert({"data": await config.list_users(conn, account(request))}, UserList)
+            rows = await config.list_users(conn, account(request))
+        if principal_of(request).actor.role != "admin":
+            rows = [{"id": row["id"], "name": row["name"], "role": row["role"]} for row in rows if row["active"]]
+        return msgspec.convert({"data": rows}, UserList)
 
-    @post("/", dependencies=documented_body(UserInput), responses=problems(400, 422), summary="Create a user")
+    @post(
+        "/",
+        guards=[admin_only],
+        dependencies=documented_body(UserInput),
+        responses=problems(400, 422),
+        summary="Create a user",
+    )
     async def create_user(self, request: AnyRequest, services: Services) -> UserOut:
         """A user of the account; give them a key with POST /v1/api-keys."""
         body = convert_body(await body_object(request), UserInput, {"email": field_checks.email})
@@ -44,7 +53,13 @@ class UserRoutes(Controller):
             row = await config.create_user(conn, account(request), body.email, body.name, body.role)
         return msgspec.convert(created(row, "email", body.email), UserOut)
 
-    @post("/{user_id:str}/deactivate", status_code=200, responses=problems(404, 422), summary="Deactivate a user")
+    @post(
+        "/{user_id:str}/deactivate",
+        guards=[admin_only],
+        status_code=200,
+        responses=problems(404, 422),
+        summary="Deactivate a user",
+    )
     async def deactivate_user(self, request: AnyRequest, services: Services, user_id: FromPath[str]) -> UserOut:
         """Their keys stop working at once for writes in every process, and for reads within a second; they
         leave rotations; their leads stay theirs."""
