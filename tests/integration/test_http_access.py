@@ -12,6 +12,8 @@ from leadstore.http.testing import add_user
 from leadstore.store.accounts import NewAccount, create_account
 from tests.integration.helpers import assert_problem, client, create, events_of
 
+JSON = {"Content-Type": "application/json"}
+
 
 async def test_bad_requests_get_problem_details_and_write_nothing(
     api: str, container: Container, account: NewAccount
@@ -20,8 +22,14 @@ async def test_bad_requests_get_problem_details_and_write_nothing(
         lead = await create(http, email="taken@example.com")
         written = await events_of(container, account)
         responses = {
-            "malformed": await http.post("/v1/leads", content=b'{"first_name": '),
-            "deep": await http.post("/v1/leads", content=b'{"custom": ' + b"[" * 5000 + b"]" * 5000 + b"}"),
+            "malformed": await http.post("/v1/leads", content=b'{"first_name": ', headers=JSON),
+            "deep": await http.post(
+                "/v1/leads", content=b'{"custom": ' + b"[" * 5000 + b"]" * 5000 + b"}", headers=JSON
+            ),
+            "not_json": await http.post(
+                "/v1/leads", content=b'{"first_name": "A"}', headers={"Content-Type": "text/plain"}
+            ),
+            "untyped": await http.post("/v1/leads", content=b'{"first_name": "A"}'),
             "array": await http.post("/v1/leads", json=[1]),
             "empty": await http.post("/v1/leads", json={}),
             "fields": await http.post("/v1/leads", json={"first_name": "x" * 256, "emial": "a@b.c", "id": "x"}),
@@ -36,6 +44,8 @@ async def test_bad_requests_get_problem_details_and_write_nothing(
     assert_problem(responses["malformed"], 400, "validation_failed", "body")
     assert_problem(responses["deep"], 400, "validation_failed", "body")
     assert_problem(responses["array"], 422, "validation_failed", "body")
+    assert_problem(responses["not_json"], 415, "unsupported_media_type")
+    assert_problem(responses["untyped"], 415, "unsupported_media_type")
     assert_problem(responses["empty"], 422, "validation_failed", "first_name")
     assert_problem(responses["fields"], 422, "validation_failed", "first_name", "emial", "id")
     assert_problem(responses["duplicate"], 409, "duplicate_email", "email")

@@ -266,7 +266,7 @@ async def test_no_body_yields_a_server_error(session: Session, endpoint: str, bo
         session.lead = target.json()["id"]
         await session.new_events(target)
     method, path = endpoint.format(lead=f"/v1/leads/{session.lead}").split(" ")
-    response = await http.request(method, path, content=body)
+    response = await http.request(method, path, content=body, headers={"Content-Type": "application/json"})
     events = await session.new_events(response)
 
     assert response.status_code < 500, response.text

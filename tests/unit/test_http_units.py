@@ -37,6 +37,7 @@ from leadstore.http.errors import (
 )
 from leadstore.http.tracing import request_id
 from leadstore.http.writes import idempotency_key, if_match
+from leadstore.store.events import Checkpoint
 from leadstore.store.lead_list.query import (
     FILTERS,
     Cursor,
@@ -170,3 +171,10 @@ def test_small_bodies_list_every_bad_field() -> None:
     with pytest.raises(ValidationFailed) as refused:
         convert_body({"key": "Bad", "kind": "maybe", "extra": 1}, StatusInput)
     assert {error.field for error in refused.value.errors} == {"key", "label", "kind", "extra"}
+
+
+@pytest.mark.parametrize("token", ["1_0.5", " 1 . 2 ", "\u0661.\u0662", "1.2.3", "+1.2", "1.", ".2", "1" * 21 + ".1"])
+def test_a_position_token_is_ascii_digits_a_dot_and_ascii_digits(token: str) -> None:
+    with pytest.raises(ValueError):
+        Checkpoint.parse(token)
+    assert Checkpoint.parse("10.5") == Checkpoint(10, 5)

@@ -14,7 +14,7 @@ from leadstore.bootstrap import Container
 from leadstore.domain.errors import FieldError, ValidationFailed
 from leadstore.domain.field_checks import Problems
 from leadstore.domain.state import Lead
-from leadstore.http.errors import MalformedBody
+from leadstore.http.errors import MalformedBody, UnsupportedMediaType
 from leadstore.http.tracing import request_id
 from leadstore.store.accounts import Principal
 
@@ -141,5 +141,11 @@ def convert_body(raw: dict[str, Any], cls: type[S], checks: dict[str, Callable[[
 
 
 async def body_object(request: AnyRequest, *, optional: bool = False) -> dict[str, Any]:
-    """The request's body as a JSON object."""
-    return decode_object(await request.body(), optional=optional)
+    """The request's body as a JSON object; a body that does not say it is JSON is 415 (where the body is
+    optional, an empty one needs no type)."""
+    raw = await request.body()
+    if not (optional and not raw.strip()):
+        media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if media_type != "application/json" and not media_type.endswith("+json"):
+            raise UnsupportedMediaType("send the body as JSON, with Content-Type: application/json")
+    return decode_object(raw, optional=optional)

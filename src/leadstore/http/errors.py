@@ -57,6 +57,10 @@ class MethodNotAllowed(LeadstoreError):
     code = "method_not_allowed"
 
 
+class UnsupportedMediaType(LeadstoreError):
+    code = "unsupported_media_type"
+
+
 class IdempotencyConflict(LeadstoreError):
     code = "idempotency_conflict"
 
@@ -94,6 +98,7 @@ HTTP_STATUS: dict[type[LeadstoreError], int] = {
     AlreadyConverted: 409,
     VersionConflict: 412,
     PayloadTooLarge: 413,
+    UnsupportedMediaType: 415,
     ValidationFailed: 422,
     TeamRequired: 422,
     SourceRequired: 422,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -74,6 +75,9 @@ SELECT {EVENT_COLUMNS}"""
 )
 
 
+_TOKEN = re.compile(r"\A[0-9]{1,20}\.[0-9]{1,20}\Z")
+
+
 class Checkpoint(msgspec.Struct, frozen=True, order=True):
     """A reader's place in the log: the last (transaction_id, position) it has handled."""
 
@@ -86,7 +90,10 @@ class Checkpoint(msgspec.Struct, frozen=True, order=True):
 
     @classmethod
     def parse(cls, token: str) -> Checkpoint:
-        """Read a token back; ValueError when it is not one."""
+        """Read a token back (ASCII digits, a dot, ASCII digits: nothing else `int` would take); ValueError
+        when it is not one."""
+        if not _TOKEN.match(token):
+            raise ValueError(token)
         txid, _, position = token.partition(".")
         checkpoint = cls(int(txid), int(position))
         if not (0 <= checkpoint.transaction_id < 2**63 and 0 <= checkpoint.position < 2**63):
