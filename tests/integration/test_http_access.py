@@ -166,3 +166,27 @@ async def test_health_and_readiness_need_no_key(api: str) -> None:
     assert health.json() == {"status": "ok"}
     lead_list = ready.json()["projections"]["lead_list"]
     assert ready.status_code == 200 and isinstance(lead_list["lag_events"], int) and lead_list["checkpoint"]
+
+
+async def test_an_unknown_query_parameter_is_refused_on_every_write_and_configuration_endpoint(
+    api: str, account: NewAccount
+) -> None:
+    async with client(api, account.api_key) as http:
+        lead = await create(http)
+        path = f"/v1/leads/{lead['id']}"
+        answers = [
+            await http.post(f"{path}/assign?rotaton=true", json={"assigned_to": None}),
+            await http.post(f"{path}/convert?dry_run=1", json={}),
+            await http.post(f"{path}/archive?force=1", json={}),
+            await http.post(f"{path}/restore?force=1", json={}),
+            await http.get("/v1/statuses?kind=open"),
+            await http.post("/v1/sources?team=x", json={"key": "typo", "label": "Typo"}),
+            await http.get("/v1/users?role=admin"),
+            await http.get("/v1/rotation?verbose=1"),
+        ]
+        after = await http.get(path)
+
+    for answer in answers:
+        assert_problem(answer, 422, "validation_failed")
+        assert answer.json()["errors"][0]["code"] == "unknown_field"
+    assert after.json()["version"] == lead["version"]  # none of the writes happened

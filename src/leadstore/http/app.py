@@ -16,6 +16,7 @@ from leadstore.http.feed import EventFeed
 from leadstore.http.lead_reads import LeadReads
 from leadstore.http.leads import LeadCommands
 from leadstore.http.openapi import ACCOUNT_HEADER, REQUEST_ID, openapi_config
+from leadstore.http.params import refuse_query_parameters
 from leadstore.http.people import People
 from leadstore.http.tracing import add_request_id
 from leadstore.store.checkpoints import reader_lag
@@ -50,7 +51,13 @@ def create_app(container: Container) -> Litestar:
     """The ASGI app serving the API over an already-built container."""
     api = Router(
         path="/",
-        route_handlers=[LeadCommands, LeadReads, EventFeed, *ConfigRoutes, *People],
+        route_handlers=[
+            LeadCommands,
+            LeadReads,
+            EventFeed,
+            # configuration and people take no query parameter: any is a typo, refused (422)
+            Router(path="/", route_handlers=[*ConfigRoutes, *People], before_request=refuse_query_parameters),
+        ],
         guards=[authenticated],
         dependencies={"services": Provide(lambda: container, sync_to_thread=False)},
         parameters={"x_account_id": ACCOUNT_HEADER},

@@ -84,6 +84,7 @@ class LeadCommands(Controller):
     )
     async def assign_lead(self, request: AnyRequest, services: Services, lead_id: LeadId) -> LeadResponse:
         """AssignLead to a user, to nobody, or by the round-robin rotation of the lead's team."""
+        reject_unknown_query(request)
         writer, target = LeadWriter(request, services), parse_lead_id(lead_id)
         raw = await body_object(request)
         body = convert_body(raw, AssignInput)
@@ -98,6 +99,7 @@ class LeadCommands(Controller):
     )
     async def convert_lead(self, request: AnyRequest, services: Services, lead_id: LeadId) -> LeadResponse:
         """ConvertLead: sets is_converted, converted_at, customer_id and the account's won status."""
+        reject_unknown_query(request)
         writer, target = LeadWriter(request, services), parse_lead_id(lead_id)
         body = convert_body(await body_object(request, optional=True), ConvertInput)
         return await writer.execute(commands.convert(target, writer.principal.actor, body))
@@ -111,6 +113,7 @@ class LeadCommands(Controller):
     )
     async def archive_lead(self, request: AnyRequest, services: Services, lead_id: LeadId) -> LeadResponse:
         """ArchiveLead: archived leads leave the default list (`archived=true` lists them)."""
+        reject_unknown_query(request)
         writer, target = LeadWriter(request, services), parse_lead_id(lead_id)
         body = convert_body(await body_object(request, optional=True), ReasonInput)
         return await writer.execute(commands.archive(target, writer.principal.actor, body))
@@ -124,6 +127,7 @@ class LeadCommands(Controller):
     )
     async def restore_lead(self, request: AnyRequest, services: Services, lead_id: LeadId) -> LeadResponse:
         """RestoreLead: the lead is live again."""
+        reject_unknown_query(request)
         writer, target = LeadWriter(request, services), parse_lead_id(lead_id)
         body = convert_body(await body_object(request, optional=True), ReasonInput)
         return await writer.execute(commands.archive(target, writer.principal.actor, body, restore=True))

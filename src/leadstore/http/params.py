@@ -50,6 +50,11 @@ async def wait_for_projection(pool: asyncpg.Pool, token: Checkpoint, seconds: fl
         await asyncio.sleep(POLL_SECONDS)
 
 
+async def refuse_query_parameters(request: Any) -> None:
+    """A before-request hook for endpoints that take no query parameter at all."""
+    reject_unknown_query(request)
+
+
 def reject_unknown_query(request: Any, *allowed: str) -> None:
     """422 naming each query parameter the endpoint does not take, so a misspelt filter never widens a list."""
     unknown = sorted(set(request.query_params) - set(allowed))
