@@ -199,3 +199,14 @@ async def test_min_position_waits_for_the_projection_then_gives_up(
 
     assert fresh[0] == lead["id"]
     assert lagging.status_code == 503 and lagging.json()["code"] == "projection_lagging"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["limit=50.0", "limit=5&limit=7", "min_score=1e1", "status=new&status=lost", "created_after=2026-W01-1"],
+)
+async def test_list_parameters_take_exactly_their_documented_forms(api: str, account: NewAccount, query: str) -> None:
+    async with client(api, account.api_key) as http:
+        response = await http.get(f"/v1/leads?{query}")
+
+    assert response.status_code == 422, response.text

@@ -178,3 +178,9 @@ def test_a_position_token_is_ascii_digits_a_dot_and_ascii_digits(token: str) -> 
     with pytest.raises(ValueError):
         Checkpoint.parse(token)
     assert Checkpoint.parse("10.5") == Checkpoint(10, 5)
+
+
+@pytest.mark.parametrize("text", ["2026-W01-1", "20260101", "2026-001", "20260101T103000Z", "1" * 30, "2026-11-21T10"])
+def test_an_instant_is_a_date_or_an_rfc_3339_timestamp_only(text: str) -> None:
+    with pytest.raises(field_checks.InvalidValueError):
+        field_checks.instant(text)

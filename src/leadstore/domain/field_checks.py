@@ -23,6 +23,10 @@ ISO_COUNTRIES = frozenset((phonenumbers.SUPPORTED_REGIONS - _NOT_ISO) | _WITHOUT
 _UUID = re.compile(r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 _URL_SCHEMES = frozenset({"http", "https"})
 _DATE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+_TIMESTAMP = re.compile(  # RFC 3339 (seconds optional, at most microseconds), or no offset: UTC
+    r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
+    r"(?:[Zz]|[+-][0-9]{2}:[0-9]{2})?\Z"
+)
 EMAIL_MAX_LENGTH = 255
 URL_MAX_LENGTH = 2048
 _ATOM = r"[A-Za-z0-9_!#$%&'*+/=?^`{|}~-]+"
@@ -188,6 +192,8 @@ def instant(text: str) -> datetime:
     try:
         if _DATE.match(text):
             return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+        if not _TIMESTAMP.match(text):  # fromisoformat also takes week dates, basic forms and more
+            raise ValueError(text)
         value = datetime.fromisoformat(text)
         return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     except (ValueError, OverflowError):  # OverflowError: an offset that moves it past year 1 or 9999

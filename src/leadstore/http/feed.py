@@ -36,7 +36,7 @@ class EventFeed(Controller):
     ) -> Response[EventPage]:
         """Every event of the account after `after`, in commit order: a reader that keeps `next_cursor` and
         polls sees each event exactly once, even when transactions commit out of position order."""
-        reject_unknown_query(request, "after", "limit")
+        reject_unknown_query(request, "after", "limit", integers=("limit",))
         start = START if after is None else checked("after", position, after)
         async with services.pool.acquire() as conn:
             events = await read_log(conn, start, limit, principal_of(request).account_id)

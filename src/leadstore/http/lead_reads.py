@@ -90,7 +90,7 @@ async def lead_query(  # one parameter per documented filter
 ) -> LeadQuery:
     """The list's filters, every bad one reported at once."""
     custom = {name: request.query_params.getall(name) for name in list_filters.custom_parameters(request.query_params)}
-    params.reject_unknown_query(request, *LIST_PARAMETERS, *custom)
+    params.reject_unknown_query(request, *LIST_PARAMETERS, *custom, integers=("limit", "min_score", "max_score"))
     found = Problems()
     parse = _parser(found)
     principal = principal_of(request)

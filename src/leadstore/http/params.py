@@ -22,6 +22,8 @@ POLL_SECONDS = 0.02
 _UUID = re.compile(r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 _DATE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
+_DIGITS = re.compile(r"\A[0-9]{1,9}\Z")
+
 
 def path_id(text: str, what: str = "lead") -> UUID:
     """An id from the path; anything that is not a UUID names nothing (404)."""
@@ -55,9 +57,24 @@ async def refuse_query_parameters(request: Any) -> None:
     reject_unknown_query(request)
 
 
-def reject_unknown_query(request: Any, *allowed: str) -> None:
-    """422 naming each query parameter the endpoint does not take, so a misspelt filter never widens a list."""
-    unknown = sorted(set(request.query_params) - set(allowed))
-    if unknown:
-        message = "not a query parameter of this endpoint"
-        raise ValidationFailed([FieldError(name[:100], "unknown_field", message) for name in unknown[:20]])
+def reject_unknown_query(request: Any, *allowed: str, integers: tuple[str, ...] = ()) -> None:
+    """422 naming each query parameter the endpoint does not take (so a misspelt filter never widens a list),
+    each one given twice (every parameter takes one value), and each of `integers` not written in digits
+    (`50.0`, `1e1` and `+5` are refused, not rounded)."""
+    pairs: list[tuple[str, str]] = list(request.query_params.multi_items())
+    names = [name for name, _ in pairs]
+    problems = [
+        FieldError(name[:100], "unknown_field", "not a query parameter of this endpoint")
+        for name in sorted(set(names) - set(allowed))[:20]
+    ]
+    problems += [
+        FieldError(name[:100], "repeated", "give this parameter once")
+        for name in sorted({name for name in names if names.count(name) > 1} & set(allowed))
+    ]
+    problems += [
+        FieldError(name, "invalid", "must be a whole number written in digits")
+        for name, value in pairs
+        if name in integers and not _DIGITS.match(value)
+    ]
+    if problems:
+        raise ValidationFailed(problems)
