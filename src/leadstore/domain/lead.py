@@ -31,9 +31,11 @@ from leadstore.domain.events import (
     LeadStatusChanged,
     LeadUpdated,
 )
-from leadstore.domain.field_checks import InvalidValueError, Problems, checked
+from leadstore.domain.field_checks import Problems, checked
 from leadstore.domain.lead_rules import (
     checked_reason,
+    known_status,
+    known_user,
     require_known_user,
     require_open,
     require_team_and_source,
@@ -132,7 +134,7 @@ def _checked_patch(
 ) -> tuple[str | None, UUID | None, str | None, dict[str, Any]]:
     """The patch's status, assignee, customer id and cleaned fields, with every bad field listed at once."""
     problems = Problems()
-    target = None if status is _ABSENT else problems.run("status", _known_status, status, rules)
+    target = None if status is _ABSENT else problems.run("status", known_status, status, rules)
     customer_id = changes.pop("customer_id", None)
     if customer_id is not None:
         if target is None or status_kind(rules, target) != "won":
@@ -153,20 +155,8 @@ def _checked_patch(
     return target, assignee_id, customer_id, fields
 
 
-def _known_status(value: Any, rules: Rules) -> str:
-    if not isinstance(value, str):
-        raise InvalidValueError("invalid_type", "must be the key of one of the account's statuses")
-    kinds = {rule.key for rule in rules.statuses}
-    if value not in kinds:
-        raise InvalidValueError("unknown_status", f"must be one of {', '.join(kinds)}")
-    return value
-
-
 def _known_user(value: Any, rules: Rules) -> UUID | None:
-    user_id = None if value is None else field_checks.uuid(value)
-    if user_id is not None and user_id not in rules.known_users:
-        raise InvalidValueError("unknown_user", "is not an active user of this account")
-    return user_id
+    return None if value is None else known_user(field_checks.uuid(value), rules)
 
 
 def _status_change(cmd: UpdateLead, lead: Lead, rules: Rules, target: str, customer_id: str | None) -> list[LeadEvent]:

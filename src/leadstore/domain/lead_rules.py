@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any
 from uuid import UUID
 
 from leadstore.domain import field_checks
 from leadstore.domain.errors import (
-    FieldError,
     InvalidTransition,
     SourceRequired,
     TeamRequired,
-    ValidationFailed,
 )
+from leadstore.domain.field_checks import InvalidValueError
 from leadstore.domain.rules import Rules, StatusKind
 from leadstore.domain.state import Lead
-
-T = TypeVar("T")
 
 
 def status_kind(rules: Rules, status: str) -> StatusKind:
@@ -24,13 +21,21 @@ def status_kind(rules: Rules, status: str) -> StatusKind:
     return next((rule.kind for rule in rules.statuses if rule.key == status), "open")
 
 
-def known_status_kind(rules: Rules, status: str) -> StatusKind:
-    """The kind of a status a command asks for, which must be one of the account's."""
-    kinds = {rule.key: rule.kind for rule in rules.statuses}
-    if status not in kinds:
-        message = f"must be one of {', '.join(kinds)}"
-        raise ValidationFailed([FieldError("status", "unknown_status", message)])
-    return kinds[status]
+def known_status(value: Any, rules: Rules) -> str:
+    """A status key as a body names it, which must be one of the account's (InvalidValueError if not)."""
+    if not isinstance(value, str):
+        raise InvalidValueError("invalid_type", "must be the key of one of the account's statuses")
+    keys = [rule.key for rule in rules.statuses]
+    if value not in keys:
+        raise InvalidValueError("unknown_status", f"must be one of {', '.join(keys)}")
+    return value
+
+
+def known_user(user_id: UUID, rules: Rules) -> UUID:
+    """A user a command names, which must be an active user of the account (InvalidValueError if not)."""
+    if user_id not in rules.known_users:
+        raise InvalidValueError("unknown_user", "is not an active user of this account")
+    return user_id
 
 
 def won_status(rules: Rules) -> str:
@@ -62,9 +67,8 @@ def require_team_and_source(rules: Rules, team_id: UUID | None, source: str | No
 
 
 def require_known_user(rules: Rules, user_id: UUID | None) -> None:
-    if user_id is not None and user_id not in rules.known_users:
-        message = "is not an active user of this account"
-        raise ValidationFailed([FieldError("assigned_to", "unknown_user", message)])
+    if user_id is not None:
+        field_checks.checked("assigned_to", known_user, user_id, rules)
 
 
 def checked_reason(reason: str | None) -> str | None:

@@ -13,6 +13,7 @@ from leadstore.domain.custom_fields import check_custom, check_required
 from leadstore.domain.errors import ValidationFailed
 from leadstore.domain.events import MailingAddress
 from leadstore.domain.field_checks import InvalidValueError, Problems
+from leadstore.domain.lead_rules import known_status, known_user, status_kind
 from leadstore.domain.rules import Rules
 from leadstore.domain.state import Lead
 
@@ -133,11 +134,8 @@ def _text(max_len: int) -> Callable[[Any, _Context], str]:
 
 
 def _status(value: Any, ctx: _Context) -> str:
-    key = check.text(value, 255)
-    kinds = {status.key: status.kind for status in ctx.rules.statuses}
-    if key not in kinds:
-        raise InvalidValueError("unknown_status", f"must be one of {', '.join(kinds)}")
-    if kinds[key] != "open":
+    key = known_status(check.text(value, 255), ctx.rules)
+    if status_kind(ctx.rules, key) != "open":
         raise InvalidValueError("invalid_status", "a new lead starts in an open status")
     return key
 
@@ -158,10 +156,7 @@ def _team(value: Any, ctx: _Context) -> Any:
 
 
 def _user(value: Any, ctx: _Context) -> Any:
-    user_id = check.uuid(value)
-    if user_id not in ctx.rules.known_users:
-        raise InvalidValueError("unknown_user", "is not an active user of this account")
-    return user_id
+    return known_user(check.uuid(value), ctx.rules)
 
 
 def _attribution(value: Any, ctx: _Context) -> list[str]:

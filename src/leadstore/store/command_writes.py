@@ -72,6 +72,12 @@ def email_changes(events: list[LeadEvent]) -> tuple[str | None, str | None]:
     return release, reserve
 
 
+def rotation_lock_keys(account_id: UUID, team_id: UUID | None) -> tuple[int, int]:
+    """The advisory-lock keys of a rotation: its team's (the lock team changes take too), or for the
+    account's default rotation the account's (the lock `put_rotation` takes)."""
+    return team_lock_keys(team_id or account_id)
+
+
 async def rotation_pointer(conn: Conn, account_id: UUID, team_id: UUID | None) -> int:
     """A rotation's pointer as committed now (a team's, or the account's default rotation's)."""
     pointer: int | None = await conn.fetchval(ROTATION_POINTER, account_id, team_id)
@@ -80,8 +86,9 @@ async def rotation_pointer(conn: Conn, account_id: UUID, team_id: UUID | None) -
 
 async def lock_rotation(conn: Conn, account_id: UUID, team_id: UUID | None) -> int:
     """Take the rotation's lock until the transaction ends (it writes nothing) and read its pointer."""
-    keys = team_lock_keys(team_id or account_id)
-    pointer: int | None = await conn.fetchval(LOCK_ROTATION, account_id, team_id, *keys)
+    pointer: int | None = await conn.fetchval(
+        LOCK_ROTATION, account_id, team_id, *rotation_lock_keys(account_id, team_id)
+    )
     return pointer or 0
 
 
@@ -93,7 +100,7 @@ async def write(conn: Conn, w: CommandWrite) -> list[RecordedEvent]:
     new = [NewEvent(type=event_type(e), data=event_data(e), metadata=w.metadata) for e in w.events]
     release, reserve = email_changes(w.events)
     turn = w.turn
-    locks = team_lock_keys(turn.team_id or w.account_id) if turn else (None, None)
+    locks = rotation_lock_keys(w.account_id, turn.team_id) if turn else (None, None)
     response = w.response
     try:
         rows = await conn.fetch(
@@ -129,7 +136,9 @@ async def write(conn: Conn, w: CommandWrite) -> list[RecordedEvent]:
             raise DuplicateEmail(reserve or "") from exc
         raise
     except asyncpg.PostgresError as exc:
-        raise _refusal(exc, w) from exc
+        if (refusal := _refusal(exc, w)) is None:
+            raise  # not one of write_command's refusals (a deadlock, say): the caller decides
+        raise refusal from exc
     return [
         RecordedEvent(
             position=row["position"],
@@ -150,7 +159,7 @@ async def write(conn: Conn, w: CommandWrite) -> list[RecordedEvent]:
     ]
 
 
-def _refusal(exc: asyncpg.PostgresError, w: CommandWrite) -> Exception:
+def _refusal(exc: asyncpg.PostgresError, w: CommandWrite) -> Exception | None:
     match exc.sqlstate:
         case "LS001":
             return StaleRules()
@@ -163,4 +172,4 @@ def _refusal(exc: asyncpg.PostgresError, w: CommandWrite) -> Exception:
         case "LS005":
             return VersionConflict(w.stream_id, w.expected_version, w.expected_version - 1)
         case _:
-            return exc
+            return None
