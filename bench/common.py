@@ -155,3 +155,13 @@ async def fill_log(
                     [msgspec.json.encode(d).decode() for d in data],
                     times,
                 )
+
+
+async def account_with_members(container: Container, members: int = 10) -> tuple[NewAccount, list[str]]:
+    """A new account for the list benchmarks, and the ids of `members` member users to own its leads."""
+    from leadstore.http.testing import add_user
+
+    async with container.pool.acquire() as conn:
+        account = await create_account(conn, "bench lists", "lists@example.com")
+    users = [str((await add_user(container, account.account_id, "member"))[0]) for _ in range(members)]
+    return account, users

@@ -29,15 +29,14 @@ import uvicorn
 from litestar import Litestar, post
 from uuid_utils.compat import uuid7
 
-from bench.common import benchmark_database, cpu_seconds, machine, postmaster_pid
+from bench.common import account_with_members, benchmark_database, cpu_seconds, machine, postmaster_pid
 from leadstore.bootstrap import Container, bootstrap
 from leadstore.cli import event_loop_factory
 from leadstore.domain.commands import Actor, UpdateLead
 from leadstore.embedded import EmbeddedNats, free_port, wait_for_port
 from leadstore.http.app import create_app
-from leadstore.http.testing import add_user
 from leadstore.settings import Settings
-from leadstore.store.accounts import NewAccount, create_account
+from leadstore.store.accounts import NewAccount
 
 MINIMAL_TABLE = "CREATE TABLE IF NOT EXISTS bench_minimal (id uuid PRIMARY KEY, body jsonb NOT NULL)"
 MINIMAL_INSERT = "INSERT INTO bench_minimal (id, body) VALUES ($1, $2)"
@@ -207,9 +206,7 @@ async def writes(container: Container, account: NewAccount, args: argparse.Names
 
 
 async def lists(container: Container, args: argparse.Namespace) -> None:
-    async with container.pool.acquire() as conn:
-        account = await create_account(conn, "bench lists", "lists@example.com")
-    users = [str((await add_user(container, account.account_id, "member"))[0]) for _ in range(10)]
+    account, users = await account_with_members(container)
     started = time.perf_counter()
     await fill(container, account, args.leads, users)
     print(f"filled and projected {args.leads:,} leads in {time.perf_counter() - started:.0f}s", flush=True)

@@ -23,17 +23,16 @@ from uuid import UUID
 import msgspec
 from uuid_utils.compat import uuid7
 
-from bench.common import benchmark_database, machine
+from bench.common import account_with_members, benchmark_database, machine
 from bench.http_bench import RAW_EVENT, SOURCES, STATUSES, exchange, latencies, start_server
 from leadstore.bootstrap import Container
 from leadstore.cli import event_loop_factory
 from leadstore.domain import field_checks
 from leadstore.domain.field_checks import Problems
 from leadstore.http import list_filters
-from leadstore.http.testing import add_user
 from leadstore.projection.swap import replay
 from leadstore.store import config
-from leadstore.store.accounts import NewAccount, create_account
+from leadstore.store.accounts import NewAccount
 from leadstore.store.lead_list.query import MUTABLE_SORTS, LeadFilter, like_pattern, list_sql
 from projections import get_projection
 
@@ -177,9 +176,7 @@ async def main() -> None:
     args, _ = parser.parse_known_args()  # `make bench` passes every benchmark the same arguments
     print(f"machine: {machine()}; embedded PostgreSQL (fsync off; reads only), one uvicorn process", flush=True)
     async with benchmark_database(fast=True) as (container, _):
-        async with container.pool.acquire() as conn:
-            account = await create_account(conn, "bench lists", "lists@example.com")
-        users = [str((await add_user(container, account.account_id, "member"))[0]) for _ in range(10)]
+        account, users = await account_with_members(container)
         started = time.perf_counter()
         await fill(container, account, args.leads, users)
         print(f"filled and replayed {args.leads:,} leads in {time.perf_counter() - started:.0f}s", flush=True)
