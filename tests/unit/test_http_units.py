@@ -23,8 +23,9 @@ from leadstore.domain.errors import (
     ValidationFailed,
     VersionConflict,
 )
+from leadstore.http.audit_record import is_secret_header
 from leadstore.http.config_schemas import StatusInput
-from leadstore.http.context import convert_body, decode_object, is_secret_header
+from leadstore.http.context import convert_body, decode_object
 from leadstore.http.errors import (
     IdempotencyConflict,
     InternalError,

@@ -1,4 +1,4 @@
-"""What a request brings to a command: who acts, the audit metadata (secrets masked), and the decoded body."""
+"""What a request brings to a command: who acts and the decoded body (the audit metadata is `audit_record`)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from leadstore.domain.errors import FieldError, ValidationFailed
 from leadstore.domain.field_checks import Problems
 from leadstore.domain.state import Lead
 from leadstore.http.errors import MalformedBody, UnsupportedMediaType
-from leadstore.http.tracing import request_id
 from leadstore.store.accounts import Principal
 
 S = TypeVar("S", bound=msgspec.Struct)
@@ -23,9 +22,6 @@ AnyRequest = Request[Any, Any, State]
 # What handlers are given through Provide("services"): the pool, the write lane, settings and caches.
 Services = NamedDependency[Container]
 
-MASK = "***"
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})
-SECRET_WORDS = ("token", "secret", "password", "passwd", "key", "auth", "session", "credential", "signature")
 PRINCIPAL_KEY = "leadstore.principal"
 
 _decoder = msgspec.json.Decoder()
@@ -48,55 +44,6 @@ def member_can_see(principal: Principal) -> Callable[[Lead], bool]:
 
 def visible_to(principal: Principal, lead: Lead) -> bool:
     return bool(lead.account_id == principal.account_id and member_can_see(principal)(lead))
-
-
-def is_secret_header(name: str) -> bool:
-    lowered = name.lower()
-    return lowered in SECRET_HEADERS or any(word in lowered for word in SECRET_WORDS)
-
-
-def masked_headers(request: AnyRequest) -> dict[str, str]:
-    """The request headers for the audit log, with every secret-looking one replaced by `***`."""
-    masked: dict[str, str] = {}
-    for name, value in request.headers.items():
-        masked[name.lower()] = MASK if is_secret_header(name) else _storable(value)
-    return masked
-
-
-def masked_query(query: str) -> str | None:
-    """The query string for the audit log, the values of secret-looking parameters replaced by `***`."""
-    if not query:
-        return None
-    pairs = [pair.partition("=") for pair in query.split("&")]
-    return _storable("&".join(name + sep + (MASK if is_secret_header(name) else value) for name, sep, value in pairs))
-
-
-def event_metadata(request: AnyRequest, principal: Principal) -> dict[str, Any]:
-    """The metadata every event of this request records: actor, request, correlation id."""
-    rid = request_id(request.scope)
-    actor = principal.actor
-    client = request.client
-    return {
-        "actor": {
-            "user_id": str(actor.user_id),
-            "email": actor.email,
-            "api_key_id": None if actor.api_key_id is None else str(actor.api_key_id),
-        },
-        "request": {
-            "id": rid,
-            "method": request.method,
-            "path": _storable(request.scope.get("raw_path", b"").decode("latin-1") or request.url.path),
-            "query": masked_query(request.scope.get("query_string", b"").decode("latin-1")),
-            "ip": client.host if client else None,
-            "user_agent": _storable(request.headers.get("user-agent", "")) or None,
-            "headers": masked_headers(request),
-        },
-        "correlation_id": rid,
-    }
-
-
-def _storable(text: str) -> str:
-    return text.replace("\x00", "")  # jsonb cannot hold NUL
 
 
 def decode_object(raw: bytes, *, optional: bool = False) -> dict[str, Any]:

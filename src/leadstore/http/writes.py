@@ -13,7 +13,8 @@ from leadstore.documents import DOCUMENT_ONLY, lead_document
 from leadstore.domain.commands import Command, CreateLead
 from leadstore.domain.errors import FieldError, LeadstoreError, ValidationFailed
 from leadstore.handler import Idempotency
-from leadstore.http.context import AnyRequest, Services, event_metadata, member_can_see, principal_of
+from leadstore.http.audit_record import event_metadata
+from leadstore.http.context import AnyRequest, Services, member_can_see, principal_of
 from leadstore.http.errors import IdempotencyConflict, Unauthorized
 from leadstore.http.schemas import LeadOut
 from leadstore.store import idempotency
@@ -77,7 +78,7 @@ class LeadWriter:
             outcome = await self.container.handler.execute(
                 cmd,
                 account_id=self.account_id,
-                metadata=event_metadata(self.request, self.principal),
+                metadata=event_metadata(self.request, self.principal, self.container.settings.trusted_proxies),
                 visible=member_can_see(self.principal),
                 expected_version=expected,
                 idempotency=keyed,
