@@ -32,6 +32,7 @@ from leadstore.domain.field_checks import Problems
 from leadstore.http import list_filters
 from leadstore.projection.swap import replay
 from leadstore.store import config
+from leadstore.store.account_log import by_command_line
 from leadstore.store.accounts import NewAccount
 from leadstore.store.lead_list.query import MUTABLE_SORTS, LeadFilter, like_pattern, list_sql
 from projections import get_projection
@@ -73,7 +74,7 @@ async def fill(container: Container, account: NewAccount, leads: int, users: lis
     async with container.pool.acquire() as conn:
         for key, kind, choices in FIELDS:
             values = {"key": key, "label": key, "type": kind, "choices": choices, "required": False}
-            await config.create_custom_field(conn, account.account_id, values)
+            await config.create_custom_field(conn, by_command_line(account.account_id, "bench"), values)
         for first in range(0, leads, 5000):
             rows = []
             for n in range(first, min(first + 5000, leads)):

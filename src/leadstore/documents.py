@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 
+from leadstore.domain.account_events import ACCOUNT_STREAM
 from leadstore.domain.state import Lead
 from leadstore.store.events import RecordedEvent
 
@@ -42,7 +43,7 @@ def event_envelope(event: RecordedEvent) -> dict[str, Any]:
     return {
         "id": str(event.event_id),
         "type": event.type,
-        "lead_id": str(event.stream_id),
+        "lead_id": None if event.stream_type == ACCOUNT_STREAM else str(event.stream_id),
         "account_id": str(event.account_id),
         "version": event.version,
         "position": event.checkpoint.token(),

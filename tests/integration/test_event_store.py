@@ -87,7 +87,8 @@ async def test_events_refuse_update_delete_and_truncate(container: Container, ac
                 await conn.execute(statement, account.account_id)
         with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
             await conn.execute("TRUNCATE events")
-        assert await conn.fetchval("SELECT count(*) FROM events WHERE account_id = $1", account.account_id) == 1
+        count = "SELECT count(*) FROM events WHERE account_id = $1 AND stream_type = 'lead'"
+        assert await conn.fetchval(count, account.account_id) == 1
 
 
 async def test_migrations_run_from_several_processes_at_once_apply_each_file_once(

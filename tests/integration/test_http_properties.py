@@ -129,14 +129,14 @@ class Session:
         return {key: self.user_id if value == ME else value for key, value in body.items()}
 
     async def new_events(self, written: httpx.Response) -> list[dict[str, Any]]:
-        """The account's events since the last call, up to the write `written` made when it made one (the feed
+        """The account's lead events since the last call, up to the write `written` made when it made one (the feed
         shows an event only once every older transaction has ended, so a fresh write may show a moment later)."""
         position = written.headers.get("leadstore-position") if written.status_code < 300 else None
         last = Checkpoint.parse(position) if position else None
         events: list[dict[str, Any]] = []
         for _ in range(500):
             page = (await self.http.get("/v1/events", params={"after": self.feed, "limit": 1000})).json()
-            self.feed, events = page["next_cursor"], events + page["data"]
+            self.feed, events = page["next_cursor"], events + [e for e in page["data"] if e["lead_id"]]
             if last is None or Checkpoint.parse(self.feed) >= last:
                 return events
             await asyncio.sleep(0.02)

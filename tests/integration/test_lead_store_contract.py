@@ -17,6 +17,7 @@ from leadstore.domain.errors import DuplicateEmail, VersionConflict
 from leadstore.domain.events import LEAD_STREAM, Change, LeadCreated, LeadEvent, LeadUpdated
 from leadstore.domain.rules import DefaultRotation, Rules, StatusRule, Turn
 from leadstore.store import config
+from leadstore.store.account_log import by_command_line
 from leadstore.store.accounts import NewAccount
 from leadstore.store.command_writes import CommandWrite, KeyRevoked, StaleRules, TurnMoved
 from leadstore.store.idempotency import KeyTaken, StoredResponse
@@ -43,21 +44,22 @@ class Harness:
 @pytest.fixture(params=["postgres", "memory"])
 async def harness(request: pytest.FixtureRequest, container: Container, account: NewAccount) -> AsyncIterator[Harness]:
     if request.param == "postgres":
+        by_test = by_command_line(account.account_id, "test")
         async with container.pool.acquire() as conn:  # a second key: the account's last one cannot be revoked
-            issued, _ = await config.issue_api_key(conn, account.account_id, account.user_id, "contract")
+            issued, _ = await config.issue_api_key(conn, by_test, account.user_id, "contract")
         key_id: UUID = issued["id"]
 
         async def revoke() -> None:
             async with container.pool.acquire() as conn:
-                await config.revoke_api_key(conn, account.account_id, key_id)
+                await config.revoke_api_key(conn, by_test, key_id)
 
         async def change() -> None:
             async with container.pool.acquire() as conn:
-                await config.create_source(conn, account.account_id, f"s{uuid7().hex[:8]}", "New", None)
+                await config.create_source(conn, by_test, f"s{uuid7().hex[:8]}", "New", None)
 
         async def rotate(member: UUID) -> None:
             async with container.pool.acquire() as conn:
-                await config.put_rotation(conn, account.account_id, True, [member])
+                await config.put_rotation(conn, by_test, True, [member])
 
         yield Harness(container.handler.store, account.account_id, account.user_id, key_id, revoke, change, rotate)
         return

@@ -17,8 +17,9 @@ from leadstore.publishing import STREAM, EventSubscription, Publisher, Publishin
 from leadstore.publishing.delivery import decoder
 from leadstore.publishing.stream import ensure_stream
 from leadstore.settings import Settings
-from leadstore.store import db
+from leadstore.store import config, db
 from leadstore.store import events as store
+from leadstore.store.account_log import by_command_line
 from leadstore.store.accounts import NewAccount, create_account
 from tests.integration.helpers import (
     FAST_PUBLISHING,
@@ -63,7 +64,8 @@ async def running(publisher: Publisher) -> AsyncIterator[asyncio.Event]:
 
 async def logged_ids(container: Container, account: NewAccount) -> list[UUID]:
     async with container.pool.acquire() as conn:
-        rows = await conn.fetch("SELECT event_id FROM events WHERE account_id = $1", account.account_id)
+        lead_events = "SELECT event_id FROM events WHERE account_id = $1 AND stream_type = 'lead'"
+        rows = await conn.fetch(lead_events, account.account_id)
     return [r["event_id"] for r in rows]
 
 
@@ -145,7 +147,7 @@ async def test_no_event_is_published_past_a_transaction_still_open(
                 await append_open(conn, tenant, stream, 1)
             later = await write_lead(node, tenant, 1)  # commits while the three are open
             committed: set[int] = set()
-            published: list[UUID] = []
+            published: list[UUID | None] = []
             for index in commit_order:
                 await conns[index].execute("COMMIT")
                 began = log_reads.began
@@ -219,3 +221,23 @@ async def test_the_envelope_subject_and_message_id_follow_the_contract(
     assert body.data == {"changes": {"company": {"from": None, "to": "Co 0"}}}
     assert info.config.duplicate_window == FAST_PUBLISHING.nats_duplicate_window_seconds
     assert (info.config.retention, info.config.storage, info.config.max_age) == ("limits", "file", 0)
+
+
+async def test_administrative_events_are_published_under_admin_subjects(
+    node: Container, tenant: NewAccount, nats_url: str
+) -> None:
+    assert node.publisher is not None
+    async with node.pool.acquire() as conn:
+        by_test = by_command_line(tenant.account_id, "test")
+        await config.create_status(conn, by_test, "nurture", "Nurture", "open", None)
+    async with (
+        EventSubscription(nats_url, account_id=tenant.account_id, event_type="StatusCreated") as admin,
+        EventSubscription(nats_url, account_id=tenant.account_id, fetch_timeout=0.5) as leads,
+        running(node.publisher),
+    ):
+        delivery = await asyncio.wait_for(admin.__anext__(), 10)
+        await delivery.ack()
+        assert await leads.take(1, within=1) == []  # an account's lead subjects carry lead events only
+    assert delivery.msg.subject == f"leads.{tenant.account_id}.admin.StatusCreated"
+    assert (delivery.event.lead_id, delivery.event.type) == (None, "StatusCreated")
+    assert delivery.event.data == {"key": "nurture", "label": "Nurture", "kind": "open", "position": 5, "color": None}

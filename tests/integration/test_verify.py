@@ -19,7 +19,7 @@ from leadstore.store import db
 from leadstore.store import events as store
 from leadstore.store.accounts import NewAccount, create_account
 from leadstore.store.migrate import migrate, migrations_dir
-from tests.integration.helpers import META, NewDatabase, create_cmd, run_cli, settle, update_cmd
+from tests.integration.helpers import ACCOUNT_OPENING, META, NewDatabase, create_cmd, run_cli, settle, update_cmd
 
 DISABLE_GUARD = "ALTER TABLE events DISABLE TRIGGER USER"
 ENABLE_GUARD = "ALTER TABLE events ENABLE TRIGGER USER"
@@ -110,7 +110,11 @@ async def test_verify_passes_on_a_healthy_database(
     assert await run_cli(own.settings, "verify") == 0
 
     out = capsys.readouterr().out
-    assert "log: 9 events, ok" in out and "lead_list: 3 rows, ok" in out and "verify: all holds" in out
+    assert (
+        f"log: {9 + ACCOUNT_OPENING} events, ok" in out
+        and "lead_list: 3 rows, ok" in out
+        and "verify: all holds" in out
+    )
 
 
 async def test_verify_names_the_event_whose_data_was_updated(
@@ -171,7 +175,7 @@ async def test_verify_reports_a_read_model_row_that_differs_from_a_replay(
     assert await run_cli(own.settings, "verify") == 1
 
     out = capsys.readouterr().out
-    assert "log: 9 events, ok" in out
+    assert f"log: {9 + ACCOUNT_OPENING} events, ok" in out
     assert f"lead_list row {leads[0]}: score: live 77, replay 0" in out
 
 

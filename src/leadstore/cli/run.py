@@ -110,7 +110,7 @@ async def _dev_account(container: Container, data_dir: Path, port: int, nats_url
     info: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
     if "api_key" not in info:
         async with container.pool.acquire() as conn:
-            new = await create_account(conn, "Demo", "admin@demo.example")
+            new = await create_account(conn, "Demo", "admin@demo.example", command="dev")
         info = {"api_key": new.api_key, "account_id": str(new.account_id)}
     info.update(url=f"http://127.0.0.1:{port}", database_url=container.settings.database_url, nats_url=nats_url)
     path.write_text(json.dumps(info, indent=2) + "\n")

@@ -10,6 +10,7 @@ from litestar import Controller, get, patch, post, put
 from litestar.params import FromPath, Parameter
 
 from leadstore.domain.errors import FieldError, ValidationFailed
+from leadstore.http.audit_record import event_metadata
 from leadstore.http.auth import admin_only
 from leadstore.http.bodies import documented_body
 from leadstore.http.config_schemas import (
@@ -39,6 +40,7 @@ from leadstore.http.errors import NotFound
 from leadstore.http.openapi import problems
 from leadstore.http.params import path_id
 from leadstore.store import config
+from leadstore.store.account_log import AdminChange, lock_account
 from leadstore.store.db import Conn
 
 Row = dict[str, Any]
@@ -47,6 +49,12 @@ CHOICE_TYPES = ("choice", "multi_choice")
 
 def account(request: AnyRequest) -> UUID:
     return principal_of(request).account_id
+
+
+def admin_change(request: AnyRequest, services: Services) -> AdminChange:
+    """This request's administrative change: its account, and the actor and request its events record."""
+    principal = principal_of(request)
+    return AdminChange(principal.account_id, event_metadata(request, principal, services.settings.trusted_proxies))
 
 
 def created(row: Row | None, field: str, value: Any) -> Row:
@@ -109,7 +117,9 @@ class StatusRoutes(Controller):
     async def create_status(self, request: AnyRequest, services: Services) -> StatusOut:
         body = convert_body(await body_object(request), StatusInput)
         async with services.pool.acquire() as conn:
-            row = await config.create_status(conn, account(request), body.key, body.label, body.kind, body.color)
+            row = await config.create_status(
+                conn, admin_change(request, services), body.key, body.label, body.kind, body.color
+            )
         return msgspec.convert(created(row, "key", body.key), StatusOut)
 
     @patch(
@@ -120,7 +130,7 @@ class StatusRoutes(Controller):
         raw = await body_object(request)
         convert_body(raw, StatusPatch)
         async with services.pool.acquire() as conn:
-            row = await config.update_status(conn, account(request), key, raw)
+            row = await config.update_status(conn, admin_change(request, services), key, raw)
         return msgspec.convert(found(row, "status"), StatusOut)
 
     @post(
@@ -134,12 +144,12 @@ class StatusRoutes(Controller):
         """Put the statuses in a new pipeline order."""
         body = convert_body(await body_object(request), StatusOrder)
         async with services.pool.acquire() as conn, conn.transaction():
-            await config.lock_pipeline(conn, account(request))
+            await lock_account(conn, account(request))
             current = {row["key"]: row["kind"] for row in await config.list_statuses(conn, account(request))}
             if sorted(body.keys) != sorted(current) or current[body.keys[0]] != "open":
                 message = "must list every status key once, starting with an open status"
                 raise ValidationFailed([FieldError("keys", "invalid", message)])
-            rows = await config.reorder_statuses(conn, account(request), body.keys)
+            rows = await config.reorder_statuses(conn, admin_change(request, services), body.keys)
         return msgspec.convert({"data": rows}, StatusList)
 
 
@@ -163,7 +173,7 @@ class SourceRoutes(Controller):
         body = convert_body(await body_object(request), SourceInput)
         async with services.pool.acquire() as conn:
             await check_team(conn, account(request), body.team_id)
-            row = await config.create_source(conn, account(request), body.key, body.label, body.team_id)
+            row = await config.create_source(conn, admin_change(request, services), body.key, body.label, body.team_id)
         return msgspec.convert(created(row, "key", body.key), SourceOut)
 
     @patch(
@@ -175,7 +185,7 @@ class SourceRoutes(Controller):
         body = convert_body(raw, SourcePatch)
         async with services.pool.acquire() as conn:
             await check_team(conn, account(request), body.team_id)
-            row = await config.update_source(conn, account(request), key, _sent(raw, body))
+            row = await config.update_source(conn, admin_change(request, services), key, _sent(raw, body))
         return msgspec.convert(found(row, "source"), SourceOut)
 
 
@@ -204,7 +214,9 @@ class TeamRoutes(Controller):
         body = convert_body(await body_object(request), TeamInput)
         async with services.pool.acquire() as conn:
             await check_members(conn, account(request), body.members)
-            row = await config.create_team(conn, account(request), body.name, body.rotation, body.members)
+            row = await config.create_team(
+                conn, admin_change(request, services), body.name, body.rotation, body.members
+            )
         return msgspec.convert(row, TeamOut)
 
     @patch(
@@ -219,7 +231,9 @@ class TeamRoutes(Controller):
         body = convert_body(raw, TeamPatch)
         async with services.pool.acquire() as conn:
             await check_members(conn, account(request), body.members or [])
-            row = await config.update_team(conn, account(request), path_id(team_id, "team"), _sent(raw, body))
+            row = await config.update_team(
+                conn, admin_change(request, services), path_id(team_id, "team"), _sent(raw, body)
+            )
         return msgspec.convert(found(row, "team"), TeamOut)
 
 
@@ -238,7 +252,7 @@ class CustomFieldRoutes(Controller):
         body = convert_body(await body_object(request), CustomFieldInput)
         check_choices(body.type, body.choices)
         async with services.pool.acquire() as conn:
-            row = await config.create_custom_field(conn, account(request), msgspec.to_builtins(body))
+            row = await config.create_custom_field(conn, admin_change(request, services), msgspec.to_builtins(body))
         return msgspec.convert(created(row, "key", body.key), CustomFieldOut)
 
     @patch(
@@ -254,7 +268,7 @@ class CustomFieldRoutes(Controller):
         async with services.pool.acquire() as conn, conn.transaction():
             fields = {row["key"]: row for row in await config.list_custom_fields(conn, account(request))}
             check_choices(found(fields.get(key), "custom field")["type"], body.choices)
-            row = await config.update_custom_field(conn, account(request), key, _sent(raw, body))
+            row = await config.update_custom_field(conn, admin_change(request, services), key, _sent(raw, body))
         return msgspec.convert(found(row, "custom field"), CustomFieldOut)
 
 
@@ -282,7 +296,7 @@ class RotationRoutes(Controller):
         body = convert_body(await body_object(request), RotationInput)
         async with services.pool.acquire() as conn:
             await check_members(conn, account(request), body.members)
-            row = await config.put_rotation(conn, account(request), body.enabled, body.members)
+            row = await config.put_rotation(conn, admin_change(request, services), body.enabled, body.members)
         return msgspec.convert(row, RotationOut)
 
 

@@ -10,7 +10,7 @@ from leadstore.domain import field_checks
 from leadstore.domain.errors import FieldError, ValidationFailed
 from leadstore.http.auth import admin_only
 from leadstore.http.bodies import documented_body
-from leadstore.http.config_routes import account, created, found
+from leadstore.http.config_routes import account, admin_change, created, found
 from leadstore.http.config_schemas import (
     ApiKeyCreated,
     ApiKeyInput,
@@ -50,7 +50,7 @@ class UserRoutes(Controller):
         """A user of the account; give them a key with POST /v1/api-keys."""
         body = convert_body(await body_object(request), UserInput, {"email": field_checks.email})
         async with services.pool.acquire() as conn:
-            row = await config.create_user(conn, account(request), body.email, body.name, body.role)
+            row = await config.create_user(conn, admin_change(request, services), body.email, body.name, body.role)
         return msgspec.convert(created(row, "email", body.email), UserOut)
 
     @post(
@@ -67,7 +67,7 @@ class UserRoutes(Controller):
         if target == principal_of(request).actor.user_id:
             raise ValidationFailed([FieldError("user_id", "self", "you cannot deactivate yourself")])
         async with services.pool.acquire() as conn:
-            row = await config.deactivate_user(conn, account(request), target)
+            row = await config.deactivate_user(conn, admin_change(request, services), target)
         services.principals.forget()  # other processes: within a second (and every write)
         return msgspec.convert(found(row, "user"), UserOut)
 
@@ -91,7 +91,7 @@ class ApiKeyRoutes(Controller):
         async with services.pool.acquire() as conn:
             if not await config.active_users(conn, account(request), [user_id]):
                 raise ValidationFailed([FieldError("user_id", "unknown_user", "is not an active user of this account")])
-            row, key = await config.issue_api_key(conn, account(request), user_id, body.name)
+            row, key = await config.issue_api_key(conn, admin_change(request, services), user_id, body.name)
         return msgspec.convert(row | {"key": key}, ApiKeyCreated)
 
     @post("/{key_id:str}/revoke", status_code=200, responses=problems(404), summary="Revoke an API key")
@@ -99,7 +99,7 @@ class ApiKeyRoutes(Controller):
         """The key stops working at once for writes in every process, and for reads within a second.
         Revoking twice changes nothing."""
         async with services.pool.acquire() as conn:
-            row = await config.revoke_api_key(conn, account(request), path_id(key_id, "API key"))
+            row = await config.revoke_api_key(conn, admin_change(request, services), path_id(key_id, "API key"))
         services.principals.forget()
         return msgspec.convert(found(row, "API key"), ApiKeyOut)
 

@@ -18,6 +18,7 @@ from nats.js import JetStreamContext
 from nats.js.api import PubAck
 
 from leadstore.documents import event_envelope
+from leadstore.domain.account_events import ACCOUNT_STREAM
 from leadstore.publishing.stream import MSG_ID, STREAM, subject_for
 from leadstore.store.events import RecordedEvent
 
@@ -83,7 +84,7 @@ async def _send(js: JetStreamContext, event: RecordedEvent) -> asyncio.Future[Pu
     # no wait_stall: the context allows a whole batch in flight (see Publisher), and a stall timeout
     # would run every publish through asyncio.wait_for, which costs more than the publish itself
     return await js.publish_async(
-        subject_for(event.account_id, event.type),
+        subject_for(event.account_id, event.type, event.stream_type == ACCOUNT_STREAM),
         _encoder.encode(event_envelope(event)),
         headers={MSG_ID: str(event.event_id)},
     )

@@ -18,7 +18,7 @@ class PublishedEvent(msgspec.Struct, frozen=True, kw_only=True):
 
     id: UUID
     type: str
-    lead_id: UUID
+    lead_id: UUID | None  # None for an administrative event (published on leads.<account_id>.admin.<Type>)
     account_id: UUID
     version: int
     position: str

@@ -10,11 +10,13 @@ from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig, StreamInfo
 from nats.js.errors import NotFoundError
 
+from leadstore.domain.account_events import ACCOUNT_EVENT_TYPES
 from leadstore.publishing.settings import PublishingSettings
 
 STREAM = "LEADS"
 SUBJECT_ROOT = "leads"
 MSG_ID = "Nats-Msg-Id"
+ADMIN_TOKEN = "admin"  # administrative events' subjects: leads.<account_id>.admin.<EventType>
 _NOT_A_TOKEN = re.compile(r"[^A-Za-z0-9_-]")
 # the parts of the configuration leadstore owns; anything else an operator set is left alone
 _OWNED = ("subjects", "retention", "storage", "num_replicas", "max_age", "max_bytes", "duplicate_window", "discard")
@@ -26,15 +28,20 @@ def subject_token(value: str) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def subject_for(account_id: UUID | str, event_type: str) -> str:
-    """`leads.<account_id>.<EventType>`, the subject an event is published on."""
-    return f"{SUBJECT_ROOT}.{subject_token(str(account_id))}.{subject_token(event_type)}"
+def subject_for(account_id: UUID | str, event_type: str, administrative: bool = False) -> str:
+    """`leads.<account_id>.<EventType>`, the subject an event is published on; an administrative event's is
+    `leads.<account_id>.admin.<EventType>`."""
+    kind = f"{ADMIN_TOKEN}.{subject_token(event_type)}" if administrative else subject_token(event_type)
+    return f"{SUBJECT_ROOT}.{subject_token(str(account_id))}.{kind}"
 
 
 def filter_subject(account_id: UUID | str | None = None, event_type: str | None = None) -> str:
-    """The subject filter for one account and/or one event type (`*` where not given)."""
+    """The subject filter for one account and/or one event type (`*` where not given): lead events, or the
+    administrative events when `event_type` names one of those."""
     account = subject_token(str(account_id)) if account_id else "*"
     kind = subject_token(event_type) if event_type else "*"
+    if event_type in ACCOUNT_EVENT_TYPES:
+        kind = f"{ADMIN_TOKEN}.{kind}"
     return f"{SUBJECT_ROOT}.{account}.{kind}"
 
 

@@ -11,7 +11,9 @@ import asyncpg
 import msgspec
 from uuid_utils.compat import uuid7
 
+from leadstore.domain.account_events import AccountCreated, ApiKeyIssued, DefaultSource, DefaultStatus, UserCreated
 from leadstore.domain.commands import Actor
+from leadstore.store.account_log import by_command_line, record
 from leadstore.store.db import Conn
 
 DEFAULT_STATUSES = [
@@ -67,25 +69,29 @@ def hash_key(api_key: str) -> bytes:
     return hashlib.sha256(api_key.encode()).digest()
 
 
-async def create_api_key(conn: Conn, account_id: UUID, user_id: UUID, name: str | None) -> str:
-    """Make a key for a user; the key itself is returned once and only its hash is kept."""
-    api_key = KEY_PREFIX + secrets.token_urlsafe(32)
-    await conn.execute(INSERT_KEY, uuid7(), account_id, user_id, hash_key(api_key), api_key[:12], name)
-    return api_key
+async def create_api_key(conn: Conn, account_id: UUID, user_id: UUID, name: str | None) -> tuple[UUID, str]:
+    """Make a key for a user: its id, and the key itself, returned once (only its hash is kept)."""
+    api_key, key_id = KEY_PREFIX + secrets.token_urlsafe(32), uuid7()
+    await conn.execute(INSERT_KEY, key_id, account_id, user_id, hash_key(api_key), api_key[:12], name)
+    return key_id, api_key
 
 
-async def create_account(conn: Conn, name: str, admin_email: str) -> NewAccount:
-    """An account with the default statuses and sources, and its first admin user with a key."""
+async def create_account(conn: Conn, name: str, admin_email: str, command: str = "accounts create") -> NewAccount:
+    """An account with the default statuses and sources, and its first admin user with a key; the account's
+    stream begins with these as events, made by `command` of the command line."""
     account_id, user_id = uuid7(), uuid7()
+    statuses = [DefaultStatus(key, label, kind, n) for n, (key, label, kind) in enumerate(DEFAULT_STATUSES)]
+    sources = [DefaultSource(key, label) for key, label in DEFAULT_SOURCES]
+    change = by_command_line(account_id, f"leadstore {command}")
     async with conn.transaction():
         await conn.execute(INSERT_ACCOUNT, account_id, name)
         await conn.execute(INSERT_USER, user_id, account_id, admin_email, None, "admin")
-        await conn.executemany(
-            INSERT_STATUS,
-            [(account_id, key, label, kind, position) for position, (key, label, kind) in enumerate(DEFAULT_STATUSES)],
-        )
-        await conn.executemany(INSERT_SOURCE, [(account_id, key, label) for key, label in DEFAULT_SOURCES])
-        api_key = await create_api_key(conn, account_id, user_id, "first admin key")
+        await conn.executemany(INSERT_STATUS, [(account_id, s.key, s.label, s.kind, s.position) for s in statuses])
+        await conn.executemany(INSERT_SOURCE, [(account_id, s.key, s.label) for s in sources])
+        key_id, api_key = await create_api_key(conn, account_id, user_id, "first admin key")
+        await record(conn, change, AccountCreated(name=name, statuses=statuses, sources=sources))
+        await record(conn, change, UserCreated(user_id=user_id, email=admin_email, name=None, role="admin"))
+        await record(conn, change, ApiKeyIssued(api_key_id=key_id, user_id=user_id, name="first admin key"))
     return NewAccount(account_id, user_id, api_key)
 
 

@@ -2,6 +2,8 @@
 
 Every statement is scoped by account id, so one account can neither read nor change another's rows.
 Functions return rows as dicts (None when there is no such row, or on a duplicate key for inserts).
+Every change that changes something appends its event to the account's stream in its own transaction,
+after queueing on the account row, so the `from` of each change is what the change replaced.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from uuid import UUID
 
 from uuid_utils.compat import uuid7
 
+from leadstore.domain import account_events as ev
 from leadstore.domain.errors import InvalidTransition
-from leadstore.store.accounts import create_api_key, hash_key
+from leadstore.store.account_log import AdminChange, lock_account, record
+from leadstore.store.accounts import create_api_key
 from leadstore.store.db import Conn
 
 Row = dict[str, Any]
@@ -28,12 +32,12 @@ ON CONFLICT DO NOTHING RETURNING {STATUS_COLUMNS}"""
 UPDATE_STATUS = f"""
 UPDATE statuses SET label = coalesce($3, label), color = CASE WHEN $5 THEN $4 ELSE color END
 WHERE account_id = $1 AND key = $2 RETURNING {STATUS_COLUMNS}"""
+GET_STATUS = f"SELECT {STATUS_COLUMNS} FROM statuses WHERE account_id = $1 AND key = $2"
 REORDER_STATUSES = "UPDATE statuses SET position = array_position($2::text[], key) - 1 WHERE account_id = $1"
-# Status creation and reordering queue on the account row, so positions stay distinct and contiguous.
-LOCK_PIPELINE = "SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE"
 
 SOURCE_COLUMNS = "key, label, team_id"
 LIST_SOURCES = f"SELECT {SOURCE_COLUMNS} FROM sources WHERE account_id = $1 ORDER BY key"
+GET_SOURCE = f"SELECT {SOURCE_COLUMNS} FROM sources WHERE account_id = $1 AND key = $2"
 INSERT_SOURCE = f"""
 INSERT INTO sources (account_id, key, label, team_id) VALUES ($1, $2, $3, $4)
 ON CONFLICT DO NOTHING RETURNING {SOURCE_COLUMNS}"""
@@ -70,6 +74,7 @@ RETURNING enabled, members"""
 
 FIELD_COLUMNS = "key, label, type, choices, required"
 LIST_FIELDS = f"SELECT {FIELD_COLUMNS} FROM custom_fields WHERE account_id = $1 ORDER BY key"
+GET_FIELD = f"SELECT {FIELD_COLUMNS} FROM custom_fields WHERE account_id = $1 AND key = $2"
 INSERT_FIELD = f"""
 INSERT INTO custom_fields (account_id, key, label, type, choices, required) VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT DO NOTHING RETURNING {FIELD_COLUMNS}"""
@@ -84,16 +89,17 @@ FIND_USERS = "SELECT id FROM users WHERE account_id = $1 AND id = ANY($2::uuid[]
 INSERT_USER = f"""
 INSERT INTO users (id, account_id, email, name, role) VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT DO NOTHING RETURNING {USER_COLUMNS}"""
+GET_USER = f"SELECT {USER_COLUMNS} FROM users WHERE account_id = $1 AND id = $2"
 DEACTIVATE_USER = f"UPDATE users SET active = false WHERE account_id = $1 AND id = $2 RETURNING {USER_COLUMNS}"
 
 KEY_COLUMNS = "id, user_id, name, prefix, created_at, revoked_at, last_used_at"
 LIST_KEYS = f"SELECT {KEY_COLUMNS} FROM api_keys WHERE account_id = $1 ORDER BY created_at, id"
-FIND_KEY_BY_HASH = f"SELECT {KEY_COLUMNS} FROM api_keys WHERE account_id = $1 AND key_hash = $2"
+GET_KEY = f"SELECT {KEY_COLUMNS} FROM api_keys WHERE account_id = $1 AND id = $2"
 REVOKE_KEY = f"""
 UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE account_id = $1 AND id = $2
 RETURNING {KEY_COLUMNS}"""
 # The account's live admin keys: a key that works and belongs to an active admin. Revocations queue on the
-# account row (LOCK_PIPELINE), so two of them can never both take away "the other" last admin key.
+# account row (lock_account), so two of them can never both take away "the other" last admin key.
 LIVE_ADMIN_KEYS = """
 SELECT k.id FROM api_keys k JOIN users u ON u.id = k.user_id AND u.active AND u.role = 'admin'
 WHERE k.account_id = $1 AND k.revoked_at IS NULL"""
@@ -112,68 +118,99 @@ async def list_statuses(conn: Conn, account_id: UUID) -> list[Row]:
     return await _rows(conn, LIST_STATUSES, account_id)
 
 
-async def create_status(conn: Conn, account_id: UUID, key: str, label: str, kind: str, color: str | None) -> Row | None:
+async def create_status(
+    conn: Conn, change: AdminChange, key: str, label: str, kind: str, color: str | None
+) -> Row | None:
     """A new status at the end of the pipeline; None when the key exists."""
     async with conn.transaction():
-        await conn.execute(LOCK_PIPELINE, account_id)
-        return await _row(conn, INSERT_STATUS, account_id, key, label, kind, color)
+        await lock_account(conn, change.account_id)  # positions stay distinct and contiguous
+        row = await _row(conn, INSERT_STATUS, change.account_id, key, label, kind, color)
+        if row is not None:
+            await record(conn, change, ev.StatusCreated(**row))
+        return row
 
 
-async def lock_pipeline(conn: Conn, account_id: UUID) -> None:
-    """Queue behind other status creations and reorders of the account (inside a transaction)."""
-    await conn.execute(LOCK_PIPELINE, account_id)
-
-
-async def update_status(conn: Conn, account_id: UUID, key: str, changes: Row) -> Row | None:
+async def update_status(conn: Conn, change: AdminChange, key: str, changes: Row) -> Row | None:
     """Change a status's label and/or color (the keys of `changes`); its key and kind never change."""
-    color_sent = "color" in changes
-    return await _row(conn, UPDATE_STATUS, account_id, key, changes.get("label"), changes.get("color"), color_sent)
+    color_sent, args = "color" in changes, (changes.get("label"), changes.get("color"))
+    async with conn.transaction():
+        await lock_account(conn, change.account_id)
+        before = await _row(conn, GET_STATUS, change.account_id, key)
+        row = await _row(conn, UPDATE_STATUS, change.account_id, key, *args, color_sent)
+        if before is not None and row is not None and (diff := ev.changes_between(before, row)):
+            await record(conn, change, ev.StatusUpdated(key, diff))
+        return row
 
 
-async def reorder_statuses(conn: Conn, account_id: UUID, keys: Sequence[str]) -> list[Row]:
-    await conn.execute(REORDER_STATUSES, account_id, list(keys))
-    return await list_statuses(conn, account_id)
+async def reorder_statuses(conn: Conn, change: AdminChange, keys: Sequence[str]) -> list[Row]:
+    """Put the statuses in the order of `keys` (inside the caller's transaction, which checked them)."""
+    before = [row["key"] for row in await list_statuses(conn, change.account_id)]
+    await conn.execute(REORDER_STATUSES, change.account_id, list(keys))
+    if before != list(keys):
+        await record(conn, change, ev.StatusesReordered(before, list(keys)))
+    return await list_statuses(conn, change.account_id)
 
 
 async def list_sources(conn: Conn, account_id: UUID) -> list[Row]:
     return await _rows(conn, LIST_SOURCES, account_id)
 
 
-async def create_source(conn: Conn, account_id: UUID, key: str, label: str, team_id: UUID | None) -> Row | None:
-    return await _row(conn, INSERT_SOURCE, account_id, key, label, team_id)
+async def create_source(conn: Conn, change: AdminChange, key: str, label: str, team_id: UUID | None) -> Row | None:
+    async with conn.transaction():
+        await lock_account(conn, change.account_id)
+        row = await _row(conn, INSERT_SOURCE, change.account_id, key, label, team_id)
+        if row is not None:
+            await record(conn, change, ev.SourceCreated(**row))
+        return row
 
 
-async def update_source(conn: Conn, account_id: UUID, key: str, changes: Row) -> Row | None:
+async def update_source(conn: Conn, change: AdminChange, key: str, changes: Row) -> Row | None:
     """Change a source's label and/or team (the keys of `changes`)."""
-    team_sent = "team_id" in changes
-    return await _row(conn, UPDATE_SOURCE, account_id, key, changes.get("label"), changes.get("team_id"), team_sent)
+    team_sent, args = "team_id" in changes, (changes.get("label"), changes.get("team_id"))
+    async with conn.transaction():
+        await lock_account(conn, change.account_id)
+        before = await _row(conn, GET_SOURCE, change.account_id, key)
+        row = await _row(conn, UPDATE_SOURCE, change.account_id, key, *args, team_sent)
+        if before is not None and row is not None and (diff := ev.changes_between(before, row)):
+            await record(conn, change, ev.SourceUpdated(key, diff))
+        return row
 
 
 async def list_teams(conn: Conn, account_id: UUID, team_id: UUID | None = None) -> list[Row]:
     return await _rows(conn, LIST_TEAMS, account_id, team_id)
 
 
-async def create_team(conn: Conn, account_id: UUID, name: str, rotation: bool, members: Sequence[UUID]) -> Row:
+async def create_team(conn: Conn, change: AdminChange, name: str, rotation: bool, members: Sequence[UUID]) -> Row:
     """A new team with its members, in rotation order."""
     team_id = uuid7()
     async with conn.transaction():
-        await conn.execute(INSERT_TEAM, team_id, account_id, name, rotation)
+        await lock_account(conn, change.account_id)
+        await conn.execute(INSERT_TEAM, team_id, change.account_id, name, rotation)
         await conn.execute(ADD_MEMBERS, team_id, list(members))
-    return (await list_teams(conn, account_id, team_id))[0]
+        row = (await list_teams(conn, change.account_id, team_id))[0]
+        await record(
+            conn, change, ev.TeamCreated(team_id=team_id, name=name, rotation=rotation, members=row["members"])
+        )
+    return row
 
 
-async def update_team(conn: Conn, account_id: UUID, team_id: UUID, changes: Row) -> Row | None:
+async def update_team(conn: Conn, change: AdminChange, team_id: UUID, changes: Row) -> Row | None:
     """Change name, rotation and/or members (the keys of `changes`); members kept keep their rotation place."""
     async with conn.transaction():
+        await lock_account(conn, change.account_id)
         await lock_team(conn, team_id)  # so a rotation turn never sees the members change under it
+        before = await list_teams(conn, change.account_id, team_id)
         args = (changes.get("name"), changes.get("rotation"))
-        if await conn.fetchval(UPDATE_TEAM, account_id, team_id, *args) is None:
+        if not before or await conn.fetchval(UPDATE_TEAM, change.account_id, team_id, *args) is None:
             return None
         if "members" in changes:  # null, as in a merge patch, empties the team
             members = list(changes["members"] or [])
             await conn.execute(DROP_MEMBERS, team_id, members)
             await conn.execute(ADD_MEMBERS, team_id, members)
-    return (await list_teams(conn, account_id, team_id))[0]
+        row = (await list_teams(conn, change.account_id, team_id))[0]
+        if diff := ev.changes_between(before[0], row):
+            await record(conn, change, ev.TeamUpdated(team_id, diff))
+    return row
 
 
 async def lock_team(conn: Conn, team_id: UUID) -> None:
@@ -197,12 +234,16 @@ async def get_rotation(conn: Conn, account_id: UUID) -> Row:
     return row or {"enabled": False, "members": []}
 
 
-async def put_rotation(conn: Conn, account_id: UUID, enabled: bool, members: Sequence[UUID]) -> Row:
+async def put_rotation(conn: Conn, change: AdminChange, enabled: bool, members: Sequence[UUID]) -> Row:
     """Set the default rotation; a member kept at the same place keeps its turn (the pointer is an index)."""
     async with conn.transaction():
-        await lock_team(conn, account_id)  # the rotation's lock: a turn never sees the members change under it
-        row = await _row(conn, PUT_ROTATION, account_id, enabled, list(members))
-    assert row is not None
+        await lock_account(conn, change.account_id)
+        await lock_team(conn, change.account_id)  # the rotation's lock: a turn never sees its members change
+        before = await get_rotation(conn, change.account_id)
+        row = await _row(conn, PUT_ROTATION, change.account_id, enabled, list(members))
+        assert row is not None
+        if diff := ev.changes_between(before, row):
+            await record(conn, change, ev.RotationUpdated(diff))
     return row
 
 
@@ -210,15 +251,26 @@ async def list_custom_fields(conn: Conn, account_id: UUID) -> list[Row]:
     return await _rows(conn, LIST_FIELDS, account_id)
 
 
-async def create_custom_field(conn: Conn, account_id: UUID, values: Row) -> Row | None:
+async def create_custom_field(conn: Conn, change: AdminChange, values: Row) -> Row | None:
     args = (values["key"], values["label"], values["type"], values["choices"], values["required"])
-    return await _row(conn, INSERT_FIELD, account_id, *args)
+    async with conn.transaction():
+        await lock_account(conn, change.account_id)
+        row = await _row(conn, INSERT_FIELD, change.account_id, *args)
+        if row is not None:
+            await record(conn, change, ev.CustomFieldCreated(**row))
+        return row
 
 
-async def update_custom_field(conn: Conn, account_id: UUID, key: str, changes: Row) -> Row | None:
+async def update_custom_field(conn: Conn, change: AdminChange, key: str, changes: Row) -> Row | None:
     """Change a custom field's label, choices and/or required flag; its key and type never change."""
     args = (changes.get("label"), changes.get("choices"), changes.get("required"))
-    return await _row(conn, UPDATE_FIELD, account_id, key, *args)
+    async with conn.transaction():
+        await lock_account(conn, change.account_id)
+        before = await _row(conn, GET_FIELD, change.account_id, key)
+        row = await _row(conn, UPDATE_FIELD, change.account_id, key, *args)
+        if before is not None and row is not None and (diff := ev.changes_between(before, row)):
+            await record(conn, change, ev.CustomFieldUpdated(key, diff))
+        return row
 
 
 async def list_users(conn: Conn, account_id: UUID) -> list[Row]:
@@ -230,32 +282,50 @@ async def active_users(conn: Conn, account_id: UUID, user_ids: Sequence[UUID]) -
     return {row["id"] for row in await conn.fetch(FIND_USERS, account_id, list(user_ids))}
 
 
-async def create_user(conn: Conn, account_id: UUID, email: str, name: str | None, role: str) -> Row | None:
-    return await _row(conn, INSERT_USER, uuid7(), account_id, email, name, role)
+async def create_user(conn: Conn, change: AdminChange, email: str, name: str | None, role: str) -> Row | None:
+    async with conn.transaction():
+        await lock_account(conn, change.account_id)
+        row = await _row(conn, INSERT_USER, uuid7(), change.account_id, email, name, role)
+        if row is not None:
+            await record(conn, change, ev.UserCreated(user_id=row["id"], email=email, name=name, role=role))
+        return row
 
 
-async def deactivate_user(conn: Conn, account_id: UUID, user_id: UUID) -> Row | None:
-    return await _row(conn, DEACTIVATE_USER, account_id, user_id)
+async def deactivate_user(conn: Conn, change: AdminChange, user_id: UUID) -> Row | None:
+    async with conn.transaction():
+        await lock_account(conn, change.account_id)
+        before = await _row(conn, GET_USER, change.account_id, user_id)
+        row = await _row(conn, DEACTIVATE_USER, change.account_id, user_id)
+        if before is not None and before["active"]:
+            await record(conn, change, ev.UserDeactivated(user_id))
+        return row
 
 
 async def list_api_keys(conn: Conn, account_id: UUID) -> list[Row]:
     return await _rows(conn, LIST_KEYS, account_id)
 
 
-async def issue_api_key(conn: Conn, account_id: UUID, user_id: UUID, name: str | None) -> tuple[Row, str]:
+async def issue_api_key(conn: Conn, change: AdminChange, user_id: UUID, name: str | None) -> tuple[Row, str]:
     """A new key for a user of the account: its row, and the key itself (returned this once only)."""
-    key = await create_api_key(conn, account_id, user_id, name)
-    row = await _row(conn, FIND_KEY_BY_HASH, account_id, hash_key(key))
-    assert row is not None
+    async with conn.transaction():
+        await lock_account(conn, change.account_id)
+        key_id, key = await create_api_key(conn, change.account_id, user_id, name)
+        row = await _row(conn, GET_KEY, change.account_id, key_id)
+        assert row is not None
+        await record(conn, change, ev.ApiKeyIssued(api_key_id=key_id, user_id=user_id, name=name))
     return row, key
 
 
-async def revoke_api_key(conn: Conn, account_id: UUID, key_id: UUID) -> Row | None:
+async def revoke_api_key(conn: Conn, change: AdminChange, key_id: UUID) -> Row | None:
     """Revoke a key (None when the account has no such key); InvalidTransition when it is the account's last
     live admin key, which would lock every admin out."""
     async with conn.transaction():
-        await conn.execute(LOCK_PIPELINE, account_id)
-        live = {row["id"] for row in await conn.fetch(LIVE_ADMIN_KEYS, account_id)}
+        await lock_account(conn, change.account_id)
+        live = {row["id"] for row in await conn.fetch(LIVE_ADMIN_KEYS, change.account_id)}
         if live == {key_id}:
             raise InvalidTransition("this is the account's last working admin key: issue another one first")
-        return await _row(conn, REVOKE_KEY, account_id, key_id)
+        before = await _row(conn, GET_KEY, change.account_id, key_id)
+        row = await _row(conn, REVOKE_KEY, change.account_id, key_id)
+        if before is not None and before["revoked_at"] is None:
+            await record(conn, change, ev.ApiKeyRevoked(key_id))
+        return row

@@ -29,12 +29,13 @@ SELECT {EVENT_COLUMNS}
 FROM events WHERE stream_id = ANY($1::uuid[]) AND (transaction_id, position) <= ($2::xid8, $3::bigint)
 ORDER BY stream_id, version"""
 # Both in one round trip (migration 030): the lock first, then a read with a snapshot taken after it.
+# Lead streams only: an id that names an account's stream (migration 055) is no lead.
 LOCK_AND_READ_STREAM = f"""
 SELECT {EVENT_COLUMNS}
-FROM lock_and_read_stream($1, $2)"""
+FROM lock_and_read_stream($1, $2) WHERE stream_type = 'lead'"""
 READ_STREAM = f"""
 SELECT {EVENT_COLUMNS}
-FROM events WHERE stream_id = $1 AND ($2::timestamptz IS NULL OR occurred_at <= $2)
+FROM events WHERE stream_id = $1 AND stream_type = 'lead' AND ($2::timestamptz IS NULL OR occurred_at <= $2)
 ORDER BY version"""
 # The insert also queues the NOTIFY that wakes readers (delivered at commit), saving a round trip.
 APPEND = """
@@ -157,7 +158,7 @@ async def lock_and_read_stream(conn: Conn, stream_id: UUID) -> list[RecordedEven
 
 
 async def read_stream(conn: Conn, stream_id: UUID, until: datetime | None = None) -> list[RecordedEvent]:
-    """Every event of a stream in version order, optionally only those that occurred by `until`."""
+    """Every event of a lead's stream in version order, optionally only those that occurred by `until`."""
     return [_recorded(r) for r in await conn.fetch(READ_STREAM, stream_id, until)]
 
 
