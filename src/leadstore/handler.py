@@ -83,10 +83,10 @@ class LeadCommandHandler:
         """Run a command. Another writer first is retried (bounded) in the locked lane, unless the client
         named the version it expected (If-Match)."""
         run = _Run(cmd, account_id, metadata, visible, expected_version, idempotency)
-        locked = False
+        locked = hold = False
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                async with self.store.session(locked=locked) as session:
+                async with self.store.session(locked=locked or hold, hold_rules=hold) as session:
                     outcome = await self._once(session, run)
                 if outcome.recorded:
                     self.store.committed()
@@ -96,6 +96,9 @@ class LeadCommandHandler:
                     raise StaleRules() from exc  # the configuration kept changing: 503, retry later
                 if isinstance(exc, StaleRules):
                     run.rules, run.stale = None, True
+                    # the configuration changed under the command twice: hold it still for the next try, so
+                    # that a burst of administrative changes can not starve lead writes
+                    hold = hold or attempt >= 2
             except (TurnMoved, VersionConflict):
                 if expected_version is not None or attempt == MAX_ATTEMPTS:
                     raise

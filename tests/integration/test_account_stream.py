@@ -14,7 +14,7 @@ import pytest
 from leadstore.bootstrap import Container
 from leadstore.log.integrity import check_log
 from leadstore.store.accounts import NewAccount
-from tests.integration.helpers import ACCOUNT_OPENING, assert_problem, client
+from tests.integration.helpers import ACCOUNT_OPENING, assert_problem, client, create
 
 ACCOUNT_EVENTS = """
 SELECT type, version, data, metadata, stream_type FROM events WHERE stream_id = $1 ORDER BY version"""
@@ -164,3 +164,27 @@ async def test_an_account_stream_is_no_lead(api: str, account: NewAccount) -> No
         ]
     for answer in answers:
         assert_problem(answer, 404, "not_found")
+
+
+async def test_a_burst_of_administrative_changes_does_not_starve_lead_writes(
+    api: str, container: Container, account: NewAccount
+) -> None:
+    async with client(api, account.api_key) as http:
+
+        async def admin_and_writer(n: int) -> list[str]:
+            leads = []
+            for i in range(4):  # each change moves the rules version that lead writes are decided on
+                assert (await http.post("/v1/statuses", json={"key": f"b{n}_{i}", "label": "B"})).status_code == 201
+                assert (await http.post("/v1/sources", json={"key": f"c{n}_{i}", "label": "C"})).status_code == 201
+                leads.append((await create(http, first_name=f"W{n}", notes=str(i)))["id"])
+            return leads
+
+        written = await asyncio.gather(*(admin_and_writer(n) for n in range(12)))
+
+    ids = [lead for leads in written for lead in leads]
+    async with container.pool.acquire() as conn:
+        stored = await conn.fetch(
+            "SELECT stream_id, version FROM events WHERE account_id = $1 AND stream_type = 'lead'", account.account_id
+        )
+    assert len(set(ids)) == 48 and sorted(str(r["stream_id"]) for r in stored) == sorted(ids)
+    assert {r["version"] for r in stored} == {1}

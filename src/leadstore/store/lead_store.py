@@ -48,8 +48,9 @@ class LeadSession(Protocol):
 
 
 class LeadStore(Protocol):
-    def session(self, *, locked: bool) -> contextlib.AbstractAsyncContextManager[LeadSession]:
-        """A session; a locked one commits when the block ends without an error."""
+    def session(self, *, locked: bool, hold_rules: bool = False) -> contextlib.AbstractAsyncContextManager[LeadSession]:
+        """A session; a locked one commits when the block ends without an error. A locked one that holds the
+        rules keeps the account's configuration from changing from its `load_rules` until it ends."""
         ...
 
     def committed(self) -> None:
@@ -59,12 +60,19 @@ class LeadStore(Protocol):
     async def close(self) -> None: ...
 
 
+# Administrative changes queue on the account row FOR NO KEY UPDATE (migration 055), which waits for this.
+HOLD_RULES = "SELECT 1 FROM accounts WHERE id = $1 FOR SHARE"
+
+
 class PostgresSession:
-    def __init__(self, conn: Conn, *, locked: bool) -> None:
+    def __init__(self, conn: Conn, *, locked: bool, hold_rules: bool = False) -> None:
         self.conn = conn
         self.locked = locked
+        self.hold_rules = hold_rules and locked
 
     async def load_rules(self, account_id: UUID) -> Rules:
+        if self.hold_rules:
+            await self.conn.execute(HOLD_RULES, account_id)
         return await load_rules(self.conn, account_id)
 
     async def rules_version(self, account_id: UUID) -> int:
@@ -90,13 +98,13 @@ class PostgresLeadStore:
         self.notifier = Notifier(pool)
 
     @contextlib.asynccontextmanager
-    async def session(self, *, locked: bool) -> AsyncIterator[LeadSession]:
+    async def session(self, *, locked: bool, hold_rules: bool = False) -> AsyncIterator[LeadSession]:
         async with self.pool.acquire() as conn:
             if not locked:
                 yield PostgresSession(conn, locked=False)
                 return
             async with conn.transaction():
-                yield PostgresSession(conn, locked=True)
+                yield PostgresSession(conn, locked=True, hold_rules=hold_rules)
 
     def committed(self) -> None:
         self.notifier.committed()

@@ -56,7 +56,8 @@ class InMemoryLeadStore:
         return self._locks.setdefault(key, asyncio.Lock())
 
     @contextlib.asynccontextmanager
-    async def session(self, *, locked: bool) -> AsyncIterator[LeadSession]:
+    async def session(self, *, locked: bool, hold_rules: bool = False) -> AsyncIterator[LeadSession]:
+        # rules change here only between sessions' statements, never under a decision: nothing to hold
         session = MemorySession(self, locked=locked)
         try:
             yield session
