@@ -12,7 +12,7 @@ import asyncpg
 from leadstore.handler import LeadCommandHandler
 from leadstore.projection.base import Projection
 from leadstore.projection.runner import ProjectionRunner
-from leadstore.publishing import Publisher, PublishingSettings
+from leadstore.publishing import NatsConnection, Publisher, PublishingSettings
 from leadstore.settings import Settings
 from leadstore.store import db
 from leadstore.store.accounts import PrincipalCache
@@ -97,7 +97,8 @@ async def bootstrap(
     ]
     publisher = None
     if settings.nats_url:
-        publisher = Publisher(settings.database_url, settings.nats_url, publishing or PublishingSettings())
+        connection = NatsConnection.from_settings(settings)
+        publisher = Publisher(settings.database_url, connection, publishing or PublishingSettings())
     container = Container(settings, pool, handler=LeadCommandHandler(store(pool)), runners=runners, publisher=publisher)
     await container.setup_projections()
     return container

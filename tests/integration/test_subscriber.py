@@ -54,18 +54,22 @@ async def tail(nats_url: str, *args: str) -> list[str]:
     return out.decode().splitlines()
 
 
-async def test_tail_prints_one_readable_line_per_event(live: Container, tenant: NewAccount, nats_url: str) -> None:
+async def test_tail_prints_one_readable_line_per_event(
+    live: Container, tenant: NewAccount, nats_reader_url: str
+) -> None:
     lead = await write_lead(live, tenant, 1)
-    lines = await tail(nats_url, "--account", str(tenant.account_id), "--from-start", "--count", "2")
+    lines = await tail(nats_reader_url, "--account", str(tenant.account_id), "--from-start", "--count", "2")
     assert len(lines) == 2
     assert "LeadCreated" in lines[0] and f"lead {lead} v1" in lines[0] and "Sarah" in lines[0]
     assert "LeadUpdated" in lines[1] and f"lead {lead} v2" in lines[1] and 'company: null -> "Co 0"' in lines[1]
 
 
-async def test_tail_json_prints_the_envelopes_of_one_type(live: Container, tenant: NewAccount, nats_url: str) -> None:
+async def test_tail_json_prints_the_envelopes_of_one_type(
+    live: Container, tenant: NewAccount, nats_reader_url: str
+) -> None:
     leads = [await write_lead(live, tenant, 1) for _ in range(2)]
     args = ["--account", str(tenant.account_id), "--type", "LeadUpdated", "--from-start", "--json", "--count", "2"]
-    envelopes = [json.loads(line) for line in await tail(nats_url, *args)]
+    envelopes = [json.loads(line) for line in await tail(nats_reader_url, *args)]
     assert [(e["type"], e["lead_id"], e["version"]) for e in envelopes] == [
         ("LeadUpdated", str(lead), 2) for lead in leads
     ]
@@ -73,16 +77,20 @@ async def test_tail_json_prints_the_envelopes_of_one_type(live: Container, tenan
 
 
 async def test_a_durable_subscription_resumes_where_it_stopped(
-    live: Container, tenant: NewAccount, nats_url: str
+    live: Container, tenant: NewAccount, nats_reader_url: str
 ) -> None:
     durable = f"test-{uuid.uuid4().hex[:8]}"
     first = await write_lead(live, tenant, 1)
-    async with EventSubscription(nats_url, account_id=tenant.account_id, durable=durable, from_start=True) as sub:
+    async with EventSubscription(
+        nats_reader_url, account_id=tenant.account_id, durable=durable, from_start=True
+    ) as sub:
         assert [e.lead_id for e in await sub.take(2, within=10)] == [first, first]
     second = await write_lead(live, tenant, 0)
-    async with EventSubscription(nats_url, account_id=tenant.account_id, durable=durable, from_start=True) as sub:
+    async with EventSubscription(
+        nats_reader_url, account_id=tenant.account_id, durable=durable, from_start=True
+    ) as sub:
         assert [(e.lead_id, e.version) for e in await sub.take(1, within=10)] == [(second, 1)]  # from_start ignored
-    nc = await nats.connect(nats_url)
+    nc = await nats.connect(nats_reader_url)
     try:
         consumer = await nc.jetstream().consumer_info(STREAM, durable)
     finally:
@@ -92,10 +100,10 @@ async def test_a_durable_subscription_resumes_where_it_stopped(
 
 
 async def test_an_unacked_event_comes_again_and_a_copy_of_an_acked_one_is_skipped(
-    live: Container, tenant: NewAccount, nats_url: str
+    live: Container, tenant: NewAccount, nats_url: str, nats_reader_url: str
 ) -> None:
     lead = await write_lead(live, tenant, 0)
-    async with EventSubscription(nats_url, account_id=tenant.account_id, from_start=True) as subscription:
+    async with EventSubscription(nats_reader_url, account_id=tenant.account_id, from_start=True) as subscription:
         delivery = await anext(subscription)
         await delivery.nak()
         again = await anext(subscription)
@@ -113,14 +121,14 @@ async def test_an_unacked_event_comes_again_and_a_copy_of_an_acked_one_is_skippe
 
 
 async def test_a_lost_consumer_is_recreated_from_the_next_event(
-    live: Container, tenant: NewAccount, nats_url: str
+    live: Container, tenant: NewAccount, nats_reader_url: str
 ) -> None:
     await write_lead(live, tenant, 0)
     async with EventSubscription(
-        nats_url, account_id=tenant.account_id, from_start=True, fetch_timeout=0.5
+        nats_reader_url, account_id=tenant.account_id, from_start=True, fetch_timeout=0.5
     ) as subscription:
         [created] = await subscription.take(1, within=10)
-        nc = await nats.connect(nats_url)
+        nc = await nats.connect(nats_reader_url)
         try:
             js = nc.jetstream()
             for consumer in await js.consumers_info(STREAM):

@@ -90,7 +90,9 @@ async def _listed(http: httpx.AsyncClient, position: str) -> dict[str, Any]:
     return leads
 
 
-async def test_racing_clients_leave_a_consistent_log_read_model_and_feed(system: Container, nats_url: str) -> None:
+async def test_racing_clients_leave_a_consistent_log_read_model_and_feed(
+    system: Container, nats_reader_url: str
+) -> None:
     async with system.pool.acquire() as conn:
         tenant: NewAccount = await create_account(conn, "system test", "admin@example.com")
     headers = {"Authorization": f"Bearer {tenant.api_key}"}
@@ -115,7 +117,7 @@ async def test_racing_clients_leave_a_consistent_log_read_model_and_feed(system:
     assert log.ok and log.events == len(feed)
     assert differences == [] and rows == len(leads)
 
-    async with EventSubscription(nats_url, account_id=tenant.account_id, from_start=True) as subscription:
+    async with EventSubscription(nats_reader_url, account_id=tenant.account_id, from_start=True) as subscription:
         received = await subscription.take(len(feed), within=20)
     assert sorted(str(e.id) for e in received) == sorted(e["id"] for e in feed)  # each exactly once
     order: dict[str, list[int]] = defaultdict(list)

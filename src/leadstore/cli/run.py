@@ -15,7 +15,8 @@ import msgspec
 
 from leadstore.bootstrap import Container, bootstrap
 from leadstore.cli.common import require_db
-from leadstore.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+from leadstore.embedded import EmbeddedPostgres, free_port
+from leadstore.embedded_nats import EmbeddedNats
 from leadstore.publishing import PublishingSettings
 from leadstore.settings import Settings
 from leadstore.store.accounts import create_account
@@ -91,10 +92,11 @@ async def run_dev(args: argparse.Namespace, settings: Settings) -> int:
     try:
         database_url = await asyncio.to_thread(postgres.start)
         nats_url = settings.nats_url or await asyncio.to_thread(nats.start)
+        reader_url = settings.nats_url or nats.reader_url  # what dev.json offers subscribers: read rights only
         settings = msgspec.structs.replace(settings, database_url=database_url, nats_url=nats_url)
         container = await bootstrap(settings, run_migrations=True, publishing=PublishingSettings.from_env())
         port = free_port(args.port)
-        info = await _dev_account(container, data_dir, port, nats_url)
+        info = await _dev_account(container, data_dir, port, reader_url)
         print(f"leadstore dev: {info['url']}  (API docs: {info['url']}/schema)")
         print(f"admin API key: {info['api_key']}   account: {info['account_id']}")
         print(f"details in {data_dir / 'dev.json'}; Ctrl+C stops")

@@ -12,9 +12,9 @@ from uuid import UUID
 
 import msgspec
 
-from leadstore.cli.common import require_nats
+from leadstore.cli.common import nats_connection
 from leadstore.documents import timestamp
-from leadstore.publishing import EventSubscription, PublishedEvent
+from leadstore.publishing import EventSubscription, NatsConnection, PublishedEvent
 from leadstore.settings import Settings
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -53,20 +53,20 @@ def register(sub: Any) -> None:
 
 
 async def run_tail(args: argparse.Namespace, settings: Settings) -> int:
-    nats_url = require_nats(settings)
+    connection = nats_connection(settings)
     task = asyncio.current_task()
     assert task is not None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, task.cancel)
     with contextlib.suppress(asyncio.CancelledError):  # Ctrl+C or SIGTERM: a normal way to stop following
-        await _follow(args, nats_url)
+        await _follow(args, connection)
     return 0
 
 
-async def _follow(args: argparse.Namespace, nats_url: str) -> None:
+async def _follow(args: argparse.Namespace, connection: NatsConnection) -> None:
     subscription = EventSubscription(
-        nats_url, account_id=args.account, event_type=args.type, durable=args.durable, from_start=args.from_start
+        connection, account_id=args.account, event_type=args.type, durable=args.durable, from_start=args.from_start
     )
     printed = 0
     async with subscription:

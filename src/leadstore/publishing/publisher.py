@@ -18,13 +18,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-import nats
 import nats.errors
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
 from leadstore.documents import timestamp
 from leadstore.publishing.batch import BatchResult, publish_batch
+from leadstore.publishing.connection import NatsConnection
 from leadstore.publishing.health import Backoff, Outage
 from leadstore.publishing.settings import PublishingSettings
 from leadstore.publishing.stream import STREAM, ensure_stream
@@ -46,10 +46,15 @@ class Publisher:
     """Publishes the log to the JetStream stream LEADS; `run` it in every worker, one is active."""
 
     def __init__(
-        self, dsn: str, nats_url: str, settings: PublishingSettings | None = None, *, name: str = DEFAULT_NAME
+        self,
+        dsn: str,
+        nats_url: str | NatsConnection,
+        settings: PublishingSettings | None = None,
+        *,
+        name: str = DEFAULT_NAME,
     ) -> None:
         self.dsn = dsn
-        self.nats_url = nats_url
+        self.connection = NatsConnection.of(nats_url)
         self.settings = settings or PublishingSettings()
         self.name = name
         self.running = False
@@ -195,8 +200,7 @@ class Publisher:
             closed.set()
 
         try:
-            self._nc = await nats.connect(
-                self.nats_url,
+            self._nc = await self.connection.connect(
                 name=f"leadstore {self.name}",
                 # reconnecting is ours (capped backoff, logged once, resume from the checkpoint): one connect
                 # attempt and its immediate retry, as the client otherwise retries the first connect 60 times

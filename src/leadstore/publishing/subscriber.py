@@ -20,11 +20,9 @@ import contextlib
 import logging
 from collections import deque
 from types import TracebackType
-from urllib.parse import urlsplit
 from uuid import UUID
 
 import msgspec
-import nats
 import nats.errors
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
@@ -32,6 +30,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
+from leadstore.publishing.connection import NatsConnection
 from leadstore.publishing.delivery import Delivery, PublishedEvent, RecentIds, decoder
 from leadstore.publishing.health import Outage
 from leadstore.publishing.stream import STREAM, filter_subject
@@ -41,18 +40,12 @@ log = logging.getLogger(__name__)
 EPHEMERAL_INACTIVE_SECONDS = 300.0  # the server drops an ephemeral consumer this long after its client went away
 
 
-def server_address(url: str) -> str:
-    """`host:port` of each server of a URL list, for logs: user names, passwords and tokens stay out of them."""
-    servers = [urlsplit(part.strip()) for part in url.split(",") if part.strip()]
-    return ",".join(f"{s.hostname}:{s.port}" if s.port else str(s.hostname) for s in servers) or "(none)"
-
-
 class EventSubscription:
     """Follow the LEADS stream, filtered by account and/or event type."""
 
     def __init__(
         self,
-        nats_url: str,
+        nats_url: str | NatsConnection,
         *,
         account_id: UUID | str | None = None,
         event_type: str | None = None,
@@ -63,7 +56,7 @@ class EventSubscription:
         fetch_timeout: float = 5.0,
         remember: int = 100_000,
     ) -> None:
-        self.nats_url = nats_url
+        self.connection = NatsConnection.of(nats_url)
         self.subject = filter_subject(account_id, event_type)
         self.durable = durable
         self.from_start = from_start
@@ -78,7 +71,7 @@ class EventSubscription:
         self._sub: JetStreamContext.PullSubscription | None = None
         self._buffer: deque[Msg] = deque()
         self._pending = 0  # messages the server said were left after the last one received
-        self.nats = Outage(f"NATS at {server_address(nats_url)}", log)
+        self.nats = Outage(f"NATS at {self.connection.address}", log)
 
     async def __aenter__(self) -> EventSubscription:
         await self.open()
@@ -121,8 +114,7 @@ class EventSubscription:
 
     async def open(self) -> None:
         """Connect (reconnecting forever afterwards) and create or bind the consumer."""
-        self._nc = await nats.connect(
-            self.nats_url,
+        self._nc = await self.connection.connect(
             name="leadstore subscriber",
             max_reconnect_attempts=-1,
             reconnect_time_wait=1,
