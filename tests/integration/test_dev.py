@@ -19,6 +19,8 @@ import nats
 import nats.errors
 import pytest
 
+from leadstore.publishing.signature import Signer, b64, decode_key
+
 
 def _start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     exe = shutil.which("leadstore", path=str(Path(sys.executable).parent))
@@ -71,6 +73,8 @@ def test_dev_serves_on_free_ports_stops_cleanly_and_keeps_its_data(tmp_path: Pat
         try:
             info = _wait_ready(proc, data_dir / "dev.json")
             refusals = asyncio.run(_nats_refusals(info["nats_url"], info["account_id"]))
+            with urllib.request.urlopen(f"{info['url']}/v1/signing-key", timeout=5) as response:
+                served = json.load(response)
         finally:
             code = _stop(proc)
     assert code == 0
@@ -79,6 +83,10 @@ def test_dev_serves_on_free_ports_stops_cleanly_and_keeps_its_data(tmp_path: Pat
     assert urlparse(info["nats_url"]).port not in (4222, None)
     assert info["api_key"].startswith("lsk_") and info["account_id"]
     assert refusals == ["anonymous connection", f"leads.{info['account_id']}.leadconverted"]
+    key_file = data_dir / "signing.key"  # made by dev, readable by its owner only, signs what is published
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    public_key = b64(Signer(decode_key(key_file.read_bytes(), "signing.key")).public_key)
+    assert served == {"algorithm": "ed25519", "public_key": public_key} and info["signing_public_key"] == public_key
     assert not _postgres_running(data_dir)
 
     proc = _start(data_dir, busy_port)
@@ -88,6 +96,7 @@ def test_dev_serves_on_free_ports_stops_cleanly_and_keeps_its_data(tmp_path: Pat
     finally:
         _stop(proc)
     assert (again["account_id"], again["api_key"]) == (info["account_id"], info["api_key"])
+    assert (again["nats_url"], again["signing_public_key"]) == (info["nats_url"], public_key)
     assert accounts == 1
 
 
