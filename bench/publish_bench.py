@@ -142,7 +142,9 @@ async def delivery_delays(
     publisher = Publisher(container.settings.database_url, nats_url, PublishingSettings())
     stop = asyncio.Event()
     publishing = asyncio.create_task(publisher.run(stop))
-    async with EventSubscription(nats_url, account_id=account.account_id) as subscription:
+    async with container.pool.acquire() as conn:
+        public_key = (await container.keys.signer(conn)).public_key
+    async with EventSubscription(nats_url, public_key=public_key, account_id=account.account_id) as subscription:
 
         async def receive() -> None:
             async for delivery in subscription:

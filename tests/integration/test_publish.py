@@ -26,6 +26,7 @@ from tests.integration.helpers import (
     append_open,
     append_test_event,
     assert_version_order,
+    signing_public_key,
     stored_count,
     until,
     until_waiting_on_a_lock,
@@ -80,7 +81,9 @@ async def test_every_event_is_published_once_in_version_order_with_20_concurrent
             await node.handler.execute(command, account_id=tenant.account_id, metadata=META)
 
     assert node.publisher is not None
-    async with EventSubscription(nats_reader_url, account_id=tenant.account_id, fetch_timeout=1) as subscription:
+    async with EventSubscription(
+        nats_reader_url, public_key=await signing_public_key(node), account_id=tenant.account_id, fetch_timeout=1
+    ) as subscription:
         node.start_workers()
         await asyncio.gather(*(writer(i) for i in range(20)))
         expected = await logged_ids(node, tenant)
@@ -139,7 +142,12 @@ async def test_no_event_is_published_past_a_transaction_still_open(
     conns = [await db.connect(own_database) for _ in streams]
     try:
         async with (
-            EventSubscription(nats_reader_url, account_id=tenant.account_id, fetch_timeout=0.5) as subscription,
+            EventSubscription(
+                nats_reader_url,
+                public_key=await signing_public_key(node),
+                account_id=tenant.account_id,
+                fetch_timeout=0.5,
+            ) as subscription,
             running(node.publisher),
         ):
             for conn, stream in zip(conns, streams, strict=True):
@@ -174,7 +182,12 @@ async def test_a_lead_written_by_two_queued_transactions_is_published_in_version
     first, second = await db.connect(own_database), await db.connect(own_database)
     try:
         async with (
-            EventSubscription(nats_reader_url, account_id=tenant.account_id, fetch_timeout=0.5) as subscription,
+            EventSubscription(
+                nats_reader_url,
+                public_key=await signing_public_key(node),
+                account_id=tenant.account_id,
+                fetch_timeout=0.5,
+            ) as subscription,
             running(node.publisher),
         ):
             await append_open(first, tenant, lead, 1)

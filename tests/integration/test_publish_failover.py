@@ -14,7 +14,14 @@ from leadstore.bootstrap import Container, bootstrap
 from leadstore.publishing import EventSubscription, PublishedEvent, Publisher
 from leadstore.settings import Settings
 from leadstore.store.accounts import NewAccount, create_account
-from tests.integration.helpers import FAST_PUBLISHING, assert_version_order, stored_count, until, write_lead
+from tests.integration.helpers import (
+    FAST_PUBLISHING,
+    assert_version_order,
+    signing_public_key,
+    stored_count,
+    until,
+    write_lead,
+)
 
 
 @pytest.fixture
@@ -54,7 +61,12 @@ async def test_two_publishers_one_publishes_and_the_standby_takes_over_without_l
     await until(lambda: first.active, 20)
     second_task = asyncio.create_task(second.run(second_stop))
     try:
-        async with EventSubscription(nats_reader_url, account_id=tenant.account_id, fetch_timeout=1) as subscription:
+        async with EventSubscription(
+            nats_reader_url,
+            public_key=await signing_public_key(writer_node),
+            account_id=tenant.account_id,
+            fetch_timeout=1,
+        ) as subscription:
             for _ in range(15):
                 await write_lead(writer_node, tenant, 1)
             events = await subscription.take(30, within=20)
@@ -119,7 +131,12 @@ async def test_killing_the_publishing_worker_process_hands_over_to_the_other_wit
     workers = [await WorkerProcess.start(own_database, nats_url) for _ in range(2)]
     try:
         await until(lambda: any(w.publishing for w in workers), 20)
-        async with EventSubscription(nats_reader_url, account_id=tenant.account_id, fetch_timeout=1) as subscription:
+        async with EventSubscription(
+            nats_reader_url,
+            public_key=await signing_public_key(writer_node),
+            account_id=tenant.account_id,
+            fetch_timeout=1,
+        ) as subscription:
             for _ in range(10):
                 await write_lead(writer_node, tenant, 1)
             events = await subscription.take(20, within=20)

@@ -22,6 +22,7 @@ from leadstore.settings import Settings
 from leadstore.store.accounts import NewAccount, create_account
 from leadstore.store.events import Checkpoint
 from projections import get_projection
+from tests.integration.helpers import signing_public_key
 
 CLIENTS, ROUNDS = 8, 12
 FAST = PublishingSettings(publish_ack_timeout_seconds=2, publish_poll_seconds=0.2)
@@ -117,7 +118,9 @@ async def test_racing_clients_leave_a_consistent_log_read_model_and_feed(
     assert log.ok and log.events == len(feed)
     assert differences == [] and rows == len(leads)
 
-    async with EventSubscription(nats_reader_url, account_id=tenant.account_id, from_start=True) as subscription:
+    async with EventSubscription(
+        nats_reader_url, public_key=await signing_public_key(system), account_id=tenant.account_id, from_start=True
+    ) as subscription:
         received = await subscription.take(len(feed), within=20)
     assert sorted(str(e.id) for e in received) == sorted(e["id"] for e in feed)  # each exactly once
     order: dict[str, list[int]] = defaultdict(list)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ssl
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 
 from leadstore.publishing.connection import NatsConnection, server_address
+from leadstore.publishing.stream import files_under, subject_for
 from leadstore.settings import Settings
 from tests.certificates import write_certificates
 
@@ -37,3 +39,12 @@ def test_a_ca_file_makes_a_verifying_tls_context(tmp_path: Path) -> None:
     ca, _, _ = write_certificates(tmp_path, "127.0.0.1")
     context = NatsConnection(url="tls://h:4222", ca_file=str(ca)).options()["tls"]
     assert isinstance(context, ssl.SSLContext) and context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+
+
+def test_an_event_is_filed_only_under_its_own_account_and_type() -> None:
+    account = uuid4()
+    assert files_under(subject_for(account, "LeadConverted"), account, "LeadConverted")
+    assert files_under(f"leads.{account}.admin.StatusCreated", account, "StatusCreated")
+    assert not files_under(subject_for(account, "LeadCreated"), account, "LeadConverted")
+    assert not files_under(subject_for(uuid4(), "LeadConverted"), account, "LeadConverted")
+    assert not files_under(f"crm.{account}.LeadConverted", account, "LeadConverted")
