@@ -46,5 +46,7 @@ def test_the_key_comes_from_the_setting_or_its_file_and_must_be_32_bytes(tmp_pat
         configured_seed(Settings(signing_key=b64(seed), signing_key_file=str(key_file)))
     with pytest.raises(ValueError, match="32 bytes"):
         configured_seed(Settings(signing_key=b64(seed[:16])))
+    with pytest.raises(ValueError, match="can not be read"):
+        configured_seed(Settings(signing_key_file=str(tmp_path / "missing.key")))
     with pytest.raises(ValueError, match="32 bytes"):
         Verifier("not a key")

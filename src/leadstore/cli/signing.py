@@ -7,7 +7,7 @@ from typing import Any
 
 from leadstore.cli.common import connect, print_json
 from leadstore.publishing.keys import SigningKeys
-from leadstore.publishing.signature import ALGORITHM, Signer, Verifier, b64
+from leadstore.publishing.signature import ALGORITHM, Signer, b64, decode_key
 from leadstore.settings import Settings
 
 
@@ -33,16 +33,16 @@ async def run_signing_key(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def verifier_for(public_key: str | None, settings: Settings) -> Verifier:
-    """What a follower of the stream verifies with: `public_key` (--public-key), LEADSTORE_SIGNING_PUBLIC_KEY,
-    or the deployment's own key when this process may know it (the signing key's settings, the database)."""
-    try:
-        if given := public_key or settings.signing_public_key:
-            return Verifier(given)
-    except ValueError as exc:
-        raise SystemExit(f"leadstore: {exc}") from None
+async def follower_public_key(given: str | None, settings: Settings) -> bytes:
+    """What a follower of the stream verifies with: `given` (--public-key), LEADSTORE_SIGNING_PUBLIC_KEY, or
+    the deployment's own key when this process may know it (the signing key's settings, the database)."""
+    if text := given or settings.signing_public_key:
+        try:
+            return decode_key(text, "the public key")
+        except ValueError as exc:
+            raise SystemExit(f"leadstore: {exc}") from None
     if settings.signing_key or settings.signing_key_file or settings.database_url:
-        return Verifier(await deployment_public_key(settings))
+        return await deployment_public_key(settings)
     raise SystemExit(
         "leadstore: published events are verified with the service's public key: pass --public-key or set "
         "LEADSTORE_SIGNING_PUBLIC_KEY (GET /v1/signing-key and `leadstore signing-key` show it)"
@@ -53,7 +53,7 @@ async def deployment_public_key(settings: Settings) -> bytes:
     """The public half of the key this deployment signs with: the configured one's, else the database's."""
     try:
         keys = SigningKeys.from_settings(settings)
-    except (ValueError, OSError) as exc:
+    except ValueError as exc:
         raise SystemExit(f"leadstore: {exc}") from None
     if keys.configured is not None:
         return Signer(keys.configured).public_key

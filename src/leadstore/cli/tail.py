@@ -13,7 +13,7 @@ from uuid import UUID
 import msgspec
 
 from leadstore.cli.common import nats_connection
-from leadstore.cli.signing import verifier_for
+from leadstore.cli.signing import follower_public_key
 from leadstore.documents import timestamp
 from leadstore.publishing import EventSubscription, NatsConnection, PublishedEvent
 from leadstore.settings import Settings
@@ -64,7 +64,7 @@ def register(sub: Any) -> None:
 
 async def run_tail(args: argparse.Namespace, settings: Settings) -> int:
     connection = nats_connection(settings)
-    public_key = (await verifier_for(args.public_key, settings)).public_key
+    public_key = await follower_public_key(args.public_key, settings)
     task = asyncio.current_task()
     assert task is not None
     loop = asyncio.get_running_loop()

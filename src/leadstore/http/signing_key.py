@@ -37,6 +37,7 @@ class SigningKeyOut(msgspec.Struct, kw_only=True):
     response_headers=[REQUEST_ID],
 )
 async def signing_key(state: State) -> SigningKeyOut:
+    """The Ed25519 public key that verifies the signature of every event published to NATS."""
     container: Container = state.container
     async with container.pool.acquire() as conn:
         signer = await container.keys.signer(conn)

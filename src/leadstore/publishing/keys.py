@@ -24,7 +24,11 @@ def configured_seed(settings: Settings) -> bytes | None:
     if settings.signing_key:
         return decode_key(settings.signing_key, "LEADSTORE_SIGNING_KEY")
     if settings.signing_key_file:
-        return decode_key(Path(settings.signing_key_file).read_bytes(), "LEADSTORE_SIGNING_KEY_FILE's content")
+        try:
+            content = Path(settings.signing_key_file).read_bytes()
+        except OSError as exc:
+            raise ValueError(f"LEADSTORE_SIGNING_KEY_FILE can not be read: {exc}") from exc
+        return decode_key(content, "LEADSTORE_SIGNING_KEY_FILE's content")
     return None
 
 

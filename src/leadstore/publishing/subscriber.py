@@ -9,6 +9,7 @@ Only what the service signed is handed out: `public_key` (GET /v1/signing-key, p
 message's `Leadstore-Signature` over its exact body, and the body must name the account and type of the
 subject it came on, so that a signed event replayed elsewhere in the stream is refused too. Anything else
 is dropped (terminated, so never redelivered), counted in `rejected` and logged without its body.
+
 Delivery is at least once. The iterator skips (and acks) a message whose event id it has already seen
 acked, so a copy that escaped JetStream's duplicate window is not handed out twice; ids are remembered
 in a bounded window (`remember`). A durable consumer resumes where it stopped; an ephemeral one (the
