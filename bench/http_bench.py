@@ -33,7 +33,8 @@ from bench.common import account_with_members, benchmark_database, cpu_seconds, 
 from leadstore.bootstrap import Container, bootstrap
 from leadstore.cli import event_loop_factory
 from leadstore.domain.commands import Actor, UpdateLead
-from leadstore.embedded import EmbeddedNats, free_port, wait_for_port
+from leadstore.embedded import free_port, wait_for_port
+from leadstore.embedded_nats import EmbeddedNats
 from leadstore.http.app import create_app
 from leadstore.settings import Settings
 from leadstore.store.accounts import NewAccount

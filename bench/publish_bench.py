@@ -30,7 +30,8 @@ from bench.common import fill_log, machine
 from leadstore.bootstrap import Container, bootstrap
 from leadstore.documents import event_envelope
 from leadstore.domain.commands import Actor, CreateLead
-from leadstore.embedded import EmbeddedNats, EmbeddedPostgres
+from leadstore.embedded import EmbeddedPostgres
+from leadstore.embedded_nats import EmbeddedNats
 from leadstore.publishing import EventSubscription, Publisher, PublishingSettings
 from leadstore.settings import Settings
 from leadstore.store import db
@@ -51,7 +52,8 @@ SELECT event_id, extract(epoch FROM pg_xact_commit_timestamp(xmin))::float8 AS a
 async def servers() -> AsyncIterator[tuple[Container, NewAccount, str]]:
     """A migrated embedded database (recording commit times) with an account, and an embedded NATS."""
     with tempfile.TemporaryDirectory(prefix="leadstore-bench-") as folder:
-        postgres, nats_server = EmbeddedPostgres(Path(folder) / "pg"), EmbeddedNats(Path(folder) / "nats")
+        # one NATS user for publishing, consuming and measuring: the figures are about throughput, not rights
+        postgres, nats_server = EmbeddedPostgres(Path(folder) / "pg"), EmbeddedNats(Path(folder) / "nats", auth=False)
         try:
             nats_url = nats_server.start()
             conn = await db.connect(postgres.start())
@@ -140,7 +142,9 @@ async def delivery_delays(
     publisher = Publisher(container.settings.database_url, nats_url, PublishingSettings())
     stop = asyncio.Event()
     publishing = asyncio.create_task(publisher.run(stop))
-    async with EventSubscription(nats_url, account_id=account.account_id) as subscription:
+    async with container.pool.acquire() as conn:
+        public_key = (await container.keys.signer(conn)).public_key
+    async with EventSubscription(nats_url, public_key=public_key, account_id=account.account_id) as subscription:
 
         async def receive() -> None:
             async for delivery in subscription:

@@ -7,12 +7,14 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import asyncpg
 import pytest
 
 from leadstore.bootstrap import Container, bootstrap
-from leadstore.embedded import EmbeddedNats, EmbeddedPostgres
+from leadstore.embedded import EmbeddedPostgres
+from leadstore.embedded_nats import EmbeddedNats
 from leadstore.settings import Settings
 from leadstore.store.accounts import NewAccount, create_account
 
@@ -37,18 +39,38 @@ def postgres_server_url(server_dir: Path) -> Iterator[str]:
         server.stop()
 
 
+class NatsUsers(NamedTuple):
+    """How the service and a subscriber connect to the session's NATS server."""
+
+    service: str
+    reader: str
+
+
 @pytest.fixture(scope="session")
-def nats_url(server_dir: Path) -> Iterator[str]:
-    """A NATS JetStream server: LEADSTORE_TEST_NATS_URL's, or an embedded one for this session."""
+def nats_server(server_dir: Path) -> Iterator[NatsUsers]:
+    """A NATS JetStream server: LEADSTORE_TEST_NATS_URL's (one user for everything), or an embedded one for
+    this session, locked down as a deployment is (the service publishes, subscribers only read)."""
     external = os.environ.get("LEADSTORE_TEST_NATS_URL")
     if external:
-        yield external
+        yield NatsUsers(external, external)
         return
     server = EmbeddedNats(server_dir)
     try:
-        yield server.start()
+        yield NatsUsers(server.start(), server.reader_url)
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def nats_url(nats_server: NatsUsers) -> str:
+    """The service's URL: it publishes events and manages the LEADS stream."""
+    return nats_server.service
+
+
+@pytest.fixture(scope="session")
+def nats_reader_url(nats_server: NatsUsers) -> str:
+    """A subscriber's URL: it consumes the stream and may publish nothing."""
+    return nats_server.reader
 
 
 @pytest.fixture(scope="session")

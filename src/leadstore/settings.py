@@ -33,6 +33,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     min_position_wait_seconds: float = 5.0
     max_body_bytes: int = 256 * 1024
     trusted_proxies: str = ""  # comma-separated IPs or CIDRs whose X-Forwarded-For / Forwarded are believed
+    # NATS credentials besides those a URL may carry (user:password@, token@): one kind at a time
+    nats_creds_file: str = ""  # a .creds file (user JWT and NKey seed): the secret never crosses the wire
+    nats_user: str = ""
+    nats_password: str = ""
+    nats_token: str = ""
+    nats_ca_file: str = ""  # PEM of the CA that signed the NATS server's certificate (tls:// URLs)
+    # The Ed25519 key that signs published events: base64 of its 32-byte seed, or a file holding that; when
+    # neither is set every process uses the deployment's key, made once in PostgreSQL (table signing_key)
+    signing_key: str = ""
+    signing_key_file: str = ""
+    signing_public_key: str = ""  # what `tail` verifies with (base64 of the 32-byte public key)
+
+    def __repr__(self) -> str:
+        return f"Settings(database_url=..., nats_url=..., host={self.host!r}, port={self.port})"  # no secrets
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -146,6 +146,12 @@ async def stored_count(nats_url: str, account_id: UUID) -> int:
     return sum((info.state.subjects or {}).values())
 
 
+async def signing_public_key(container: Container) -> bytes:
+    """The public key of what the container's publisher signs with (its database's key unless configured)."""
+    async with container.pool.acquire() as conn:
+        return (await container.keys.signer(conn)).public_key
+
+
 def assert_version_order(events: list[PublishedEvent]) -> None:
     """Each lead's versions arrive as 1, 2, 3, ... with none missing and none repeated."""
     versions: dict[UUID, list[int]] = defaultdict(list)

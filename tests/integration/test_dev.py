@@ -15,6 +15,11 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import asyncpg
+import nats
+import nats.errors
+import pytest
+
+from leadstore.publishing.signature import Signer, b64, decode_key
 
 
 def _start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
@@ -67,6 +72,9 @@ def test_dev_serves_on_free_ports_stops_cleanly_and_keeps_its_data(tmp_path: Pat
         proc = _start(data_dir, busy_port)
         try:
             info = _wait_ready(proc, data_dir / "dev.json")
+            refusals = asyncio.run(_nats_refusals(info["nats_url"], info["account_id"]))
+            with urllib.request.urlopen(f"{info['url']}/v1/signing-key", timeout=5) as response:
+                served = json.load(response)
         finally:
             code = _stop(proc)
     assert code == 0
@@ -74,6 +82,11 @@ def test_dev_serves_on_free_ports_stops_cleanly_and_keeps_its_data(tmp_path: Pat
     assert urlparse(info["database_url"]).port not in (5432, None)
     assert urlparse(info["nats_url"]).port not in (4222, None)
     assert info["api_key"].startswith("lsk_") and info["account_id"]
+    assert refusals == ["anonymous connection", f"leads.{info['account_id']}.leadconverted"]
+    key_file = data_dir / "signing.key"  # made by dev, readable by its owner only, signs what is published
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    public_key = b64(Signer(decode_key(key_file.read_bytes(), "signing.key")).public_key)
+    assert served == {"algorithm": "ed25519", "public_key": public_key} and info["signing_public_key"] == public_key
     assert not _postgres_running(data_dir)
 
     proc = _start(data_dir, busy_port)
@@ -83,7 +96,30 @@ def test_dev_serves_on_free_ports_stops_cleanly_and_keeps_its_data(tmp_path: Pat
     finally:
         _stop(proc)
     assert (again["account_id"], again["api_key"]) == (info["account_id"], info["api_key"])
+    assert (again["nats_url"], again["signing_public_key"]) == (info["nats_url"], public_key)
     assert accounts == 1
+
+
+async def _nats_refusals(reader_url: str, account_id: str) -> list[str]:
+    """What NATS refuses: a connection without credentials, and dev.json's user (a subscriber) publishing."""
+    refused: list[str] = []
+    anonymous = urlparse(reader_url)._replace(netloc=f"127.0.0.1:{urlparse(reader_url).port}").geturl()
+    with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+        await nats.connect(anonymous, allow_reconnect=False, error_cb=_ignore)
+    refused.append("anonymous connection")
+    violations: asyncio.Queue[Exception] = asyncio.Queue()
+    nc = await nats.connect(reader_url, allow_reconnect=False, error_cb=violations.put)
+    try:
+        await nc.publish(f"leads.{account_id}.LeadConverted", b"{}")
+        violation = await asyncio.wait_for(violations.get(), 10)
+    finally:
+        await nc.close()
+    refused.append(str(violation).rpartition(" to ")[2].strip('"'))
+    return refused
+
+
+async def _ignore(error: Exception) -> None:
+    pass
 
 
 async def _count_accounts(url: str, account_id: str) -> int:

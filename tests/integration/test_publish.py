@@ -27,6 +27,7 @@ from tests.integration.helpers import (
     append_open,
     append_test_event,
     assert_version_order,
+    signing_public_key,
     stored_count,
     until,
     until_waiting_on_a_lock,
@@ -70,7 +71,7 @@ async def logged_ids(container: Container, account: NewAccount) -> list[UUID]:
 
 
 async def test_every_event_is_published_once_in_version_order_with_20_concurrent_writers(
-    node: Container, tenant: NewAccount, nats_url: str
+    node: Container, tenant: NewAccount, nats_url: str, nats_reader_url: str
 ) -> None:
     shared = [await write_lead(node, tenant, 0) for _ in range(4)]  # leads every writer updates
 
@@ -82,7 +83,9 @@ async def test_every_event_is_published_once_in_version_order_with_20_concurrent
             await node.handler.execute(command, account_id=tenant.account_id, metadata=META)
 
     assert node.publisher is not None
-    async with EventSubscription(nats_url, account_id=tenant.account_id, fetch_timeout=1) as subscription:
+    async with EventSubscription(
+        nats_reader_url, public_key=await signing_public_key(node), account_id=tenant.account_id, fetch_timeout=1
+    ) as subscription:
         node.start_workers()
         await asyncio.gather(*(writer(i) for i in range(20)))
         expected = await logged_ids(node, tenant)
@@ -132,6 +135,7 @@ async def test_no_event_is_published_past_a_transaction_still_open(
     tenant: NewAccount,
     own_database: str,
     nats_url: str,
+    nats_reader_url: str,
     log_reads: LogReads,
     commit_order: tuple[int, ...],
 ) -> None:
@@ -140,7 +144,12 @@ async def test_no_event_is_published_past_a_transaction_still_open(
     conns = [await db.connect(own_database) for _ in streams]
     try:
         async with (
-            EventSubscription(nats_url, account_id=tenant.account_id, fetch_timeout=0.5) as subscription,
+            EventSubscription(
+                nats_reader_url,
+                public_key=await signing_public_key(node),
+                account_id=tenant.account_id,
+                fetch_timeout=0.5,
+            ) as subscription,
             running(node.publisher),
         ):
             for conn, stream in zip(conns, streams, strict=True):
@@ -168,14 +177,19 @@ async def test_no_event_is_published_past_a_transaction_still_open(
 
 
 async def test_a_lead_written_by_two_queued_transactions_is_published_in_version_order(
-    node: Container, tenant: NewAccount, own_database: str, nats_url: str
+    node: Container, tenant: NewAccount, own_database: str, nats_reader_url: str
 ) -> None:
     assert node.publisher is not None
     lead = uuid7()
     first, second = await db.connect(own_database), await db.connect(own_database)
     try:
         async with (
-            EventSubscription(nats_url, account_id=tenant.account_id, fetch_timeout=0.5) as subscription,
+            EventSubscription(
+                nats_reader_url,
+                public_key=await signing_public_key(node),
+                account_id=tenant.account_id,
+                fetch_timeout=0.5,
+            ) as subscription,
             running(node.publisher),
         ):
             await append_open(first, tenant, lead, 1)
@@ -200,20 +214,20 @@ async def test_a_lead_written_by_two_queued_transactions_is_published_in_version
 
 
 async def test_the_envelope_subject_and_message_id_follow_the_contract(
-    node: Container, tenant: NewAccount, nats_url: str
+    node: Container, tenant: NewAccount, nats_url: str, nats_reader_url: str
 ) -> None:
     assert node.publisher is not None
     lead = await write_lead(node, tenant, 1)
-    nc = await nats.connect(nats_url)
+    service, reader = await nats.connect(nats_url), await nats.connect(nats_reader_url)
     try:
-        js = nc.jetstream()
-        await ensure_stream(js, PublishingSettings())  # this test may be the first to run on a new server
-        sub = await js.pull_subscribe(f"leads.{tenant.account_id}.LeadUpdated", stream=STREAM)
+        await ensure_stream(service.jetstream(), PublishingSettings())  # this test may be the first on a new server
+        sub = await reader.jetstream().pull_subscribe(f"leads.{tenant.account_id}.LeadUpdated", stream=STREAM)
         async with running(node.publisher):
             [msg] = await sub.fetch(1, timeout=10)
-        info = await js.stream_info(STREAM)
+        info = await service.jetstream().stream_info(STREAM)
     finally:
-        await nc.close()
+        await service.close()
+        await reader.close()
     body = decoder.decode(msg.data)
     assert msg.subject == f"leads.{tenant.account_id}.LeadUpdated"
     assert msg.headers is not None and msg.headers["Nats-Msg-Id"] == str(body.id)
@@ -224,15 +238,18 @@ async def test_the_envelope_subject_and_message_id_follow_the_contract(
 
 
 async def test_administrative_events_are_published_under_admin_subjects(
-    node: Container, tenant: NewAccount, nats_url: str
+    node: Container, tenant: NewAccount, nats_reader_url: str
 ) -> None:
     assert node.publisher is not None
+    key = await signing_public_key(node)
     async with node.pool.acquire() as conn:
         by_test = by_command_line(tenant.account_id, "test")
         await config.create_status(conn, by_test, "nurture", "Nurture", "open", None)
     async with (
-        EventSubscription(nats_url, account_id=tenant.account_id, event_type="StatusCreated") as admin,
-        EventSubscription(nats_url, account_id=tenant.account_id, fetch_timeout=0.5) as leads,
+        EventSubscription(
+            nats_reader_url, public_key=key, account_id=tenant.account_id, event_type="StatusCreated"
+        ) as admin,
+        EventSubscription(nats_reader_url, public_key=key, account_id=tenant.account_id, fetch_timeout=0.5) as leads,
         running(node.publisher),
     ):
         delivery = await asyncio.wait_for(admin.__anext__(), 10)

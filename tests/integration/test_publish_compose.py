@@ -23,7 +23,8 @@ def compose() -> dict[str, Any]:
 
 def test_compose_runs_postgres_nats_migrate_api_and_a_worker(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(services) == {"postgres", "nats", "migrate", "api", "worker"}
+    assert set(services) == {"postgres", "nats", "migrate", "api", "worker", "tail"}
+    assert services["tail"]["profiles"] == ["tools"]  # a tool, run on demand
     assert services["migrate"]["command"] == ["migrate"] and services["migrate"]["restart"] == "no"
     assert services["api"]["command"] == ["serve", "--no-workers"]
     assert services["worker"]["command"] == ["worker"]
@@ -31,6 +32,17 @@ def test_compose_runs_postgres_nats_migrate_api_and_a_worker(compose: dict[str, 
         env = services[name]["environment"]
         assert env["LEADSTORE_NATS_URL"] == "nats://nats:4222"
         assert "@postgres:5432/" in env["LEADSTORE_DATABASE_URL"]
+        assert env["LEADSTORE_NATS_USER"] == "leadstore" and env["LEADSTORE_NATS_PASSWORD"]
+
+
+def test_nats_lets_in_only_its_users_and_tail_reads_as_the_subscriber(compose: dict[str, Any]) -> None:
+    nats, tail = compose["services"]["nats"], compose["services"]["tail"]
+    config = nats["command"][nats["command"].index("-c") + 1]
+    assert f"./nats-server.conf:{config}:ro" in nats["volumes"] and (ROOT / "nats-server.conf").is_file()
+    assert {"NATS_PASSWORD", "NATS_SUBSCRIBER_PASSWORD"} <= set(nats["environment"])
+    assert tail["entrypoint"] == ["leadstore", "tail"]
+    assert tail["environment"]["LEADSTORE_NATS_USER"] == "subscriber"
+    assert tail["environment"]["LEADSTORE_NATS_PASSWORD"] == "${NATS_SUBSCRIBER_PASSWORD:-subscriber}"
 
 
 def test_the_api_and_worker_start_after_migrations_succeed(compose: dict[str, Any]) -> None:

@@ -18,6 +18,7 @@ from tests.integration.helpers import (
     ACCOUNT_OPENING,
     FAST_PUBLISHING,
     assert_version_order,
+    signing_public_key,
     stored_count,
     until,
     write_lead,
@@ -50,7 +51,7 @@ def check_feed(events: list[PublishedEvent], expected: set[object]) -> None:
 
 
 async def test_two_publishers_one_publishes_and_the_standby_takes_over_without_loss(
-    writer_node: Container, tenant: NewAccount, own_database: str, nats_url: str
+    writer_node: Container, tenant: NewAccount, own_database: str, nats_url: str, nats_reader_url: str
 ) -> None:
     first, second = (
         Publisher(own_database, nats_url, FAST_PUBLISHING),
@@ -61,7 +62,12 @@ async def test_two_publishers_one_publishes_and_the_standby_takes_over_without_l
     await until(lambda: first.active, 20)
     second_task = asyncio.create_task(second.run(second_stop))
     try:
-        async with EventSubscription(nats_url, account_id=tenant.account_id, fetch_timeout=1) as subscription:
+        async with EventSubscription(
+            nats_reader_url,
+            public_key=await signing_public_key(writer_node),
+            account_id=tenant.account_id,
+            fetch_timeout=1,
+        ) as subscription:
             for _ in range(15):
                 await write_lead(writer_node, tenant, 1)
             events = await subscription.take(30, within=20)
@@ -121,12 +127,17 @@ class WorkerProcess:
 
 
 async def test_killing_the_publishing_worker_process_hands_over_to_the_other_without_loss(
-    writer_node: Container, tenant: NewAccount, own_database: str, nats_url: str
+    writer_node: Container, tenant: NewAccount, own_database: str, nats_url: str, nats_reader_url: str
 ) -> None:
     workers = [await WorkerProcess.start(own_database, nats_url) for _ in range(2)]
     try:
         await until(lambda: any(w.publishing for w in workers), 20)
-        async with EventSubscription(nats_url, account_id=tenant.account_id, fetch_timeout=1) as subscription:
+        async with EventSubscription(
+            nats_reader_url,
+            public_key=await signing_public_key(writer_node),
+            account_id=tenant.account_id,
+            fetch_timeout=1,
+        ) as subscription:
             for _ in range(10):
                 await write_lead(writer_node, tenant, 1)
             events = await subscription.take(20, within=20)

@@ -8,11 +8,11 @@ import logging
 import pytest
 
 from leadstore.bootstrap import bootstrap
-from leadstore.embedded import EmbeddedNats
+from leadstore.embedded_nats import EmbeddedNats
 from leadstore.publishing import EventSubscription, PublishingSettings
 from leadstore.settings import Settings
 from leadstore.store.accounts import create_account
-from tests.integration.helpers import META, create_cmd, stored_count, until, update_cmd
+from tests.integration.helpers import META, create_cmd, signing_public_key, stored_count, until, update_cmd
 
 FAST = PublishingSettings(
     publish_ack_timeout_seconds=2,
@@ -49,7 +49,9 @@ async def test_killing_nats_mid_stream_loses_no_event_and_fails_no_write(
                     halfway.set()
                 await asyncio.sleep(0.02)
 
-        async with EventSubscription(server.url, account_id=account.account_id, fetch_timeout=1) as subscription:
+        async with EventSubscription(
+            server.reader_url, public_key=await signing_public_key(node), account_id=account.account_id, fetch_timeout=1
+        ) as subscription:
             collecting = asyncio.create_task(subscription.take(2 * LEADS, within=60))
             writing = asyncio.create_task(writer())
             await asyncio.wait_for(halfway.wait(), 60)

@@ -22,6 +22,7 @@ from leadstore.settings import Settings
 from leadstore.store.accounts import NewAccount, create_account
 from leadstore.store.events import Checkpoint
 from projections import get_projection
+from tests.integration.helpers import signing_public_key
 
 CLIENTS, ROUNDS = 8, 12
 FAST = PublishingSettings(publish_ack_timeout_seconds=2, publish_poll_seconds=0.2)
@@ -90,7 +91,9 @@ async def _listed(http: httpx.AsyncClient, position: str) -> dict[str, Any]:
     return leads
 
 
-async def test_racing_clients_leave_a_consistent_log_read_model_and_feed(system: Container, nats_url: str) -> None:
+async def test_racing_clients_leave_a_consistent_log_read_model_and_feed(
+    system: Container, nats_reader_url: str
+) -> None:
     async with system.pool.acquire() as conn:
         tenant: NewAccount = await create_account(conn, "system test", "admin@example.com")
     headers = {"Authorization": f"Bearer {tenant.api_key}"}
@@ -117,7 +120,9 @@ async def test_racing_clients_leave_a_consistent_log_read_model_and_feed(system:
     assert differences == [] and rows == len(leads)
 
     lead_feed = [e for e in feed if e["lead_id"] is not None]  # what a subscription to the account's leads sees
-    async with EventSubscription(nats_url, account_id=tenant.account_id, from_start=True) as subscription:
+    async with EventSubscription(
+        nats_reader_url, public_key=await signing_public_key(system), account_id=tenant.account_id, from_start=True
+    ) as subscription:
         received = await subscription.take(len(lead_feed), within=20)
     assert sorted(str(e.id) for e in received) == sorted(e["id"] for e in lead_feed)  # each exactly once
     order: dict[str, list[int]] = defaultdict(list)

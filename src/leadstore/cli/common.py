@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 
 from leadstore.projection.base import Projection
+from leadstore.publishing import NatsConnection
 from leadstore.settings import Settings
 from leadstore.store import db
 
@@ -27,6 +28,15 @@ def require_nats(settings: Settings) -> str:
     if not settings.nats_url:
         raise SystemExit("leadstore: LEADSTORE_NATS_URL is not set")
     return settings.nats_url
+
+
+def nats_connection(settings: Settings) -> NatsConnection:
+    """LEADSTORE_NATS_URL with its credentials, or exit saying what is missing or contradictory."""
+    require_nats(settings)
+    try:
+        return NatsConnection.from_settings(settings)
+    except ValueError as exc:
+        raise SystemExit(f"leadstore: {exc}") from None
 
 
 @asynccontextmanager

@@ -10,7 +10,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from leadstore import __version__
-from leadstore.cli import admin, audit, replay, run, tail
+from leadstore.cli import admin, audit, replay, run, signing, tail
 from leadstore.cli.common import event_loop_factory
 from leadstore.settings import Settings
 
@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     audit.register(sub)
     replay.register(sub)
     tail.register(sub)
+    signing.register(sub)
     return parser
 
 

@@ -15,8 +15,11 @@ import msgspec
 
 from leadstore.bootstrap import Container, bootstrap
 from leadstore.cli.common import require_db
-from leadstore.embedded import EmbeddedNats, EmbeddedPostgres, free_port
+from leadstore.embedded import EmbeddedPostgres, free_port
+from leadstore.embedded_nats import EmbeddedNats
 from leadstore.publishing import PublishingSettings
+from leadstore.publishing.keys import write_key_file
+from leadstore.publishing.signature import Signer, b64
 from leadstore.settings import Settings
 from leadstore.store.accounts import create_account
 from leadstore.store.migrate import migrate_database
@@ -28,7 +31,8 @@ def register(sub: Any) -> None:
         help="run everything locally on embedded PostgreSQL and NATS",
         description="Start embedded PostgreSQL and NATS under --data-dir, apply migrations, "
         "create a demo account, and serve the API with its workers in one process. "
-        "Prints the URL and an admin key and writes them to DATA_DIR/dev.json.",
+        "Prints the URL and an admin key and writes them to DATA_DIR/dev.json, with a NATS URL that may "
+        "only read the stream and the public key of DATA_DIR/signing.key, which signs the published events.",
     )
     dev.add_argument("--port", type=int, default=8000, help="HTTP port (a free one is used if taken)")
     dev.add_argument("--data-dir", type=Path, default=Path(".leadstore"), help="where data is kept")
@@ -91,10 +95,15 @@ async def run_dev(args: argparse.Namespace, settings: Settings) -> int:
     try:
         database_url = await asyncio.to_thread(postgres.start)
         nats_url = settings.nats_url or await asyncio.to_thread(nats.start)
+        reader_url = settings.nats_url or nats.reader_url  # what dev.json offers subscribers: read rights only
         settings = msgspec.structs.replace(settings, database_url=database_url, nats_url=nats_url)
+        if not (settings.signing_key or settings.signing_key_file):
+            key_file = data_dir / "signing.key"
+            await asyncio.to_thread(write_key_file, key_file)
+            settings = msgspec.structs.replace(settings, signing_key_file=str(key_file))
         container = await bootstrap(settings, run_migrations=True, publishing=PublishingSettings.from_env())
         port = free_port(args.port)
-        info = await _dev_account(container, data_dir, port, nats_url)
+        info = await _dev_account(container, data_dir, port, reader_url)
         print(f"leadstore dev: {info['url']}  (API docs: {info['url']}/schema)")
         print(f"admin API key: {info['api_key']}   account: {info['account_id']}")
         print(f"details in {data_dir / 'dev.json'}; Ctrl+C stops")
@@ -113,6 +122,8 @@ async def _dev_account(container: Container, data_dir: Path, port: int, nats_url
             new = await create_account(conn, "Demo", "admin@demo.example", command="dev")
         info = {"api_key": new.api_key, "account_id": str(new.account_id)}
     info.update(url=f"http://127.0.0.1:{port}", database_url=container.settings.database_url, nats_url=nats_url)
+    if container.keys.configured is not None:
+        info["signing_public_key"] = b64(Signer(container.keys.configured).public_key)
     path.write_text(json.dumps(info, indent=2) + "\n")
     path.chmod(0o600)
     return info

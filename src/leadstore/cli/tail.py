@@ -12,9 +12,10 @@ from uuid import UUID
 
 import msgspec
 
-from leadstore.cli.common import require_nats
+from leadstore.cli.common import nats_connection
+from leadstore.cli.signing import follower_public_key
 from leadstore.documents import timestamp
-from leadstore.publishing import EventSubscription, PublishedEvent
+from leadstore.publishing import EventSubscription, NatsConnection, PublishedEvent
 from leadstore.settings import Settings
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -41,7 +42,10 @@ def register(sub: Any) -> None:
         help="follow published events from NATS",
         description="Follow the JetStream stream LEADS at LEADSTORE_NATS_URL and print one line per event: "
         "when, type, lead and version, who, and what changed. The consumer is ephemeral by default (it "
-        "starts at new events and is removed on exit); --durable NAME keeps its place between runs.",
+        "starts at new events and is removed on exit); --durable NAME keeps its place between runs. "
+        "Only what the service signed is printed: anything unsigned or forged is dropped with a warning. "
+        "NATS credentials: in the URL, or LEADSTORE_NATS_USER and _PASSWORD, _TOKEN or _CREDS_FILE; "
+        "LEADSTORE_NATS_CA_FILE for a tls:// server with a private CA.",
     )
     tail.add_argument("--account", metavar="ID", type=_account, help="only this account's events")
     tail.add_argument("--type", metavar="T", type=_token, help="only events of this type, e.g. LeadUpdated")
@@ -49,24 +53,36 @@ def register(sub: Any) -> None:
     tail.add_argument("--durable", metavar="NAME", type=_token, help="a durable consumer that resumes where it stopped")
     tail.add_argument("--json", action="store_true", help="print each Event envelope as one JSON line")
     tail.add_argument("--count", metavar="N", type=int, help="exit after N events")
+    tail.add_argument(
+        "--public-key",
+        metavar="BASE64",
+        help="the service's signing key (GET /v1/signing-key); default: LEADSTORE_SIGNING_PUBLIC_KEY, else the "
+        "deployment's own when LEADSTORE_SIGNING_KEY(_FILE) or LEADSTORE_DATABASE_URL is set",
+    )
     tail.set_defaults(handler=run_tail)
 
 
 async def run_tail(args: argparse.Namespace, settings: Settings) -> int:
-    nats_url = require_nats(settings)
+    connection = nats_connection(settings)
+    public_key = await follower_public_key(args.public_key, settings)
     task = asyncio.current_task()
     assert task is not None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, task.cancel)
     with contextlib.suppress(asyncio.CancelledError):  # Ctrl+C or SIGTERM: a normal way to stop following
-        await _follow(args, nats_url)
+        await _follow(args, connection, public_key)
     return 0
 
 
-async def _follow(args: argparse.Namespace, nats_url: str) -> None:
+async def _follow(args: argparse.Namespace, connection: NatsConnection, public_key: bytes) -> None:
     subscription = EventSubscription(
-        nats_url, account_id=args.account, event_type=args.type, durable=args.durable, from_start=args.from_start
+        connection,
+        public_key=public_key,
+        account_id=args.account,
+        event_type=args.type,
+        durable=args.durable,
+        from_start=args.from_start,
     )
     printed = 0
     async with subscription:

@@ -18,6 +18,7 @@ from leadstore.http.leads import LeadCommands
 from leadstore.http.openapi import ACCOUNT_HEADER, REQUEST_ID, openapi_config
 from leadstore.http.params import refuse_query_parameters
 from leadstore.http.people import People
+from leadstore.http.signing_key import signing_key
 from leadstore.http.tracing import add_request_id
 from leadstore.store.checkpoints import reader_lag
 
@@ -64,7 +65,7 @@ def create_app(container: Container) -> Litestar:
         response_headers=[REQUEST_ID],
     )
     return Litestar(
-        route_handlers=[health, ready, api],
+        route_handlers=[health, ready, signing_key, api],
         state=State({"container": container}),
         exception_handlers={Exception: handle_exception},
         before_send=[add_request_id],

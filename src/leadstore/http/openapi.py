@@ -19,6 +19,7 @@ Event-sourced sales leads. Every change to a lead is an immutable event: `GET /v
 audit log and `GET /v1/events` the account's feed.
 
 * Authenticate with `Authorization: Bearer <api_key>`; `X-Account-Id`, when sent, must name the key's account.
+  `GET /v1/signing-key` needs no key: it serves the public key that verifies the events published to NATS.
 * Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`, the `request_id`
   and `errors` listing every bad field. Malformed JSON is 400; a body that breaks a rule is 422.
 * Every response carries `X-Request-Id` (the client's, when it sent a sane one: 1-200 visible ASCII characters).
@@ -91,6 +92,11 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
         )
         for status in sorted({401, 403, 503, *statuses})
     }
+
+
+def public_problems(*statuses: int) -> dict[int, ResponseSpec]:
+    """The problem responses of a route that needs no API key: 503, plus `statuses`."""
+    return {status: spec for status, spec in problems(*statuses).items() if status not in (401, 403)}
 
 
 def openapi_config() -> OpenAPIConfig:

@@ -1,5 +1,6 @@
 """Publishing the event log to NATS JetStream, and consuming it: the publisher and the subscriber API."""
 
+from leadstore.publishing.connection import NatsConnection
 from leadstore.publishing.delivery import Delivery, PublishedEvent
 from leadstore.publishing.publisher import Publisher
 from leadstore.publishing.settings import PublishingSettings
@@ -10,6 +11,7 @@ __all__ = [
     "STREAM",
     "Delivery",
     "EventSubscription",
+    "NatsConnection",
     "PublishedEvent",
     "Publisher",
     "PublishingSettings",

@@ -3,7 +3,8 @@
 Events go out in waves: a wave holds at most one event per lead, and the next wave is sent only once
 every ack of the previous one is in. So a lead's version n+1 is never on the wire before version n is
 stored, whatever gets lost on the way; events of different leads are pipelined freely. The caller
-may advance its checkpoint over the acknowledged prefix (in log order) and no further.
+may advance its checkpoint over the acknowledged prefix (in log order) and no further. Each message is
+signed (publishing/signature.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from nats.js.api import PubAck
 
 from leadstore.documents import event_envelope
 from leadstore.domain.account_events import ACCOUNT_STREAM
+from leadstore.publishing.signature import Signer
 from leadstore.publishing.stream import MSG_ID, STREAM, subject_for
 from leadstore.store.events import RecordedEvent
 
@@ -55,7 +57,11 @@ def acked_prefix(acked: Sequence[bool]) -> int:
 
 
 async def publish_batch(
-    js: JetStreamContext, events: Sequence[RecordedEvent], ack_timeout: float, closed: asyncio.Event | None = None
+    js: JetStreamContext,
+    events: Sequence[RecordedEvent],
+    signer: Signer,
+    ack_timeout: float,
+    closed: asyncio.Event | None = None,
 ) -> BatchResult:
     """Publish `events` wave by wave; stop at the first wave with a missing or failed ack.
 
@@ -68,7 +74,7 @@ async def publish_batch(
         error: str | None = None
         try:
             for index in wave:
-                futures[await _send(js, events[index])] = index
+                futures[await _send(js, events[index], signer)] = index
         except Exception as exc:  # a closed connection, a full buffer: the rest of the wave is not sent
             error = f"publish failed: {exc!r}"
         await _await_acks(list(futures), ack_timeout, closed)
@@ -80,13 +86,14 @@ async def publish_batch(
     return BatchResult(len(events), duplicates)
 
 
-async def _send(js: JetStreamContext, event: RecordedEvent) -> asyncio.Future[PubAck]:
+async def _send(js: JetStreamContext, event: RecordedEvent, signer: Signer) -> asyncio.Future[PubAck]:
     # no wait_stall: the context allows a whole batch in flight (see Publisher), and a stall timeout
     # would run every publish through asyncio.wait_for, which costs more than the publish itself
+    body = _encoder.encode(event_envelope(event))
     return await js.publish_async(
         subject_for(event.account_id, event.type, event.stream_type == ACCOUNT_STREAM),
-        _encoder.encode(event_envelope(event)),
-        headers={MSG_ID: str(event.event_id)},
+        body,
+        headers={MSG_ID: str(event.event_id), **signer.headers(body, event.hash)},
     )
 
 

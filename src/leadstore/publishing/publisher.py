@@ -18,15 +18,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-import nats
 import nats.errors
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
 from leadstore.documents import timestamp
 from leadstore.publishing.batch import BatchResult, publish_batch
+from leadstore.publishing.connection import NatsConnection
 from leadstore.publishing.health import Backoff, Outage
+from leadstore.publishing.keys import SigningKeys
 from leadstore.publishing.settings import PublishingSettings
+from leadstore.publishing.signature import Signer
 from leadstore.publishing.stream import STREAM, ensure_stream
 from leadstore.store import checkpoints, db
 from leadstore.store.events import NOTIFY_CHANNEL, Checkpoint, read_log
@@ -46,12 +48,19 @@ class Publisher:
     """Publishes the log to the JetStream stream LEADS; `run` it in every worker, one is active."""
 
     def __init__(
-        self, dsn: str, nats_url: str, settings: PublishingSettings | None = None, *, name: str = DEFAULT_NAME
+        self,
+        dsn: str,
+        nats_url: str | NatsConnection,
+        settings: PublishingSettings | None = None,
+        *,
+        name: str = DEFAULT_NAME,
+        keys: SigningKeys | None = None,
     ) -> None:
         self.dsn = dsn
-        self.nats_url = nats_url
+        self.connection = NatsConnection.of(nats_url)
         self.settings = settings or PublishingSettings()
         self.name = name
+        self.keys = keys or SigningKeys()
         self.running = False
         self.active = False
         self.checkpoint: Checkpoint | None = None
@@ -113,13 +122,14 @@ class Publisher:
         conn = await db.connect(self.dsn)
         try:
             await checkpoints.ensure(conn, self.name)
+            signer = await self.keys.signer(conn)
             self.database.recovered()
             if not await self._elect(conn, stop):
                 return
             self.active = True
             log.info("publisher %s active from %s", self.name, self.checkpoint.token() if self.checkpoint else "-")
             await conn.add_listener(NOTIFY_CHANNEL, self.wake)
-            await self._follow(conn, stop)
+            await self._follow(conn, stop, signer)
         finally:
             self.active = False
             await self._close_nats()
@@ -136,13 +146,13 @@ class Publisher:
             await wait_or_stop(stop, self.settings.publish_standby_seconds)
         return False
 
-    async def _follow(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
+    async def _follow(self, conn: asyncpg.Connection, stop: asyncio.Event, signer: Signer) -> None:
         """Publish whatever is committed, then wait for a NOTIFY or the poll; back off while NATS is out."""
         backoff = Backoff(self.settings.publish_backoff_initial_seconds, self.settings.publish_backoff_max_seconds)
         while not stop.is_set():
             self._wake.clear()
             try:
-                await self._drain(conn, await self._jetstream())
+                await self._drain(conn, await self._jetstream(), signer)
             except NatsUnavailable as exc:
                 self.nats.failed(str(exc), "publishing paused (writes go on), retrying with backoff")
                 await self._close_nats()
@@ -152,7 +162,7 @@ class Publisher:
             backoff.reset()
             await wait_or_stop(stop, self.settings.publish_poll_seconds, self._wake)
 
-    async def _drain(self, conn: asyncpg.Connection, js: JetStreamContext) -> None:
+    async def _drain(self, conn: asyncpg.Connection, js: JetStreamContext, signer: Signer) -> None:
         """Publish batch after batch until nothing committed is left beyond the checkpoint."""
         while True:
             assert self.checkpoint is not None
@@ -160,7 +170,7 @@ class Publisher:
             if not events:
                 self.lag, self.lag_seconds = 0, 0.0
                 return
-            result = await publish_batch(js, events, self.settings.publish_ack_timeout_seconds, self._closed)
+            result = await publish_batch(js, events, signer, self.settings.publish_ack_timeout_seconds, self._closed)
             if result.acked:
                 await self._advance(conn, events[result.acked - 1].checkpoint, result)
             if result.error is not None:
@@ -195,8 +205,7 @@ class Publisher:
             closed.set()
 
         try:
-            self._nc = await nats.connect(
-                self.nats_url,
+            self._nc = await self.connection.connect(
                 name=f"leadstore {self.name}",
                 # reconnecting is ours (capped backoff, logged once, resume from the checkpoint): one connect
                 # attempt and its immediate retry, as the client otherwise retries the first connect 60 times

@@ -35,6 +35,17 @@ def subject_for(account_id: UUID | str, event_type: str, administrative: bool = 
     return f"{SUBJECT_ROOT}.{subject_token(str(account_id))}.{kind}"
 
 
+def files_under(subject: str, account_id: UUID | str, event_type: str) -> bool:
+    """Whether an event of this account and type is published on `subject`: the account second, the type last."""
+    tokens = subject.split(".")
+    return (
+        len(tokens) >= 3
+        and tokens[0] == SUBJECT_ROOT
+        and tokens[1] == subject_token(str(account_id))
+        and tokens[-1] == subject_token(event_type)
+    )
+
+
 def filter_subject(account_id: UUID | str | None = None, event_type: str | None = None) -> str:
     """The subject filter for one account and/or one event type (`*` where not given): lead events, or the
     administrative events when `event_type` names one of those."""

@@ -1,9 +1,14 @@
 """Consume the LEADS stream: an async iterator of typed events with explicit acks, deduplicated by event id.
 
-    async with EventSubscription(nats_url, account_id=account, durable="crm-sync") as events:
+    async with EventSubscription(nats_url, public_key=key, account_id=account, durable="crm-sync") as events:
         async for delivery in events:
             handle(delivery.event)           # a PublishedEvent; delivery.event.lead_event() gives the typed data
             await delivery.ack()             # not acked: redelivered after ack_wait (at-least-once)
+
+Only what the service signed is handed out: `public_key` (GET /v1/signing-key, pinned) verifies each
+message's `Leadstore-Signature` over its exact body, and the body must name the account and type of the
+subject it came on, so that a signed event replayed elsewhere in the stream is refused too. Anything else
+is dropped (terminated, so never redelivered), counted in `rejected` and logged without its body.
 
 Delivery is at least once. The iterator skips (and acks) a message whose event id it has already seen
 acked, so a copy that escaped JetStream's duplicate window is not handed out twice; ids are remembered
@@ -20,11 +25,9 @@ import contextlib
 import logging
 from collections import deque
 from types import TracebackType
-from urllib.parse import urlsplit
 from uuid import UUID
 
 import msgspec
-import nats
 import nats.errors
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
@@ -32,19 +35,15 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
+from leadstore.publishing.connection import NatsConnection
 from leadstore.publishing.delivery import Delivery, PublishedEvent, RecentIds, decoder
 from leadstore.publishing.health import Outage
-from leadstore.publishing.stream import STREAM, filter_subject
+from leadstore.publishing.signature import Verifier
+from leadstore.publishing.stream import STREAM, files_under, filter_subject
 
 log = logging.getLogger(__name__)
 
 EPHEMERAL_INACTIVE_SECONDS = 300.0  # the server drops an ephemeral consumer this long after its client went away
-
-
-def server_address(url: str) -> str:
-    """`host:port` of each server of a URL list, for logs: user names, passwords and tokens stay out of them."""
-    servers = [urlsplit(part.strip()) for part in url.split(",") if part.strip()]
-    return ",".join(f"{s.hostname}:{s.port}" if s.port else str(s.hostname) for s in servers) or "(none)"
 
 
 class EventSubscription:
@@ -52,8 +51,9 @@ class EventSubscription:
 
     def __init__(
         self,
-        nats_url: str,
+        nats_url: str | NatsConnection,
         *,
+        public_key: str | bytes,
         account_id: UUID | str | None = None,
         event_type: str | None = None,
         durable: str | None = None,
@@ -63,7 +63,8 @@ class EventSubscription:
         fetch_timeout: float = 5.0,
         remember: int = 100_000,
     ) -> None:
-        self.nats_url = nats_url
+        self.connection = NatsConnection.of(nats_url)
+        self.verifier = Verifier(public_key)
         self.subject = filter_subject(account_id, event_type)
         self.durable = durable
         self.from_start = from_start
@@ -72,13 +73,14 @@ class EventSubscription:
         self.fetch_timeout = fetch_timeout
         self.seen = RecentIds(remember)
         self.duplicates = 0
+        self.rejected = 0  # messages dropped: unsigned, forged, filed under another subject, or not an envelope
         self.last_sequence = 0  # the stream sequence of the last message handed out (or the start point)
         self._nc: NatsClient | None = None
         self._js: JetStreamContext | None = None
         self._sub: JetStreamContext.PullSubscription | None = None
         self._buffer: deque[Msg] = deque()
         self._pending = 0  # messages the server said were left after the last one received
-        self.nats = Outage(f"NATS at {server_address(nats_url)}", log)
+        self.nats = Outage(f"NATS at {self.connection.address}", log)
 
     async def __aenter__(self) -> EventSubscription:
         await self.open()
@@ -96,17 +98,31 @@ class EventSubscription:
         while True:
             msg = await self._next_msg()
             self.last_sequence = int(msg.metadata.sequence.stream)
-            try:
-                event = decoder.decode(msg.data)
-            except msgspec.DecodeError as exc:
-                log.warning("skipping a message that is not an Event envelope (seq %s): %s", self.last_sequence, exc)
-                await msg.term()
+            event = await self._verified(msg)
+            if event is None:
                 continue
             if event.id in self.seen:
                 self.duplicates += 1
                 await msg.ack()
                 continue
             return Delivery(event, msg, self.seen)
+
+    async def _verified(self, msg: Msg) -> PublishedEvent | None:
+        """The message's event when the service signed it for this subject; else None, the message dropped."""
+        problem = self.verifier.problem(msg.data, msg.headers)
+        event: PublishedEvent | None = None
+        if problem is None:
+            try:
+                event = decoder.decode(msg.data)
+            except msgspec.DecodeError as exc:
+                problem = f"not an Event envelope ({exc})"
+        if event is not None and not files_under(msg.subject, event.account_id, event.type):
+            event, problem = None, "signed for another subject"
+        if event is None:
+            self.rejected += 1
+            log.warning("dropped message %s on %r: %s", self.last_sequence, msg.subject, problem)
+            await msg.term()
+        return event
 
     async def take(self, count: int, within: float) -> list[PublishedEvent]:
         """Ack and return the next `count` events, or those that arrived when `within` seconds are up."""
@@ -121,8 +137,7 @@ class EventSubscription:
 
     async def open(self) -> None:
         """Connect (reconnecting forever afterwards) and create or bind the consumer."""
-        self._nc = await nats.connect(
-            self.nats_url,
+        self._nc = await self.connection.connect(
             name="leadstore subscriber",
             max_reconnect_attempts=-1,
             reconnect_time_wait=1,
