@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 import asyncpg
 
 from leadstore.handler import LeadCommandHandler
+from leadstore.metrics import Metrics
 from leadstore.projection.base import Projection
 from leadstore.projection.runner import ProjectionRunner
 from leadstore.publishing import Publisher, PublishingSettings
@@ -35,11 +36,13 @@ class Container:
         handler: LeadCommandHandler,
         runners: Sequence[ProjectionRunner],
         publisher: Publisher | None,
+        metrics: Metrics,
     ) -> None:
         self.settings = settings
         self.pool = pool
         self.handler = handler
         self.principals = PrincipalCache()
+        self.metrics = metrics
         self.runners = list(runners)
         self.publisher = publisher  # None when NATS_URL is empty (publishing disabled); status() is for /ready
         self._stop = asyncio.Event()
@@ -76,10 +79,11 @@ async def bootstrap(
     projections: Sequence[Projection] | None = None,
     publishing: PublishingSettings | None = None,
     store: Callable[[asyncpg.Pool], LeadStore] = PostgresLeadStore,
+    metrics: Metrics | None = None,
 ) -> Container:
     """Connect, optionally migrate, and build the container from its parts: the read models to run (every
     one of `projections/` by default), the publisher's settings (their defaults; the CLI reads them from
-    the environment) and the write lane's store."""
+    the environment), the write lane's store and the metrics (a registry of this container's own)."""
     if not settings.database_url:
         raise ValueError("LEADSTORE_DATABASE_URL is not set")
     if run_migrations:
@@ -98,6 +102,13 @@ async def bootstrap(
     publisher = None
     if settings.nats_url:
         publisher = Publisher(settings.database_url, settings.nats_url, publishing or PublishingSettings())
-    container = Container(settings, pool, handler=LeadCommandHandler(store(pool)), runners=runners, publisher=publisher)
+    container = Container(
+        settings,
+        pool,
+        handler=LeadCommandHandler(store(pool)),
+        runners=runners,
+        publisher=publisher,
+        metrics=metrics or Metrics(),
+    )
     await container.setup_projections()
     return container

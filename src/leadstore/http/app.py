@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Litestar, Router, get
+from litestar import Litestar, Response, Router, get
 from litestar.datastructures import State
 from litestar.di import Provide
 
@@ -19,6 +19,7 @@ from leadstore.http.openapi import ACCOUNT_HEADER, REQUEST_ID, openapi_config
 from leadstore.http.params import refuse_query_parameters
 from leadstore.http.people import People
 from leadstore.http.tracing import add_request_id
+from leadstore.metrics import CONTENT_TYPE
 from leadstore.store.checkpoints import reader_lag
 
 
@@ -47,6 +48,13 @@ async def ready(state: State) -> dict[str, Any]:
     return body
 
 
+@get("/metrics", include_in_schema=False)
+async def metrics(state: State) -> Response[bytes]:
+    """The process's metrics in the Prometheus text format; like /health, no key (operators scrape it)."""
+    container: Container = state.container
+    return Response(container.metrics.exposition(), media_type=CONTENT_TYPE)
+
+
 def create_app(container: Container) -> Litestar:
     """The ASGI app serving the API over an already-built container."""
     api = Router(
@@ -64,7 +72,7 @@ def create_app(container: Container) -> Litestar:
         response_headers=[REQUEST_ID],
     )
     return Litestar(
-        route_handlers=[health, ready, api],
+        route_handlers=[health, ready, metrics, api],
         state=State({"container": container}),
         exception_handlers={Exception: handle_exception},
         before_send=[add_request_id],
