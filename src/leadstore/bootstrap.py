@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 import asyncpg
 
 from leadstore.handler import LeadCommandHandler
+from leadstore.limits import RequestLimits
 from leadstore.metrics import Metrics
 from leadstore.projection.base import Projection
 from leadstore.projection.runner import ProjectionRunner
@@ -20,6 +21,7 @@ from leadstore.store.accounts import PrincipalCache
 from leadstore.store.idempotency import purge_idempotency_keys
 from leadstore.store.lead_store import LeadStore, PostgresLeadStore
 from leadstore.store.migrate import migrate_database
+from leadstore.store.rate_limits import PostgresBuckets, purge_full_buckets
 from projections import all_projections
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,13 @@ class Container:
         self.handler = handler
         self.principals = PrincipalCache()
         self.metrics = metrics
+        self.limits = RequestLimits(
+            PostgresBuckets(pool),
+            per_second=settings.rate_limit_per_second,
+            burst=settings.rate_limit_burst,
+            lease=settings.rate_limit_lease,
+            failures_per_minute=settings.auth_failures_per_minute,
+        )
         self.runners = list(runners)
         self.publisher = publisher  # None when NATS_URL is empty (publishing disabled); status() is for /ready
         self._stop = asyncio.Event()
@@ -62,6 +71,7 @@ class Container:
         if self.publisher is not None:
             self._tasks.append(asyncio.create_task(self.publisher.run(self._stop), name=self.publisher.name))
         self._tasks.append(asyncio.create_task(purge_idempotency_keys(self.pool, self._stop), name="maintenance"))
+        self._tasks.append(asyncio.create_task(purge_full_buckets(self.pool, self._stop), name="rate-limit buckets"))
 
     async def close(self) -> None:
         self._stop.set()
