@@ -38,6 +38,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     rate_limit_burst: int = 200
     rate_limit_lease: int = 10  # tokens a process takes from a key's shared bucket at once (at most burst/10)
     auth_failures_per_minute: int = 20  # failed authentications per client address; 0 turns it off
+    access_log: bool | None = None  # a line per request on `leadstore.access`; None: on in `serve`, off in `dev`
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
