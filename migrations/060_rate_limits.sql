@@ -2,14 +2,15 @@
 -- is named by what it limits (`key:<api key id>`, `address:<client address>`); a missing row is a full
 -- bucket, so `full_at` (when the row will equal a missing one) lets any process delete idle rows.
 -- UNLOGGED: a bucket is worth nothing after a crash (it starts full again), so its updates write no WAL
--- and their commits wait for no disk flush.
+-- and their commits wait for no disk flush. A busy key's row is updated hundreds of times a second: no
+-- index but the key's and room left on each page keep those updates HOT (no new index entries); the purge
+-- of full rows scans the small table instead.
 CREATE UNLOGGED TABLE rate_limit_buckets (
     bucket      text             PRIMARY KEY,
     tokens      double precision NOT NULL,
     refilled_at timestamptz      NOT NULL,
     full_at     timestamptz      NOT NULL
-);
-CREATE INDEX rate_limit_buckets_full ON rate_limit_buckets (full_at);
+) WITH (fillfactor = 50);
 
 -- Take up to p_want whole tokens from a bucket that refills at p_rate a second up to p_burst: the tokens
 -- granted (none when less than one is there) and the seconds until the bucket holds a whole token again.
