@@ -5,6 +5,7 @@ that allows: a process that learns a bucket is empty refuses locally until it ha
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import math
 import time
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 LEASE_SECONDS = 1.0  # leased tokens not spent by then lapse, so no process sits on a share of the budget
 MAX_KEPT = 10_000  # leases and local refusals kept per process before lapsed ones are dropped
+IPV6_PREFIX = 64  # one IPv6 client commonly holds a whole /64: its addresses share one budget of failures
 
 
 class Buckets(Protocol):
@@ -122,6 +124,19 @@ class KeyBudgets:
         self._leases[name] = _Lease(tokens)
 
 
+def address_bucket(address: str) -> str:
+    """The bucket of a client address's failures: the address itself, or the /64 of an IPv6 one."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return f"address:{address}"
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return f"address:{parsed.ipv4_mapped}"
+        return f"address:{ipaddress.IPv6Network((parsed, IPV6_PREFIX), strict=False)}"
+    return f"address:{parsed}"
+
+
 class AddressFailures:
     """Failed authentications per client address. Every check of a key against the database is paid for
     with a token of the address's bucket, given back when the key is valid: so what runs out is failures,
@@ -137,12 +152,12 @@ class AddressFailures:
     def refuse_blocked(self, address: str) -> None:
         """RateLimited, without I/O, when this process knows the address has run out."""
         if self.budget.limited:
-            self._blocked.refuse(f"address:{address}", "address")
+            self._blocked.refuse(address_bucket(address), "address")
 
     async def failed(self, address: str) -> None:
         """A failure that needed no check (no key, or a malformed one) takes its token; RateLimited if none is left."""
         if self.budget.limited:
-            await self._take(f"address:{address}")
+            await self._take(address_bucket(address))
 
     async def checked(self, address: str, digest: bytes, check: Callable[[], Awaitable[T | None]]) -> T | None:
         """`check()` (a key look-up: None when the key is not valid), paid for as above."""
@@ -151,7 +166,7 @@ class AddressFailures:
         flight = (address, digest)
         task = self._checks.get(flight)
         if task is None:
-            task = asyncio.create_task(self._check(f"address:{address}", check))
+            task = asyncio.create_task(self._check(address_bucket(address), check))
             self._checks[flight] = task
             task.add_done_callback(lambda done: self._landed(flight, done))
         result: T | None = await asyncio.shield(task)

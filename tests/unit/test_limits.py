@@ -7,7 +7,7 @@ from uuid import uuid4
 
 import pytest
 
-from leadstore.limits import AddressFailures, KeyBudgets, RateLimited
+from leadstore.limits import AddressFailures, KeyBudgets, RateLimited, address_bucket
 from leadstore.store.rate_limits import Budget, Grant
 
 
@@ -117,3 +117,12 @@ async def test_an_address_out_of_failures_is_refused_before_any_check() -> None:
 
 def test_retry_after_is_whole_seconds_and_at_least_one() -> None:
     assert [RateLimited("key", wait).retry_after for wait in (0.0, 0.2, 1.0, 1.01, 9.5)] == [1, 1, 1, 2, 10]
+
+
+def test_an_ipv6_clients_addresses_share_the_budget_of_their_64() -> None:
+    assert (
+        address_bucket("2001:db8:1:2:aaaa::1") == address_bucket("2001:db8:1:2:bbbb::9") == "address:2001:db8:1:2::/64"
+    )
+    assert address_bucket("2001:db8:1:3::1") != address_bucket("2001:db8:1:2::1")
+    assert address_bucket("::ffff:192.0.2.7") == address_bucket("192.0.2.7") == "address:192.0.2.7"
+    assert address_bucket("unknown") == "address:unknown"
