@@ -1,8 +1,11 @@
 """POST /v1/leads requests/s, served as `leadstore dev` serves it (projections and the NATS publisher running in
 the same process), next to a minimal Litestar route doing one INSERT (same run, same uvicorn settings, same
-database, alternating rounds); and p50/p99 latency of filtered lists at 100,000 leads.
+database, alternating rounds); the cost of the per-key request limit on the same requests (no limit, the
+shared bucket taken from once per request, leased ten tokens at a time); and p50/p99 latency of filtered lists
+at 100,000 leads.
 
 python -m bench.http_bench [--seconds 5] [--connections 32] [--leads 100000] [--requests 400]
+                           [--scenarios writes,limits,lists]
 
 Each server runs in its own process; the load generator is a small keep-alive HTTP/1.1 client here.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import statistics
@@ -19,7 +23,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -45,6 +49,11 @@ RAW_EVENT = """
 INSERT INTO events (event_id, account_id, stream_id, stream_type, version, type, data, metadata, occurred_at)
 VALUES ($1, $2, $3, 'lead', 1, 'LeadCreated', $4, '{}', $5)"""
 WRITE_ROUNDS = 4
+SCENARIOS = ("writes", "limits", "lists")
+# The per-key limit as each server applies it: "off", or the tokens a process leases from the shared bucket at
+# a time, under a budget these requests never reach (so the cost is measured, never a refusal).
+LIMITERS = {"off": 0, "per request": 1, "leased": 10}
+NEVER_REACHED = 1e9
 STATUSES, SOURCES = ["new", "contacted", "qualified"], ["website", "referral", "partner", "cold_call", "other"]
 
 
@@ -61,13 +70,22 @@ def minimal_app(container: Container) -> Litestar:
     return Litestar(route_handlers=[insert])
 
 
-async def run_server(kind: str, database_url: str, port: int, nats_url: str = "") -> None:
-    """In the server process: the leadstore API, with its workers (projections and, given a NATS server, the
-    publisher) in the same process as `leadstore dev` runs them, or the minimal app, under uvicorn."""
-    container = await bootstrap(Settings(database_url=database_url, nats_url=nats_url, pool_max_size=40))
+def limited(lease: int) -> dict[str, Any]:
+    """Settings of a per-key limit these requests never reach, leased `lease` tokens at a time (0: no limit)."""
+    if not lease:
+        return {"rate_limit_per_second": 0}
+    return {"rate_limit_per_second": NEVER_REACHED, "rate_limit_burst": int(NEVER_REACHED), "rate_limit_lease": lease}
+
+
+async def run_server(kind: str, database_url: str, port: int, nats_url: str = "", lease: int = 10) -> None:
+    """In the server process, under uvicorn: the leadstore API with its workers (projections and, given a NATS
+    server, the publisher) in the same process as `leadstore dev` runs them; the API alone ("api", as
+    `leadstore serve --no-workers`); or the minimal app."""
+    settings = Settings(database_url=database_url, nats_url=nats_url, pool_max_size=40, **limited(lease))
+    container = await bootstrap(settings)
     if kind == "leadstore":
         container.start_workers()
-    app = create_app(container) if kind == "leadstore" else minimal_app(container)
+    app = minimal_app(container) if kind == "minimal" else create_app(container)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
     try:
         await uvicorn.Server(config).serve()
@@ -75,10 +93,12 @@ async def run_server(kind: str, database_url: str, port: int, nats_url: str = ""
         await container.close()
 
 
-def start_server(kind: str, database_url: str, nats_url: str = "") -> tuple[subprocess.Popen[bytes], int]:
+def start_server(
+    kind: str, database_url: str, nats_url: str = "", lease: int = 10
+) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     command = [sys.executable, "-m", "bench.http_bench", "--serve", kind, "--database-url", database_url]
-    command += ["--nats-url", nats_url]
+    command += ["--nats-url", nats_url, "--lease", str(lease)]
     proc = subprocess.Popen([*command, "--port", str(port)])
     wait_for_port(port, 60, proc)
     return proc, port
@@ -165,45 +185,84 @@ async def latencies(port: int, key: str, query: str, requests: int) -> tuple[flo
     return cuts[49], cuts[98], len(msgspec.json.decode(body)["data"])
 
 
-async def writes(container: Container, account: NewAccount, args: argparse.Namespace) -> None:
-    """POST /v1/leads as `leadstore dev` serves it (workers and publishing on) against the minimal route, in
-    alternating rounds against running servers, so that checkpoints and autovacuum land on both alike; and
-    the CPU each side's requests cost in each process, which says where the time goes."""
-    async with container.pool.acquire() as conn:
-        await conn.execute(MINIMAL_TABLE)
-    url = container.settings.database_url
-    sides = {"minimal": ("/minimal", None), "leadstore": ("/v1/leads", account.api_key)}
+Side = tuple[tuple[subprocess.Popen[bytes], int], str, str | None]  # (server process and port, path, key)
+
+
+async def compare(
+    sides: dict[str, Side], postgres: int, nats: EmbeddedNats, args: argparse.Namespace
+) -> dict[str, float]:
+    """POST requests/s of each side, the medians of alternating rounds against running servers (so that
+    checkpoints and autovacuum land on every side alike), and the CPU each side's requests cost in each
+    process, which says where the time goes."""
     rates: dict[str, list[float]] = {kind: [] for kind in sides}
     costs: dict[str, Counter[str]] = {kind: Counter() for kind in sides}
-    postgres = postmaster_pid(url)
-    with tempfile.TemporaryDirectory(prefix="leadstore-bench-nats-") as folder:
-        nats = EmbeddedNats(Path(folder))
-        servers = {"minimal": start_server("minimal", url), "leadstore": start_server("leadstore", url, nats.start())}
-        try:
-            for round_ in range(WRITE_ROUNDS + 1):  # the first round warms both up and is not counted
-                for kind, (path, key) in sides.items():
-                    pids = {"server": servers[kind][0].pid, "load": os.getpid(), "postgres": postgres}
-                    pids["nats-server"] = nats.proc.pid if nats.proc else 0
-                    before = cpu_seconds(pids)
-                    rate = await hammer(servers[kind][1], post_request(path, key), args.connections, args.seconds, 201)
-                    if round_:
-                        rates[kind].append(rate)
-                        after = cpu_seconds(pids)
-                        costs[kind].update({name: after[name] - before[name] for name in after})
-                        costs[kind]["requests"] += rate * args.seconds
-        finally:
-            for proc, _ in servers.values():
-                proc.terminate()
-                proc.wait()
-            nats.stop()
-    minimal, leadstore = (statistics.median(rates[kind]) for kind in ("minimal", "leadstore"))
-    print(f"POST /minimal (one INSERT), {args.connections} connections: {minimal:,.0f} requests/s", flush=True)
-    print(f"POST /v1/leads, workers on, {args.connections} connections: {leadstore:,.0f} requests/s", flush=True)
-    print(f"leadstore / minimal: {leadstore / minimal:.2f} (medians of {WRITE_ROUNDS} rounds of {args.seconds:g}s)")
+    for round_ in range(WRITE_ROUNDS + 1):  # the first round warms every side up and is not counted
+        for kind, ((proc, port), path, key) in sides.items():
+            pids = {"server": proc.pid, "load": os.getpid(), "postgres": postgres}
+            pids["nats-server"] = nats.proc.pid if nats.proc else 0
+            before = cpu_seconds(pids)
+            rate = await hammer(port, post_request(path, key), args.connections, args.seconds, 201)
+            if round_:
+                rates[kind].append(rate)
+                after = cpu_seconds(pids)
+                costs[kind].update({name: after[name] - before[name] for name in after})
+                costs[kind]["requests"] += rate * args.seconds
     for kind, cost in costs.items():
         per = {name: 1e6 * used / cost["requests"] for name, used in cost.items() if name != "requests"}
         spent = ", ".join(f"{name} {micro:,.0f}" for name, micro in per.items())
         print(f"CPU per request, {kind}: {sum(per.values()):,.0f} us ({spent})", flush=True)
+    return {kind: statistics.median(rates[kind]) for kind in sides}
+
+
+@contextlib.asynccontextmanager
+async def servers(
+    container: Container, kinds: dict[str, tuple[str, int]]
+) -> AsyncIterator[tuple[dict[str, tuple[subprocess.Popen[bytes], int]], int, EmbeddedNats]]:
+    """Server processes by name (each `(kind, lease)`, sharing one NATS server), the PostgreSQL server's pid
+    and the NATS server; all stopped when the block ends."""
+    url = container.settings.database_url
+    with tempfile.TemporaryDirectory(prefix="leadstore-bench-nats-") as folder:
+        nats = EmbeddedNats(Path(folder))
+        nats_url = nats.start()
+        started: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
+        try:
+            for name, (kind, lease) in kinds.items():
+                started[name] = start_server(kind, url, nats_url if kind == "leadstore" else "", lease)
+            yield started, postmaster_pid(url), nats
+        finally:
+            for proc, _ in started.values():
+                proc.terminate()
+                proc.wait()
+            nats.stop()
+
+
+async def writes(container: Container, account: NewAccount, args: argparse.Namespace) -> None:
+    """POST /v1/leads as `leadstore dev` serves it (workers and publishing on) against the minimal route."""
+    async with container.pool.acquire() as conn:
+        await conn.execute(MINIMAL_TABLE)
+    async with servers(container, {"minimal": ("minimal", 0), "leadstore": ("leadstore", 10)}) as (up, postgres, nats):
+        sides = {
+            "minimal": (up["minimal"], "/minimal", None),
+            "leadstore": (up["leadstore"], "/v1/leads", account.api_key),
+        }
+        rates = await compare(sides, postgres, nats, args)
+    minimal, leadstore = rates["minimal"], rates["leadstore"]
+    print(f"POST /minimal (one INSERT), {args.connections} connections: {minimal:,.0f} requests/s", flush=True)
+    print(f"POST /v1/leads, workers on, {args.connections} connections: {leadstore:,.0f} requests/s", flush=True)
+    print(f"leadstore / minimal: {leadstore / minimal:.2f} (medians of {WRITE_ROUNDS} rounds of {args.seconds:g}s)")
+
+
+async def limits(container: Container, account: NewAccount, args: argparse.Namespace) -> None:
+    """POST /v1/leads with no per-key limit, with the shared bucket taken from once per request, and with
+    tokens leased ten at a time (one key, as a busy integration sends them; a budget never reached). The
+    servers run no workers: in this scenario, a projector in one of them would tax only that side."""
+    kinds = {name: ("api", lease) for name, lease in LIMITERS.items()}
+    async with servers(container, kinds) as (up, postgres, nats):
+        sides: dict[str, Side] = {name: (up[name], "/v1/leads", account.api_key) for name in LIMITERS}
+        rates = await compare(sides, postgres, nats, args)
+    for name, rate in rates.items():
+        ratio = rate / rates["off"]
+        print(f"POST /v1/leads, per-key limit {name}: {rate:,.0f} requests/s ({ratio:.2f} of no limit)", flush=True)
 
 
 async def lists(container: Container, args: argparse.Namespace) -> None:
@@ -275,17 +334,28 @@ async def main() -> None:
     parser.add_argument("--connections", type=int, default=32, help="concurrent keep-alive connections")
     parser.add_argument("--leads", type=int, default=100_000, help="leads in the account the lists read")
     parser.add_argument("--requests", type=int, default=400, help="sequential requests per list query")
-    parser.add_argument("--serve", choices=["leadstore", "minimal"], help=argparse.SUPPRESS)
+    parser.add_argument("--serve", choices=["leadstore", "api", "minimal"], help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--scenarios", default=",".join(SCENARIOS), help=f"which to run, comma-separated, of {', '.join(SCENARIOS)}"
+    )
     parser.add_argument("--nats-url", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--lease", type=int, default=10, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        return await run_server(args.serve, args.database_url, args.port, args.nats_url)
+        return await run_server(args.serve, args.database_url, args.port, args.nats_url, args.lease)
+    chosen = args.scenarios.split(",")
+    if unknown := set(chosen) - set(SCENARIOS):
+        parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
     print(f"machine: {machine()}; embedded PostgreSQL, durable settings; one uvicorn process per server", flush=True)
     async with benchmark_database() as (container, account):
-        await writes(container, account, args)
-        await lists(container, args)
+        if "writes" in chosen:
+            await writes(container, account, args)
+        if "limits" in chosen:
+            await limits(container, account, args)
+        if "lists" in chosen:
+            await lists(container, args)
 
 
 if __name__ == "__main__":

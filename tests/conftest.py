@@ -110,8 +110,11 @@ async def database_url(fresh_database: Callable[[], Awaitable[str]]) -> str:
 
 @pytest.fixture(scope="session")
 async def container(database_url: str) -> AsyncIterator[Container]:
-    """The composition root over the test database, migrated, with no background workers."""
-    settings = Settings(database_url=database_url, nats_url="", pool_max_size=60)
+    """The composition root over the test database, migrated, with no background workers. The request limits
+    are off: every test calls from 127.0.0.1, often with one key; the limits' tests build containers of their own."""
+    settings = Settings(
+        database_url=database_url, nats_url="", pool_max_size=60, rate_limit_per_second=0, auth_failures_per_minute=0
+    )
     built = await bootstrap(settings, run_migrations=True)
     yield built
     await built.close()

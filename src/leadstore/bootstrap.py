@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 import asyncpg
 
 from leadstore.handler import LeadCommandHandler
+from leadstore.limits import RequestLimits
+from leadstore.metrics import Metrics
 from leadstore.projection.base import Projection
 from leadstore.projection.runner import ProjectionRunner
 from leadstore.publishing import NatsConnection, Publisher, PublishingSettings
@@ -20,6 +22,7 @@ from leadstore.store.accounts import PrincipalCache
 from leadstore.store.idempotency import purge_idempotency_keys
 from leadstore.store.lead_store import LeadStore, PostgresLeadStore
 from leadstore.store.migrate import migrate_database
+from leadstore.store.rate_limits import PostgresBuckets, purge_full_buckets
 from projections import all_projections
 
 log = logging.getLogger(__name__)
@@ -37,12 +40,21 @@ class Container:
         runners: Sequence[ProjectionRunner],
         publisher: Publisher | None,
         keys: SigningKeys,
+        metrics: Metrics,
     ) -> None:
         self.settings = settings
         self.pool = pool
         self.handler = handler
         self.keys = keys  # what signs published events; GET /v1/signing-key serves its public half
         self.principals = PrincipalCache()
+        self.metrics = metrics
+        self.limits = RequestLimits(
+            PostgresBuckets(pool),
+            per_second=settings.rate_limit_per_second,
+            burst=settings.rate_limit_burst,
+            lease=settings.rate_limit_lease,
+            failures_per_minute=settings.auth_failures_per_minute,
+        )
         self.runners = list(runners)
         self.publisher = publisher  # None when NATS_URL is empty (publishing disabled); status() is for /ready
         self._stop = asyncio.Event()
@@ -62,6 +74,7 @@ class Container:
         if self.publisher is not None:
             self._tasks.append(asyncio.create_task(self.publisher.run(self._stop), name=self.publisher.name))
         self._tasks.append(asyncio.create_task(purge_idempotency_keys(self.pool, self._stop), name="maintenance"))
+        self._tasks.append(asyncio.create_task(purge_full_buckets(self.pool, self._stop), name="rate-limit buckets"))
 
     async def close(self) -> None:
         self._stop.set()
@@ -79,10 +92,11 @@ async def bootstrap(
     projections: Sequence[Projection] | None = None,
     publishing: PublishingSettings | None = None,
     store: Callable[[asyncpg.Pool], LeadStore] = PostgresLeadStore,
+    metrics: Metrics | None = None,
 ) -> Container:
     """Connect, optionally migrate, and build the container from its parts: the read models to run (every
     one of `projections/` by default), the publisher's settings (their defaults; the CLI reads them from
-    the environment) and the write lane's store."""
+    the environment), the write lane's store and the metrics (a registry of this container's own)."""
     if not settings.database_url:
         raise ValueError("LEADSTORE_DATABASE_URL is not set")
     keys = SigningKeys.from_settings(settings)  # a bad key setting stops the process here, not at its first event
@@ -103,7 +117,14 @@ async def bootstrap(
     if settings.nats_url:
         connection = NatsConnection.from_settings(settings)
         publisher = Publisher(settings.database_url, connection, publishing or PublishingSettings(), keys=keys)
-    handler = LeadCommandHandler(store(pool))
-    container = Container(settings, pool, handler=handler, runners=runners, publisher=publisher, keys=keys)
+    container = Container(
+        settings,
+        pool,
+        handler=LeadCommandHandler(store(pool)),
+        runners=runners,
+        publisher=publisher,
+        keys=keys,
+        metrics=metrics or Metrics(),
+    )
     await container.setup_projections()
     return container

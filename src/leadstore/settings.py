@@ -33,6 +33,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     min_position_wait_seconds: float = 5.0
     max_body_bytes: int = 256 * 1024
     trusted_proxies: str = ""  # comma-separated IPs or CIDRs whose X-Forwarded-For / Forwarded are believed
+    # each API key's budget, shared by every API process of the deployment; either 0 turns it off
+    rate_limit_per_second: float = 100.0
+    rate_limit_burst: int = 200
+    rate_limit_lease: int = 10  # tokens a process takes from a key's shared bucket at once (at most burst/10)
+    auth_failures_per_minute: int = 20  # failed authentications per client address; 0 turns it off
+    access_log: bool | None = None  # a line per request on `leadstore.access`; None: on in `serve`, off in `dev`
     # NATS credentials besides those a URL may carry (user:password@, token@): one kind at a time
     nats_creds_file: str = ""  # a .creds file (user JWT and NKey seed): the secret never crosses the wire
     nats_user: str = ""

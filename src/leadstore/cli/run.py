@@ -73,7 +73,9 @@ async def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
 async def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     require_db(settings)
     container = await bootstrap(settings, run_migrations=args.migrate, publishing=PublishingSettings.from_env())
-    return await _serve(container, settings.host, settings.port, workers=not args.no_workers)
+    return await _serve(
+        container, settings.host, settings.port, workers=not args.no_workers, access_log=access_log(settings, True)
+    )
 
 
 async def run_worker(args: argparse.Namespace, settings: Settings) -> int:
@@ -107,7 +109,7 @@ async def run_dev(args: argparse.Namespace, settings: Settings) -> int:
         print(f"leadstore dev: {info['url']}  (API docs: {info['url']}/schema)")
         print(f"admin API key: {info['api_key']}   account: {info['account_id']}")
         print(f"details in {data_dir / 'dev.json'}; Ctrl+C stops")
-        return await _serve(container, "127.0.0.1", port, workers=True)
+        return await _serve(container, "127.0.0.1", port, workers=True, access_log=access_log(settings, False))
     finally:
         await asyncio.to_thread(nats.stop)
         await asyncio.to_thread(postgres.stop)
@@ -129,14 +131,20 @@ async def _dev_account(container: Container, data_dir: Path, port: int, nats_url
     return info
 
 
-async def _serve(container: Container, host: str, port: int, *, workers: bool) -> int:
+def access_log(settings: Settings, default: bool) -> bool:
+    """LEADSTORE_ACCESS_LOG when set, else the command's default (on in `serve`, off in `dev`)."""
+    return default if settings.access_log is None else settings.access_log
+
+
+async def _serve(container: Container, host: str, port: int, *, workers: bool, access_log: bool) -> int:
     from leadstore.http.app import create_app
     from leadstore.http.server import server_config
 
     if workers:
         container.start_workers()
     server_class = _server_class()
-    config = server_config(create_app(container), host=host, port=port, proxies=container.settings.trusted_proxies)
+    proxies = container.settings.trusted_proxies
+    config = server_config(create_app(container), host=host, port=port, proxies=proxies, access_log=access_log)
     try:
         await server_class(config).serve()
     finally:

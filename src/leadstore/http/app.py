@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Litestar, Router, get
+from litestar import Litestar, Response, Router, get
 from litestar.datastructures import State
 from litestar.di import Provide
 
@@ -20,6 +20,7 @@ from leadstore.http.params import refuse_query_parameters
 from leadstore.http.people import People
 from leadstore.http.signing_key import signing_key
 from leadstore.http.tracing import add_request_id
+from leadstore.metrics import CONTENT_TYPE
 from leadstore.store.checkpoints import reader_lag
 
 
@@ -48,6 +49,13 @@ async def ready(state: State) -> dict[str, Any]:
     return body
 
 
+@get("/metrics", include_in_schema=False)
+async def metrics(state: State) -> Response[bytes]:
+    """The process's metrics in the Prometheus text format; like /health, no key (operators scrape it)."""
+    container: Container = state.container
+    return Response(container.metrics.exposition(), media_type=CONTENT_TYPE)
+
+
 def create_app(container: Container) -> Litestar:
     """The ASGI app serving the API over an already-built container."""
     api = Router(
@@ -65,7 +73,7 @@ def create_app(container: Container) -> Litestar:
         response_headers=[REQUEST_ID],
     )
     return Litestar(
-        route_handlers=[health, ready, signing_key, api],
+        route_handlers=[health, ready, signing_key, metrics, api],
         state=State({"container": container}),
         exception_handlers={Exception: handle_exception},
         before_send=[add_request_id],

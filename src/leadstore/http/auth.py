@@ -1,18 +1,26 @@
-"""Authentication (Bearer API keys), the X-Account-Id check and role guards, for every /v1 route."""
+"""Authentication (Bearer API keys), the X-Account-Id check, the request limits and role guards, for every
+/v1 route. A failed authentication is logged (its reason and the client address, never any part of the key)
+and counted; the limits' refusals are counted."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import logging
 from typing import Any
 from uuid import UUID
 
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
+from leadstore.bootstrap import Container
 from leadstore.http.context import PRINCIPAL_KEY
 from leadstore.http.errors import Forbidden, Unauthorized
-from leadstore.store.accounts import Principal
+from leadstore.http.tracing import request_id
+from leadstore.limits import RateLimited
+from leadstore.store.accounts import Principal, hash_key
+
+log = logging.getLogger(__name__)
 
 AnyConnection = ASGIConnection[Any, Any, Any, Any]
 MAX_KEY_LENGTH = 200
@@ -55,14 +63,50 @@ def check_account_header(connection: AnyConnection, principal: Principal) -> Non
 
 
 async def authenticated(connection: AnyConnection, _: BaseRouteHandler) -> None:
-    """Guard of every /v1 route: resolve the key to its user and account, or refuse with 401/403."""
-    key = bearer_key(connection)
-    container = connection.app.state.container
-    principal = await container.principals.principal(container.pool, key)
-    if principal is None:
-        raise Unauthorized("the API key is unknown, revoked, or its user is deactivated")
-    check_account_header(connection, principal)
+    """Guard of every /v1 route: the client address's failure limit, then the key resolved to its user and
+    account (or 401/403), then the key's request budget; 429 from either limit."""
+    container: Container = connection.app.state.container
+    try:
+        principal = await _principal(connection, container, client_address(connection))
+        check_account_header(connection, principal)
+        await container.limits.keys.spend(principal.actor.api_key_id)
+    except RateLimited as refused:
+        container.metrics.rate_limited.labels(kind=refused.kind).inc()
+        raise
     connection.scope["state"][PRINCIPAL_KEY] = principal
+
+
+async def _principal(connection: AnyConnection, container: Container, address: str) -> Principal:
+    failures = container.limits.failures
+    failures.refuse_blocked(address)
+    try:
+        key = bearer_key(connection)
+    except Unauthorized:
+        await failures.failed(address)
+        _failed(connection, container, address, "malformed" if "authorization" in connection.headers else "missing")
+        raise
+    principal = container.principals.cached(key)
+    if principal is None:
+        principal = await failures.checked(
+            address, hash_key(key), lambda: container.principals.principal(container.pool, key)
+        )
+    if principal is None:
+        _failed(connection, container, address, "unknown_key")
+        raise Unauthorized("the API key is unknown, revoked, or its user is deactivated")
+    return principal
+
+
+def client_address(connection: AnyConnection) -> str:
+    """The client's address as the server determined it (forwarded only by LEADSTORE_TRUSTED_PROXIES)."""
+    client = connection.client
+    return client.host if client and client.host else "unknown"
+
+
+def _failed(connection: AnyConnection, container: Container, address: str, reason: str) -> None:
+    container.metrics.auth_failures.labels(reason=reason).inc()
+    rid = request_id(connection.scope)
+    fields = {"reason": reason, "address": address, "request_id": rid}
+    log.warning("authentication failed: %s from %s (request %s)", reason, address, rid, extra=fields)
 
 
 async def admin_only(connection: AnyConnection, _: BaseRouteHandler) -> None:

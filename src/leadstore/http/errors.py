@@ -25,6 +25,7 @@ from leadstore.domain.errors import (
     VersionConflict,
 )
 from leadstore.http.tracing import request_id
+from leadstore.limits import RateLimited
 from leadstore.store.command_writes import StaleRules, TurnMoved
 from leadstore.store.lead_list.query import ListRebuilding
 
@@ -103,6 +104,7 @@ HTTP_STATUS: dict[type[LeadstoreError], int] = {
     TeamRequired: 422,
     SourceRequired: 422,
     IdempotencyConflict: 422,
+    RateLimited: 429,
     InternalError: 500,
     ProjectionLagging: 503,
     ListRebuilding: 503,
@@ -193,8 +195,12 @@ def problem(error: LeadstoreError, rid: str) -> Response[ProblemOut]:
         request_id=rid,
         errors=list(getattr(error, "errors", [])),
     )
-    headers = {"WWW-Authenticate": 'Bearer realm="leadstore"'} if status == 401 else None
-    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    headers: dict[str, str] = {}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="leadstore"'
+    if isinstance(error, RateLimited):
+        headers["Retry-After"] = str(error.retry_after)
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers or None)
 
 
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[ProblemOut]:

@@ -25,6 +25,9 @@ audit log and `GET /v1/events` the account's feed.
 * Every response carries `X-Request-Id` (the client's, when it sent a sane one: 1-200 visible ASCII characters).
 * Writes accept `If-Match: "<version>"` and `Idempotency-Key`, and answer with `ETag` and `Leadstore-Position`;
   pass that position as `min_position` to a list to read your own write.
+* Each API key has a request budget (by default 100 requests/s, bursts of 200) and each client address a
+  budget of failed authentications (by default 20 a minute); beyond either, 429 `rate_limited` with
+  `Retry-After` (whole seconds).
 """
 
 PROBLEMS: dict[int, str] = {
@@ -37,6 +40,8 @@ PROBLEMS: dict[int, str] = {
     413: "`payload_too_large`: the body is larger than the server accepts.",
     422: "`validation_failed` (every bad field is in `errors`), `team_required`, `source_required` or "
     "`idempotency_conflict` (the key was used with another body).",
+    429: "`rate_limited`: the API key is over its request budget, or its client address made too many failed "
+    "authentications; `Retry-After` gives the seconds to wait.",
     503: "`projection_lagging` (min_position not reached in time) or `unavailable` (database down): retry.",
 }
 WRITE_PROBLEMS = (400, 404, 409, 412, 413, 422)
@@ -85,12 +90,12 @@ WRITE_PARAMETERS = {
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
-    """The problem responses of a /v1 route: 401, 403 and 503 always, plus `statuses`."""
+    """The problem responses of a /v1 route: 401, 403, 429 and 503 always, plus `statuses`."""
     return {
         status: ResponseSpec(
             data_container=ProblemOut, description=PROBLEMS[status], media_type=PROBLEM_JSON, generate_examples=False
         )
-        for status in sorted({401, 403, 503, *statuses})
+        for status in sorted({401, 403, 429, 503, *statuses})
     }
 
 

@@ -1,6 +1,7 @@
 """uvicorn's settings for the API, the same in `serve`, `dev` and the tests: forwarding headers
 (`X-Forwarded-For`, `Forwarded`) are believed only from the proxies in LEADSTORE_TRUSTED_PROXIES, so a client
-cannot choose the address the audit trail records for it."""
+cannot choose the address the audit trail records for it; the access log is ours (leadstore.access), never
+uvicorn's as well."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import ipaddress
 from typing import Any
 
 import uvicorn
+
+from leadstore.http.access_log import AccessLog
 
 
 def trusted_proxies(setting: str) -> list[str]:
@@ -21,11 +24,13 @@ def trusted_proxies(setting: str) -> list[str]:
     return proxies
 
 
-def server_config(app: Any, *, host: str, port: int, proxies: str, **options: Any) -> uvicorn.Config:
+def server_config(
+    app: Any, *, host: str, port: int, proxies: str, access_log: bool = False, **options: Any
+) -> uvicorn.Config:
     """The API's uvicorn Config; with no trusted proxy, the client address is the connection's peer."""
     trusted = trusted_proxies(proxies)
     return uvicorn.Config(
-        app,
+        AccessLog(app) if access_log else app,
         host=host,
         port=port,
         proxy_headers=bool(trusted),
@@ -33,5 +38,6 @@ def server_config(app: Any, *, host: str, port: int, proxies: str, **options: An
         log_level="warning",
         lifespan="on",
         server_header=False,
+        access_log=False,
         **options,
     )

@@ -20,10 +20,12 @@ from leadstore.store.account_log import by_command_line
 
 
 @contextlib.asynccontextmanager
-async def serve_app(app: Litestar, *, host: str = "127.0.0.1", proxies: str = "") -> AsyncIterator[str]:
+async def serve_app(
+    app: Litestar, *, host: str = "127.0.0.1", proxies: str = "", access_log: bool = False
+) -> AsyncIterator[str]:
     """Run `app` with uvicorn on a free port, as `leadstore serve` does, until the block ends; yields its URL."""
     port = free_port()
-    config = server_config(app, host=host, port=port, proxies=proxies, access_log=False)
+    config = server_config(app, host=host, port=port, proxies=proxies, access_log=access_log)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:
@@ -39,8 +41,11 @@ async def serve_app(app: Litestar, *, host: str = "127.0.0.1", proxies: str = ""
 
 @contextlib.asynccontextmanager
 async def serve(container: Container) -> AsyncIterator[str]:
-    """Serve the leadstore API over `container`; yields its base URL."""
-    async with serve_app(create_app(container), proxies=container.settings.trusted_proxies) as url:
+    """Serve the leadstore API over `container` (the access log only when its settings turn it on); yields its URL."""
+    settings = container.settings
+    async with serve_app(
+        create_app(container), proxies=settings.trusted_proxies, access_log=bool(settings.access_log)
+    ) as url:
         yield url
 
 

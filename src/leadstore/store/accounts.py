@@ -118,7 +118,13 @@ class PrincipalCache:
         self.max_keys = max_keys
         self._seen: dict[bytes, tuple[Principal, float]] = {}
 
+    def cached(self, api_key: str) -> Principal | None:
+        """The key's principal when it was looked up less than `ttl` seconds ago; else None."""
+        seen = self._seen.get(hash_key(api_key))
+        return seen[0] if seen is not None and seen[1] > time.monotonic() else None
+
     async def principal(self, pool: asyncpg.Pool, api_key: str) -> Principal | None:
+        """The key's principal, from the cache or looked up (None for an unknown, revoked or orphaned key)."""
         digest = hash_key(api_key)
         seen = self._seen.get(digest)
         if seen is not None and seen[1] > time.monotonic():
