@@ -12,6 +12,7 @@ from uuid import UUID
 import phonenumbers
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
+from leadstore.domain.characters import character_problem
 from leadstore.domain.errors import FieldError, ValidationFailed
 
 # libphonenumber's regions are ISO 3166-1 alpha-2 codes except these three (Ascension, Tristan da Cunha
@@ -58,23 +59,33 @@ class Problems:
     def add(self, field: str, code: str, message: str) -> None:
         self.errors.append(FieldError(field, code, message))
 
-    def run(self, field: str, check: Callable[..., Any], *args: Any) -> Any:
-        """The result of `check(*args)`, or None after recording its failure under `field`."""
+    def run(self, field: str, check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """The result of `check(*args, **kwargs)`, or None after recording its failure under `field`."""
         try:
-            return check(*args)
+            return check(*args, **kwargs)
         except InvalidValueError as exc:
             self.add(field, exc.code, exc.message)
             return None
 
 
-def text(value: Any, max_len: int) -> str:
-    """A string of at most `max_len` characters that PostgreSQL can store (no NUL)."""
+def text(value: Any, max_len: int, *, multiline: bool = False) -> str:
+    """A string of at most `max_len` characters with no control character (tab and line breaks allowed when
+    `multiline`), no bidi control, and a visible character unless it is empty."""
     if not isinstance(value, str):
         raise InvalidValueError("invalid_type", "must be a string")
-    if "\x00" in value:
-        raise InvalidValueError("invalid", "must not contain the NUL character")
     if len(value) > max_len:
         raise InvalidValueError("too_long", f"must be at most {max_len} characters")
+    problem = character_problem(value, multiline=multiline)
+    if problem is not None:
+        raise InvalidValueError(*problem)
+    return value
+
+
+def characters(value: str, *, multiline: bool = False) -> str:
+    """`value` when its characters are allowed in a text field (see `leadstore.domain.characters`)."""
+    problem = character_problem(value, multiline=multiline)
+    if problem is not None:
+        raise InvalidValueError(*problem)
     return value
 
 

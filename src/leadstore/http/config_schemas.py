@@ -9,9 +9,19 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from leadstore.domain.characters import SINGLE_LINE_PATTERN
+
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 Key = Annotated[str, Meta(pattern=KEY_PATTERN, description="Lower-case letters, digits, _; immutable.")]
-Label = Annotated[str, Meta(min_length=1, max_length=255, pattern=r"^[^\x00]+$", description="1-255 characters.")]
+Label = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=255,
+        pattern=SINGLE_LINE_PATTERN,
+        description="1-255 characters on one line: no control or bidi control characters, not only invisible ones.",
+    ),
+]
 Color = Annotated[str, Meta(pattern=r"^#[0-9a-fA-F]{6}$", description="#rrggbb.")]
 Kind = Literal["open", "won", "lost"]
 FieldType = Literal["text", "number", "boolean", "date", "datetime", "choice", "multi_choice"]

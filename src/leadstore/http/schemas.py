@@ -7,7 +7,7 @@ documented from these Structs; responses are the domain's Lead document, which t
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
 import msgspec
@@ -150,7 +150,11 @@ class ConvertInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class ReasonInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """The body is optional."""
 
-    reason: Annotated[str, Meta(max_length=10_000, description="Why, for the audit log.")] | None = None
+    MULTI_LINE: ClassVar[frozenset[str]] = frozenset({"reason"})
+    reason: (
+        Annotated[str, Meta(max_length=10_000, description="Why, for the audit log; tab and line breaks allowed.")]
+        | None
+    ) = None
 
 
 class LeadOut(LeadInput, kw_only=True):
