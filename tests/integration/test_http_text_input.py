@@ -111,3 +111,30 @@ async def test_the_largest_safe_custom_number_is_stored_exactly(api: str, accoun
         read = (await http.get(f"/v1/leads/{lead['id']}")).json()
 
     assert lead["custom"]["size"] == read["custom"]["size"] == -MAX_SAFE
+
+
+DUPLICATED = [
+    ("POST", "/v1/leads", b'{"first_name": "Ann", "email": "a@example.com", "email": "b@example.com"}', "email"),
+    ("POST", "/v1/leads", b'{"first_name": "Ann", "custom": {"memo": "a", "memo": "b"}}', "custom.memo"),
+    ("PATCH", "{lead}", b'{"last_name": "A", "last_name": "B"}', "last_name"),
+    ("POST", "{lead}/assign", b'{"assigned_to": null, "assigned_to": "{user}"}', "assigned_to"),
+    ("POST", "{lead}/archive", b'{"reason": "a", "reason": "b"}', "reason"),
+    ("POST", "/v1/statuses", b'{"key": "dup", "label": "A", "label": "B"}', "label"),
+    ("POST", "/v1/custom-fields", b'{"key": "d", "label": "D", "type": "text", "type": "number"}', "type"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "field"), DUPLICATED)
+async def test_a_member_given_twice_is_a_422_naming_it(
+    api: str, container: Container, account: NewAccount, method: str, path: str, body: bytes, field: str
+) -> None:
+    await with_memo_field(api, account)
+    async with client(api, account.api_key, **{"Content-Type": "application/json"}) as http:
+        lead = await create(http)
+        before = await events_of(container, account)
+        target = path.format(lead=f"/v1/leads/{lead['id']}")
+        response = await http.request(method, target, content=body.replace(b"{user}", str(account.user_id).encode()))
+
+    problem = assert_problem(response, 422, "validation_failed", field)
+    assert [error["code"] for error in problem["errors"]] == ["duplicate_key"]
+    assert await events_of(container, account) == before

@@ -14,6 +14,7 @@ from leadstore.bootstrap import Container
 from leadstore.domain.errors import FieldError, ValidationFailed
 from leadstore.domain.field_checks import Problems, characters
 from leadstore.domain.state import Lead
+from leadstore.http.duplicate_keys import refuse_duplicate_keys
 from leadstore.http.errors import MalformedBody, UnsupportedMediaType
 from leadstore.http.tracing import request_id
 from leadstore.store.accounts import Principal
@@ -111,6 +112,7 @@ def decode_object(raw: bytes, *, optional: bool = False) -> dict[str, Any]:
         raise MalformedBody("JSON is nested too deeply") from None
     if not isinstance(value, dict):
         raise ValidationFailed([FieldError("body", "invalid_type", "must be a JSON object")])
+    refuse_duplicate_keys(raw, value)
     return value
 
 

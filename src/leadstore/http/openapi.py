@@ -20,7 +20,8 @@ audit log and `GET /v1/events` the account's feed.
 
 * Authenticate with `Authorization: Bearer <api_key>`; `X-Account-Id`, when sent, must name the key's account.
 * Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`, the `request_id`
-  and `errors` listing every bad field. Malformed JSON is 400; a body that breaks a rule is 422.
+  and `errors` listing every bad field. Malformed JSON is 400; a body that breaks a rule is 422, and so is
+  one that names a member twice in the same object (code `duplicate_key`: parsers differ on which one wins).
 * Every response carries `X-Request-Id` (the client's, when it sent a sane one: 1-200 visible ASCII characters).
 * Writes accept `If-Match: "<version>"` and `Idempotency-Key`, and answer with `ETag` and `Leadstore-Position`;
   pass that position as `min_position` to a list to read your own write.
