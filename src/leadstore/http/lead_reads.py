@@ -41,7 +41,8 @@ FILTER_DOC = {
     "cursor": "The `next_cursor` of the previous page, with the same `sort`. A walk visits every lead matching "
     "throughout exactly once, even while leads are written; by `updated_at` or `score` it keeps the order the "
     "leads had when it began.",
-    "min_position": "A Leadstore-Position token: wait (bounded) until the list includes that write; else 503.",
+    "min_position": "A Leadstore-Position token: wait (bounded) until the list includes that write; else 503 "
+    "`projection_lagging` with `Retry-After`. A position beyond the account's last write is 422 at once.",
 }
 
 
@@ -169,12 +170,11 @@ class LeadReads(Controller):
         self, request: AnyRequest, services: Services, listing: NamedDependency[LeadQuery]
     ) -> Response[LeadPage]:
         """Leads of the read model, filtered and sorted, a page at a time."""
-        pool = services.pool
+        pool, account = services.pool, principal_of(request).account_id
         if listing.min_position is not None:
             seconds = services.settings.min_position_wait_seconds
-            await params.wait_for_projection(pool, listing.min_position, seconds)
+            await params.wait_for_projection(pool, account, listing.min_position, seconds)
         async with pool.acquire() as conn:
-            account = principal_of(request).account_id
             try:
                 page = await list_page(conn, account, listing.filters, listing.sort, listing.cursor, listing.limit)
             except InvalidCursor as exc:  # a walk gone too far out of date to go on

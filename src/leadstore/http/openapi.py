@@ -37,7 +37,8 @@ PROBLEMS: dict[int, str] = {
     413: "`payload_too_large`: the body is larger than the server accepts.",
     422: "`validation_failed` (every bad field is in `errors`), `team_required`, `source_required` or "
     "`idempotency_conflict` (the key was used with another body).",
-    503: "`projection_lagging` (min_position not reached in time) or `unavailable` (database down): retry.",
+    503: "`projection_lagging` (min_position not reached in time; `Retry-After` says when to retry) or "
+    "`unavailable` (database down): retry.",
 }
 WRITE_PROBLEMS = (400, 404, 409, 412, 413, 422)
 LeadId = Annotated[str, PathParameter(description="The lead's id (a UUID); anything else is 404.")]
