@@ -10,6 +10,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from leadstore.domain.characters import SINGLE_LINE_PATTERN
+from leadstore.http.schemas import EMAIL_FORMAT
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 Key = Annotated[str, Meta(pattern=KEY_PATTERN, description="Lower-case letters, digits, _; immutable.")]
@@ -144,7 +145,9 @@ class UserOut(msgspec.Struct, kw_only=True):
 
 
 class UserInput(Strict):
-    email: Annotated[str, Meta(max_length=255, description="Unique in the account, any case.")]
+    email: Annotated[
+        str, Meta(max_length=255, description="Unique in the account, any case.", extra_json_schema=EMAIL_FORMAT)
+    ]
     name: Label | None = None
     role: Role = "member"
 

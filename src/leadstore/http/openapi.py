@@ -8,11 +8,12 @@ from litestar.datastructures import ResponseHeader
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme, Tag
+from litestar.openapi.spec import Components, OpenAPIFormat, SecurityScheme, Tag
 from litestar.params import HeaderParameter, PathParameter
 
 from leadstore import __version__
 from leadstore.http.errors import PROBLEM_JSON, ProblemOut
+from leadstore.http.writes import IF_MATCH_PATTERN
 
 DESCRIPTION = """\
 Event-sourced sales leads. Every change to a lead is an immutable event: `GET /v1/leads/{id}/events` is its
@@ -41,7 +42,17 @@ PROBLEMS: dict[int, str] = {
     "`unavailable` (database down): retry.",
 }
 WRITE_PROBLEMS = (400, 404, 409, 412, 413, 422)
-LeadId = Annotated[str, PathParameter(description="The lead's id (a UUID); anything else is 404.")]
+
+
+def id_in_path(what: str) -> PathParameter:
+    """A path parameter documented as a UUID (anything else names nothing: 404)."""
+    return PathParameter(description=f"The {what}'s id (a UUID); anything else is 404.", format=OpenAPIFormat.UUID)
+
+
+LeadId = Annotated[str, id_in_path("lead")]
+TeamId = Annotated[str, id_in_path("team")]
+UserId = Annotated[str, id_in_path("user")]
+KeyId = Annotated[str, id_in_path("API key")]
 
 ETAG = ResponseHeader(name="ETag", description='The lead\'s version, quoted: `"3"`.', documentation_only=True)
 POSITION = ResponseHeader(
@@ -73,6 +84,7 @@ WRITE_PARAMETERS = {
         annotation=str | None,
         required=False,
         description='The version the lead must be at, as sent in ETag (`"3"`); 412 otherwise. Ignored on create.',
+        schema_extra={"pattern": IF_MATCH_PATTERN},  # checked by the write itself, which names the header
     ),
     "idempotency_key": HeaderParameter(
         name="Idempotency-Key",

@@ -20,6 +20,7 @@ from leadstore.domain.validation import (
     SCORE_RANGE,
     PreferredContact,
 )
+from leadstore.store.events import TOKEN_PATTERN
 
 # The bounds come from the domain's validation (which decodes the bodies), so the schema cannot drift.
 Name = Annotated[str, Meta(max_length=MAX_LENGTH["first_name"], description="At most 255 characters.")]
@@ -53,6 +54,10 @@ def _doc(text: str) -> Meta:
     return Meta(description=text)
 
 
+# Litestar copies `extra_json_schema["extra"]` of a field's Meta into its OpenAPI schema.
+EMAIL_FORMAT = {"extra": {"format": "email"}}
+
+
 class MailingAddressIO(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     """A postal address. In a PATCH, members merge into the current address and a null member clears it."""
 
@@ -79,7 +84,12 @@ class LeadInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ) = None
     email: (
         Annotated[
-            str, Meta(max_length=MAX_LENGTH["email"], description="A valid address, unique per account (any case).")
+            str,
+            Meta(
+                max_length=MAX_LENGTH["email"],
+                description="A valid address, unique per account (any case).",
+                extra_json_schema=EMAIL_FORMAT,
+            ),
         ]
         | None
     ) = None
@@ -216,7 +226,9 @@ class EventOut(msgspec.Struct, kw_only=True):
     lead_id: UUID
     account_id: UUID
     version: int
-    position: Annotated[str, _doc("Opaque token of the event's place in the account's feed.")]
+    position: Annotated[
+        str, Meta(pattern=TOKEN_PATTERN, description="Opaque token of the event's place in the account's feed.")
+    ]
     occurred_at: datetime
     data: Annotated[
         dict[str, Any],
