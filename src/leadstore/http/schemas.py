@@ -70,9 +70,12 @@ class MailingAddressIO(msgspec.Struct, forbid_unknown_fields=True, omit_defaults
 
 class LeadInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A lead to create. Unknown fields are refused (422). At least one of first_name, last_name, email,
-    phone, company or company_id is required. A custom field may also be set as a top-level `custom.<key>`
-    member (Close's spelling), the same as `custom: {"<key>": ...}`. With no `assigned_to`, a lead of a
-    rotating team takes the team's next member; one with no team, the account's default rotation's."""
+    phone, company or company_id is required, with a visible character. Text refuses control characters
+    (description, notes, message, mailing_address.street and text custom fields keep tab and line breaks),
+    bidi controls (U+202A-U+202E, U+2066-U+2069) and values of spaces or invisible characters only; a
+    number custom field stays within +-(2**53 - 1). A custom field may also be set as a top-level
+    `custom.<key>` member (Close's spelling), the same as `custom: {"<key>": ...}`. With no `assigned_to`, a
+    lead of a rotating team takes the team's next member; one with no team, the account's default rotation's."""
 
     first_name: (
         Annotated[str, Meta(max_length=MAX_LENGTH["first_name"], description="Given name, at most 255 characters.")]
