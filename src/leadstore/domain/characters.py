@@ -6,11 +6,12 @@ import re
 
 # Embeddings, overrides and isolates reorder how the rest of a line is shown (the "Trojan Source" trick), so
 # a value could read differently in a terminal, a log or a CRM screen than it is stored: refused everywhere.
-BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+_BIDI_CONTROLS = r"\u202a-\u202e\u2066-\u2069"
 # C0 and C1 controls and DEL; line and paragraph separators end a line as a newline does.
-_SINGLE_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{BIDI_CONTROLS}]")
+_NOT_IN_A_LINE = rf"\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI_CONTROLS}"
+_SINGLE_LINE = re.compile(f"[{_NOT_IN_A_LINE}]")
 # Multi-line fields keep tab, newline and carriage return (Windows clients and HTML forms send CRLF).
-_MULTI_LINE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
+_MULTI_LINE = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI_CONTROLS}]")
 # Unicode's default-ignorable code points, every kind of space, and the blank-looking letters (Hangul
 # fillers, the blank Braille pattern): a value made of these alone shows nothing.
 _INVISIBLE = (
@@ -19,8 +20,8 @@ _INVISIBLE = (
     r"\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
 )
 _VISIBLE = re.compile(f"[^{_INVISIBLE}]")
-# For the OpenAPI document: the same rule as a pattern (ECMA-262 reads these escapes as Python does).
-SINGLE_LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$"
+# For the OpenAPI document: the single-line rule as a pattern (ECMA-262 reads these escapes as Python does).
+SINGLE_LINE_PATTERN = f"^[^{_NOT_IN_A_LINE}]*$"
 
 
 def character_problem(value: str, *, multiline: bool = False) -> tuple[str, str] | None:

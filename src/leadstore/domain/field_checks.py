@@ -79,10 +79,7 @@ def text(value: Any, max_len: int, *, multiline: bool = False) -> str:
         raise InvalidValueError("invalid_type", "must be a string")
     if len(value) > max_len:
         raise InvalidValueError("too_long", f"must be at most {max_len} characters")
-    problem = character_problem(value, multiline=multiline)
-    if problem is not None:
-        raise InvalidValueError(*problem)
-    return value
+    return characters(value, multiline=multiline)
 
 
 def characters(value: str, *, multiline: bool = False) -> str:
