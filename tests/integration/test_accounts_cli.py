@@ -79,3 +79,12 @@ async def test_concurrent_account_creations_each_get_their_own_defaults_and_key(
             assert counts is not None and dict(counts) == {"statuses": 5, "sources": 7, "admins": 1}
             principal = await authenticate(conn, key)
             assert principal is not None and principal.account_id == account_id
+
+
+async def test_accounts_create_refuses_control_and_invisible_names(container: Container, database_url: str) -> None:
+    for name in ("\u001b]0;owned\u0007", "Acme\nInc", "\u200b", "", "a\u202eb"):
+        code, _, err = await _leadstore(database_url, "accounts", "create", name, "--admin-email", "ops@acme.example")
+
+        assert code != 0 and "account name" in err, name
+        async with container.pool.acquire() as conn:
+            assert await conn.fetchval("SELECT count(*) FROM accounts WHERE name = $1", name) == 0

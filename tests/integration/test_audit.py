@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from leadstore.bootstrap import Container
 from leadstore.documents import lead_document, timestamp
 from leadstore.domain.commands import Command
 from leadstore.http import testing
+from leadstore.store import events as store
 from leadstore.store.accounts import NewAccount
 from tests.integration.helpers import create_cmd, now, run_cli, update_cmd
 
@@ -123,3 +125,48 @@ async def test_at_and_the_api_as_of_agree_at_every_point_of_a_history(
             assert (response.status_code, code) in ((200, 0), (404, 1)), shown
             assert cli == (response.json() if code == 0 else None), shown
     assert cli == documents[-1]
+
+
+TERMINAL_TITLE = "\u001b]0;owned\u0007"
+FORGED_LINE = "Acme\nv9  2026-01-01T00:00:00.000Z  LeadConverted"
+OBEYED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")  # newline aside
+
+
+async def lead_with_hostile_text(container: Container, account: NewAccount) -> UUID:
+    """A lead whose history holds text written before control characters were refused, and a request path of
+    raw bytes: values a terminal would obey if printed as they are."""
+    metadata = request_metadata(account, "PATCH", "/v1/leads/\x9b2J\u202e")
+    outcome = await container.handler.execute(create_cmd(account), account_id=account.account_id, metadata=metadata)
+    changes = {"first_name": {"from": "Sarah", "to": TERMINAL_TITLE}, "company": {"from": None, "to": FORGED_LINE}}
+    async with container.pool.acquire() as conn, conn.transaction():
+        await store.append(
+            conn,
+            account_id=account.account_id,
+            stream_id=outcome.lead.id,
+            stream_type="lead",
+            expected_version=1,
+            events=[store.NewEvent(type="LeadUpdated", data={"changes": changes}, metadata=metadata)],
+            occurred_at=now(),
+        )
+    return outcome.lead.id
+
+
+async def test_audit_escapes_what_it_prints_from_data(
+    container: Container, account: NewAccount, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lead_id = await lead_with_hostile_text(container, account)
+
+    assert await run_cli(container.settings, "audit", str(lead_id)) == 0
+    text = capsys.readouterr().out
+    assert await run_cli(container.settings, "audit", str(lead_id), "--json") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert await run_cli(container.settings, "audit", str(lead_id), "--at", timestamp(now())) == 0
+    document = capsys.readouterr().out
+
+    assert OBEYED.search(text) is None and OBEYED.search(document) is None
+    assert 'first_name: "Sarah" -> "\\u001b]0;owned\\u0007"' in text and "via PATCH /v1/leads/\\x9b2J\\u202e" in text
+    assert "Acme\\nv9" in text and not any(line.startswith("v9") for line in text.splitlines())
+    envelopes = [json.loads(line) for line in lines]
+    assert len(envelopes) == 2 and envelopes[1]["data"]["changes"]["company"]["to"] == FORGED_LINE
+    assert all(OBEYED.search(line) is None for line in lines)
+    assert json.loads(document)["first_name"] == TERMINAL_TITLE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import random
 from collections.abc import AsyncIterator
@@ -14,7 +15,7 @@ import pytest
 
 from leadstore.bootstrap import Container
 from leadstore.http.testing import add_user, projecting, serve
-from leadstore.store.accounts import NewAccount
+from leadstore.store.accounts import NewAccount, create_account
 from leadstore.store.lead_list import pages as listing
 from leadstore.store.lead_list import query as queries
 from tests.integration.helpers import META, client, create_cmd, create_listed, now, walk_while_writing
@@ -186,7 +187,7 @@ async def test_a_walk_with_too_many_leads_changed_since_it_began_asks_to_start_a
     assert stale.json()["errors"][0]["field"] == "cursor" and stale.json()["errors"][0]["code"] == "expired"
 
 
-async def test_min_position_waits_for_the_projection_then_gives_up(
+async def test_min_position_waits_for_the_projection_then_gives_up_with_retry_after(
     api: str, container: Container, account: NewAccount
 ) -> None:
     async with client(api, account.api_key) as http:
@@ -194,11 +195,55 @@ async def test_min_position_waits_for_the_projection_then_gives_up(
         fresh = await listed(http, lead)
     impatient = copy.copy(container)
     impatient.settings = msgspec.structs.replace(container.settings, min_position_wait_seconds=0.2)
-    async with serve(impatient) as other, client(other, account.api_key) as http:
-        lagging = await http.get("/v1/leads", params={"min_position": "999999999999.1"})
+    async with container.pool.acquire() as held, held.transaction():
+        await held.execute("SELECT 1 FROM checkpoints WHERE name = 'lead_list' FOR UPDATE")  # the projector waits
+        async with serve(impatient) as other, client(other, account.api_key) as http:
+            behind = await create_listed(http)
+            lagging = await http.get("/v1/leads", params={"min_position": behind["_position"]})
 
     assert fresh[0] == lead["id"]
     assert lagging.status_code == 503 and lagging.json()["code"] == "projection_lagging"
+    assert lagging.headers["retry-after"] == "1"
+
+
+async def test_min_position_beyond_the_accounts_log_is_a_422_at_once(
+    api: str, container: Container, account: NewAccount
+) -> None:
+    patient = copy.copy(container)
+    patient.settings = msgspec.structs.replace(container.settings, min_position_wait_seconds=30)
+    async with serve(patient) as other, client(other, account.api_key) as http:
+        own = (await create_listed(http))["_position"]
+        txid, position = (int(part) for part in own.split("."))
+        started = asyncio.get_running_loop().time()
+        responses = [
+            await http.get("/v1/leads", params={"min_position": token})
+            for token in (f"{txid + 1_000_000}.1", f"{txid}.{position + 1}", "999999999999.1")
+        ]
+        waited = asyncio.get_running_loop().time() - started
+
+    for response in responses:
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "min_position"
+    assert waited < 10
+
+
+async def test_min_position_of_another_accounts_write_is_not_waited_for(api: str, container: Container) -> None:
+    """Only the account's own log counts: another tenant's later write is beyond it (while the list lags
+    behind it; once applied, the list answers as for any position it has passed)."""
+    async with container.pool.acquire() as conn:
+        mine = await create_account(conn, "mine", "mine@example.com")
+        theirs = await create_account(conn, "theirs", "theirs@example.com")
+    async with client(api, mine.api_key) as http:
+        await create_listed(http)
+    async with container.pool.acquire() as held, held.transaction():
+        await held.execute("SELECT 1 FROM checkpoints WHERE name = 'lead_list' FOR UPDATE")  # the projector waits
+        async with client(api, theirs.api_key) as http:
+            later = (await create_listed(http))["_position"]
+        async with client(api, mine.api_key) as http:
+            response = await http.get("/v1/leads", params={"min_position": later})
+
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["code"] == "beyond_head"
 
 
 @pytest.mark.parametrize(

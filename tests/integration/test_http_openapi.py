@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,9 +13,13 @@ from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container
 from leadstore.documents import lead_document
-from leadstore.domain import validation
+from leadstore.domain import field_checks, validation
+from leadstore.domain.characters import SINGLE_LINE_PATTERN
+from leadstore.domain.errors import ValidationFailed
 from leadstore.domain.state import Lead
 from leadstore.http.testing import serve
+from leadstore.http.writes import IF_MATCH_PATTERN, if_match
+from leadstore.store.events import TOKEN_PATTERN, Checkpoint
 
 WRITES_WITH_BODY = [
     ("/v1/leads", "post", "LeadInput"),
@@ -127,3 +132,74 @@ def test_the_list_documents_every_filter(schema: dict[str, Any]) -> None:
     assert {p["name"] for p in operation["parameters"]} >= LIST_FILTERS
     assert "`custom.<key>=<value>`" in operation["description"] and "`custom.<key>.min`" in operation["description"]
     assert operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("LeadPage")
+
+
+def _parameter(schema: dict[str, Any], path: str, method: str, name: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(p for p in schema["paths"][path][method]["parameters"] if p["name"] == name)
+    return _bounds(found["schema"])
+
+
+def test_the_schema_states_the_forms_validation_enforces(schema: dict[str, Any]) -> None:
+    """If-Match, ids, dates, emails and position tokens are documented in the forms their parsers accept."""
+    assert _parameter(schema, "/v1/leads/{lead_id}", "patch", "If-Match")["pattern"] == IF_MATCH_PATTERN
+    assert _parameter(schema, "/v1/leads/{lead_id}/archive", "post", "If-Match")["pattern"] == IF_MATCH_PATTERN
+    for path, method, name in [
+        ("/v1/leads/{lead_id}", "get", "lead_id"),
+        ("/v1/leads/{lead_id}", "patch", "lead_id"),
+        ("/v1/leads/{lead_id}/events", "get", "lead_id"),
+        ("/v1/teams/{team_id}", "patch", "team_id"),
+        ("/v1/users/{user_id}/deactivate", "post", "user_id"),
+        ("/v1/api-keys/{key_id}/revoke", "post", "key_id"),
+        ("/v1/leads", "get", "team_id"),
+    ]:
+        assert _parameter(schema, path, method, name)["format"] == "uuid", (path, name)
+    for name in ("created_after", "created_before", "updated_after"):
+        assert _parameter(schema, "/v1/leads", "get", name)["pattern"] == field_checks.INSTANT_PATTERN, name
+    assert _parameter(schema, "/v1/leads/{lead_id}", "get", "as_of")["pattern"] == field_checks.INSTANT_PATTERN
+    assert _parameter(schema, "/v1/leads", "get", "min_position")["pattern"] == TOKEN_PATTERN
+    assert _parameter(schema, "/v1/events", "get", "after")["pattern"] == TOKEN_PATTERN
+    assert _parameter(schema, "/v1/leads", "get", "min_score")["minimum"] == 0
+    components = schema["components"]["schemas"]
+    for name, field in [("LeadInput", "email"), ("LeadPatch", "email"), ("UserInput", "email")]:
+        assert _bounds(components[name]["properties"][field])["format"] == "email", name
+    for name, field in [("AssignInput", "assigned_to"), ("SourceInput", "team_id"), ("ApiKeyInput", "user_id")]:
+        assert _bounds(components[name]["properties"][field])["format"] == "uuid", name
+    for name in ("TeamInput", "RotationInput"):
+        assert components[name]["properties"]["members"]["items"]["format"] == "uuid", name
+    assert components["EventOut"]["properties"]["position"]["pattern"] == TOKEN_PATTERN
+    assert components["StatusInput"]["properties"]["label"]["pattern"] == SINGLE_LINE_PATTERN
+
+
+@pytest.mark.parametrize(
+    ("pattern", "parse", "accepted", "refused"),
+    [
+        (
+            IF_MATCH_PATTERN,
+            if_match,
+            ['"3"', 'W/"3"', "3", "*", ' "12" '],
+            ['"3.0"', '"-1"', '"3", "4"', '"\uff13"', ""],
+        ),
+        (
+            field_checks.INSTANT_PATTERN,
+            field_checks.instant,
+            ["2026-11-21", "2026-11-21T10:30Z", "2026-11-21 10:30:00.123456+02:00", "2026-11-21t10:30:00z"],
+            ["2026-W47-6", "20261121", "2026-11-21T10", "2026-11-21T10:30:00.1234567Z", "2026-11-21\n", "1" * 30],
+        ),
+        (
+            TOKEN_PATTERN,
+            Checkpoint.parse,
+            ["1.2", "0.0", "12345678901234567.1"],
+            ["1", "1.2.3", " 1.2", "1_0.5", "\uff11.2"],
+        ),
+    ],
+)
+def test_a_documented_pattern_accepts_exactly_what_its_parser_accepts(
+    pattern: str, parse: Callable[[str], Any], accepted: list[str], refused: list[str]
+) -> None:
+    for text in accepted:
+        assert re.fullmatch(pattern, text), text
+        parse(text)
+    for text in refused:
+        assert not re.fullmatch(pattern, text), text
+        with pytest.raises((ValueError, ValidationFailed, field_checks.InvalidValueError)):
+            parse(text)

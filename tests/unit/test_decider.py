@@ -449,7 +449,10 @@ def test_an_archived_lead_cannot_be_converted() -> None:
     given(created(), LeadArchived()).when(convert()).raises(InvalidTransition)
 
 
-@pytest.mark.parametrize(("customer_id", "code"), [("", "invalid"), ("c" * 256, "too_long"), ("c\x00", "invalid")])
+@pytest.mark.parametrize(
+    ("customer_id", "code"),
+    [("", "invalid"), ("c" * 256, "too_long"), ("c\x00", "invalid_character"), (" ", "blank")],
+)
 def test_convert_refuses_a_bad_customer_id(customer_id: str, code: str) -> None:
     error = given(created()).when(convert(customer_id)).raises(ValidationFailed)
     assert field_errors(error) == {("customer_id", code)}

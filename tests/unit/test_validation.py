@@ -66,7 +66,8 @@ def test_strings_are_accepted_up_to_their_limit_and_refused_beyond(field: str, l
 
 
 def test_strings_are_stored_exactly_as_sent() -> None:
-    assert clean(first_name="  Ada  ", title="VP, Sales\n")["first_name"] == "  Ada  "
+    cleaned = clean(first_name="  Ada  ", notes="Met at the fair.\r\n\tCall back.\n")
+    assert (cleaned["first_name"], cleaned["notes"]) == ("  Ada  ", "Met at the fair.\r\n\tCall back.\n")
 
 
 def test_nul_is_refused_anywhere() -> None:
@@ -77,10 +78,10 @@ def test_nul_is_refused_anywhere() -> None:
         "custom": {"notes_md": "\x00"},
     }
     expected = {
-        ("first_name", "invalid"),
-        ("mailing_address.city", "invalid"),
-        ("marketing_attribution[1]", "invalid"),
-        ("custom.notes_md", "invalid"),
+        ("first_name", "invalid_character"),
+        ("mailing_address.city", "invalid_character"),
+        ("marketing_attribution[1]", "invalid_character"),
+        ("custom.notes_md", "invalid_character"),
     }
     assert errors_of(raw) == expected
 

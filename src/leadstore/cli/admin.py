@@ -28,8 +28,11 @@ def register(sub: Any) -> None:
 
 async def run_create_account(args: argparse.Namespace, settings: Settings) -> int:
     require_db(settings)
-    if not 1 <= len(args.name) <= 255 or "\x00" in args.name:
-        raise SystemExit("leadstore: the account name must be 1 to 255 characters")
+    try:
+        if not field_checks.text(args.name, 255):
+            raise field_checks.InvalidValueError("required", "must not be empty")
+    except field_checks.InvalidValueError as exc:
+        raise SystemExit(f"leadstore: the account name (1 to 255 characters, one line) {exc}") from None
     try:
         field_checks.email(args.admin_email)
     except field_checks.InvalidValueError as exc:

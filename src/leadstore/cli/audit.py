@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from leadstore.cli.common import chosen_projections, connect
+from leadstore.cli.escape import printable, printable_json
 from leadstore.documents import event_envelope
 from leadstore.domain.field_checks import InvalidValueError, instant
 from leadstore.log.audit import lead_as_of, render, timeline
@@ -68,12 +69,12 @@ async def run_audit(args: argparse.Namespace, settings: Settings) -> int:
         if document is None:
             print(f"leadstore: lead {args.lead_id} did not exist yet at {args.at.isoformat()}", file=sys.stderr)
             return 1
-        print(json.dumps(document, indent=2, ensure_ascii=False))
+        print(printable_json(json.dumps(document, indent=2, ensure_ascii=False)))
     elif args.json:
         for event in events:
-            print(json.dumps(event_envelope(event), default=str, ensure_ascii=False))
+            print(printable_json(json.dumps(event_envelope(event), default=str, ensure_ascii=False)))
     else:
-        print(render(args.lead_id, timeline(events)))
+        print("\n".join(printable(line) for line in render(args.lead_id, timeline(events))))
     return 0
 
 
@@ -101,6 +102,6 @@ def _print_result(subject: str, problems: list[str], total: int) -> None:
         return
     print(f"{subject}, {total} problem(s):")
     for problem in problems:
-        print(f"  {problem}")
+        print(f"  {printable(problem)}")  # a read model's difference quotes its values
     if total > len(problems):
         print(f"  ... and {total - len(problems)} more")

@@ -10,6 +10,7 @@ from uuid import UUID
 import asyncpg
 
 from leadstore.cli.common import chosen_projections, connect, require_db
+from leadstore.cli.escape import printable
 from leadstore.documents import as_of_bound
 from leadstore.domain.field_checks import InvalidValueError, instant
 from leadstore.log.restore import reset_checkpoints
@@ -153,7 +154,7 @@ async def run_import(args: argparse.Namespace, settings: Settings) -> int:
                 progress = ProgressLine("import", 0)
                 count = await import_events(conn, sys.stdin.buffer, batch_size=args.batch_size, progress=progress)
             except (NotEmpty, ValueError) as exc:
-                print(f"leadstore: {exc}", file=sys.stderr)
+                print(f"leadstore: {printable(str(exc))}", file=sys.stderr)  # may quote the file
                 return 1
             except ChainBroken as exc:
                 print(f"leadstore: {exc}; nothing was imported", file=sys.stderr)

@@ -13,6 +13,7 @@ from uuid import UUID
 import msgspec
 
 from leadstore.cli.common import nats_connection
+from leadstore.cli.escape import printable, printable_json
 from leadstore.cli.signing import follower_public_key
 from leadstore.documents import timestamp
 from leadstore.publishing import EventSubscription, NatsConnection, PublishedEvent
@@ -87,7 +88,7 @@ async def _follow(args: argparse.Namespace, connection: NatsConnection, public_k
     printed = 0
     async with subscription:
         async for delivery in subscription:
-            print(delivery.msg.data.decode() if args.json else line(delivery.event), flush=True)
+            print(printable_json(delivery.msg.data.decode()) if args.json else line(delivery.event), flush=True)
             await delivery.ack()
             printed += 1
             if args.count is not None and printed >= args.count:
@@ -95,11 +96,12 @@ async def _follow(args: argparse.Namespace, connection: NatsConnection, public_k
 
 
 def line(event: PublishedEvent) -> str:
-    """`<time>  <type>  lead <id> v<version>  by <who>  <what changed>`."""
+    """`<time>  <type>  lead <id> v<version>  by <who>  <what changed>`, on one line, escaped for a terminal."""
     actor = event.actor.get("email") or event.actor.get("user_id") or event.actor.get("api_key_id") or "-"
     parts = [timestamp(event.occurred_at), f"{event.type:<17}"]
-    parts += [f"lead {event.lead_id} v{event.version}", f"by {actor}", summary(event)]
-    return "  ".join(p for p in parts if p)
+    stream = f"lead {event.lead_id}" if event.lead_id else f"account {event.account_id}"  # administrative events
+    parts += [f"{stream} v{event.version}", f"by {actor}", summary(event)]
+    return printable("  ".join(p for p in parts if p))
 
 
 def summary(event: PublishedEvent) -> str:

@@ -12,6 +12,9 @@ from leadstore.domain.field_checks import InvalidValueError, Problems, boolean, 
 from leadstore.domain.rules import CustomFieldRule
 
 _DATE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+# Beyond 2**53 - 1 not every integer is a float64, so JavaScript and many JSON parsers would read a stored value
+# back as another number; a float that large is a whole number too (PostgreSQL writes it back as digits).
+MAX_SAFE_NUMBER = 2**53 - 1
 # RFC 3339 date-time: a full time, an optional fraction and a zone (`Z` or an offset); `t`, `z` and a space
 # for the `T` are allowed by its grammar and section 5.6's note.
 _RFC3339 = re.compile(
@@ -48,7 +51,7 @@ def check_required(value: Any, rules: Sequence[CustomFieldRule], problems: Probl
 
 
 def _text(value: Any, rule: CustomFieldRule) -> str:
-    return text(value, 10_000)
+    return text(value, 10_000, multiline=True)  # a text field is free text, as notes are
 
 
 def _number(value: Any, rule: CustomFieldRule) -> int | float:
@@ -56,6 +59,8 @@ def _number(value: Any, rule: CustomFieldRule) -> int | float:
         raise InvalidValueError("invalid_type", "must be a number")
     if isinstance(value, float) and not math.isfinite(value):
         raise InvalidValueError("invalid", "must be a finite number")
+    if not -MAX_SAFE_NUMBER <= value <= MAX_SAFE_NUMBER:
+        raise InvalidValueError("out_of_range", f"must be between -{MAX_SAFE_NUMBER} and {MAX_SAFE_NUMBER}")
     return value
 
 

@@ -12,6 +12,7 @@ from uuid import UUID
 import phonenumbers
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
+from leadstore.domain.characters import character_problem
 from leadstore.domain.errors import FieldError, ValidationFailed
 
 # libphonenumber's regions are ISO 3166-1 alpha-2 codes except these three (Ascension, Tristan da Cunha
@@ -20,13 +21,17 @@ _NOT_ISO = frozenset({"AC", "TA", "XK"})
 _WITHOUT_PHONES = frozenset({"AQ", "BV", "GS", "HM", "PN", "TF", "UM"})
 ISO_COUNTRIES = frozenset((phonenumbers.SUPPORTED_REGIONS - _NOT_ISO) | _WITHOUT_PHONES)
 
-_UUID = re.compile(r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+_UUID = re.compile(UUID_PATTERN)
 _URL_SCHEMES = frozenset({"http", "https"})
-_DATE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
-_TIMESTAMP = re.compile(  # RFC 3339 (seconds optional, at most microseconds), or no offset: UTC
-    r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
-    r"(?:[Zz]|[+-][0-9]{2}:[0-9]{2})?\Z"
+# A date, or an RFC 3339 timestamp (seconds optional, at most microseconds; no offset: UTC). Matched whole
+# before fromisoformat, which takes week dates, basic forms and more; the OpenAPI document states it.
+INSTANT_PATTERN = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"(?:[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})?)?$"
 )
+_INSTANT = re.compile(INSTANT_PATTERN)
+_DATE_LENGTH = len("2026-11-21")
 EMAIL_MAX_LENGTH = 255
 URL_MAX_LENGTH = 2048
 _ATOM = r"[A-Za-z0-9_!#$%&'*+/=?^`{|}~-]+"
@@ -58,23 +63,30 @@ class Problems:
     def add(self, field: str, code: str, message: str) -> None:
         self.errors.append(FieldError(field, code, message))
 
-    def run(self, field: str, check: Callable[..., Any], *args: Any) -> Any:
-        """The result of `check(*args)`, or None after recording its failure under `field`."""
+    def run(self, field: str, check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """The result of `check(*args, **kwargs)`, or None after recording its failure under `field`."""
         try:
-            return check(*args)
+            return check(*args, **kwargs)
         except InvalidValueError as exc:
             self.add(field, exc.code, exc.message)
             return None
 
 
-def text(value: Any, max_len: int) -> str:
-    """A string of at most `max_len` characters that PostgreSQL can store (no NUL)."""
+def text(value: Any, max_len: int, *, multiline: bool = False) -> str:
+    """A string of at most `max_len` characters with no control character (tab and line breaks allowed when
+    `multiline`), no bidi control, and a visible character unless it is empty."""
     if not isinstance(value, str):
         raise InvalidValueError("invalid_type", "must be a string")
-    if "\x00" in value:
-        raise InvalidValueError("invalid", "must not contain the NUL character")
     if len(value) > max_len:
         raise InvalidValueError("too_long", f"must be at most {max_len} characters")
+    return characters(value, multiline=multiline)
+
+
+def characters(value: str, *, multiline: bool = False) -> str:
+    """`value` when its characters are allowed in a text field (see `leadstore.domain.characters`)."""
+    problem = character_problem(value, multiline=multiline)
+    if problem is not None:
+        raise InvalidValueError(*problem)
     return value
 
 
@@ -166,7 +178,7 @@ def uuid(value: Any) -> UUID:
     """A UUID in its canonical 8-4-4-4-12 hexadecimal form."""
     if not isinstance(value, str):
         raise InvalidValueError("invalid_type", "must be a UUID string")
-    if not _UUID.match(value):
+    if not _UUID.fullmatch(value):
         raise InvalidValueError("invalid", "must be a UUID such as 0192f1c4-6c1e-7a3b-9c1d-2f3e4a5b6c7d")
     return UUID(value)
 
@@ -190,11 +202,11 @@ def checked(field: str, check: Callable[..., T], *args: Any) -> T:
 def instant(text: str) -> datetime:
     """A date (`YYYY-MM-DD`, midnight UTC) or an RFC 3339 timestamp (no offset: UTC), as an aware datetime."""
     try:
-        if _DATE.match(text):
-            return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
-        if not _TIMESTAMP.match(text):  # fromisoformat also takes week dates, basic forms and more
+        if not _INSTANT.fullmatch(text):
             raise ValueError(text)
-        value = datetime.fromisoformat(text)
+        if len(text) == _DATE_LENGTH:
+            return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+        value = datetime.fromisoformat(text.upper())  # RFC 3339 allows `t` and `z`; fromisoformat does not
         return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     except (ValueError, OverflowError):  # OverflowError: an offset that moves it past year 1 or 9999
         message = "must be a date YYYY-MM-DD or a timestamp such as 2026-11-21T10:30:00Z"

@@ -72,5 +72,7 @@ def require_known_user(rules: Rules, user_id: UUID | None) -> None:
 
 
 def checked_reason(reason: str | None) -> str | None:
-    """A command's free-text reason, which must be storable (no NUL, at most 10,000 characters)."""
-    return None if reason is None else field_checks.checked("reason", field_checks.text, reason, 10_000)
+    """A command's free-text reason: at most 10,000 characters, several lines allowed, no control character."""
+    if reason is None:
+        return None
+    return field_checks.checked("reason", lambda: field_checks.text(reason, 10_000, multiline=True))

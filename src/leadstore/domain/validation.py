@@ -9,6 +9,7 @@ from typing import Any, Literal, get_args
 import msgspec
 
 from leadstore.domain import field_checks as check
+from leadstore.domain.characters import is_visible
 from leadstore.domain.custom_fields import check_custom, check_required
 from leadstore.domain.errors import ValidationFailed
 from leadstore.domain.events import MailingAddress
@@ -24,6 +25,8 @@ TEXT_LIMITS = {
     "company_id": 64,
     **dict.fromkeys(("description", "notes", "message"), 10_000),
 }
+# Free text that may run over several lines (tab, newline and carriage return allowed); the rest is one line.
+MULTI_LINE = frozenset({"description", "notes", "message", "mailing_address.street"})
 # The bounds of a lead's fields, which the OpenAPI schema of request bodies is derived from.
 MAX_LENGTH = TEXT_LIMITS | {"email": check.EMAIL_MAX_LENGTH, "source_page_url": check.URL_MAX_LENGTH}
 SCORE_RANGE = (0, 100)
@@ -117,18 +120,18 @@ def _region(raw: Mapping[str, Any], current: Lead | None) -> str | None:
 
 def _check_identity(raw: Mapping[str, Any], ctx: _Context) -> None:
     def has(key: str) -> bool:
-        # A blank string identifies no one; a value of the wrong type already has its own error.
+        # Only a visible character identifies someone; a value of the wrong type already has its own error.
         value = raw[key] if key in raw else getattr(ctx.current, key, None)
-        return value is not None and not (isinstance(value, str) and not value.strip())
+        return value is not None and not (isinstance(value, str) and not is_visible(value))
 
     if not any(has(key) for key in IDENTITY):
         message = "at least one of first_name, last_name, email, phone, company or company_id is required"
         ctx.problems.add("first_name", "required", message)
 
 
-def _text(max_len: int) -> Callable[[Any, _Context], str]:
+def _text(max_len: int, multiline: bool) -> Callable[[Any, _Context], str]:
     def handle(value: Any, ctx: _Context) -> str:
-        return check.text(value, max_len)
+        return check.text(value, max_len, multiline=multiline)
 
     return handle
 
@@ -188,7 +191,9 @@ def _address(value: Any, ctx: _Context) -> MailingAddress:
 
 
 def _address_part(key: str, value: Any) -> str:
-    return check.country(value) if key == "country" else check.text(value, 255)
+    if key == "country":
+        return check.country(value)
+    return check.text(value, 255, multiline=f"mailing_address.{key}" in MULTI_LINE)
 
 
 def _custom(value: Any, ctx: _Context) -> dict[str, Any]:
@@ -197,7 +202,7 @@ def _custom(value: Any, ctx: _Context) -> dict[str, Any]:
 
 
 _HANDLERS: dict[str, Callable[[Any, _Context], Any]] = {
-    **{key: _text(max_len) for key, max_len in TEXT_LIMITS.items()},
+    **{key: _text(max_len, key in MULTI_LINE) for key, max_len in TEXT_LIMITS.items()},
     "email": lambda value, ctx: check.email(value),
     "phone": lambda value, ctx: check.phone(value, ctx.region),
     "source": _source,

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, get, patch, post, put
-from litestar.params import FromPath, Parameter
+from litestar.params import Parameter
 
 from leadstore.domain.errors import FieldError, ValidationFailed
 from leadstore.http.audit_record import event_metadata
@@ -37,7 +37,7 @@ from leadstore.http.config_schemas import (
 )
 from leadstore.http.context import AnyRequest, Services, body_object, convert_body, principal_of
 from leadstore.http.errors import NotFound
-from leadstore.http.openapi import problems
+from leadstore.http.openapi import TeamId, problems
 from leadstore.http.params import path_id
 from leadstore.store import config
 from leadstore.store.account_log import AdminChange, lock_account
@@ -225,7 +225,7 @@ class TeamRoutes(Controller):
         dependencies=documented_body(TeamPatch),
         responses=problems(400, 404, 422),
     )
-    async def change_team(self, request: AnyRequest, services: Services, team_id: FromPath[str]) -> TeamOut:
+    async def change_team(self, request: AnyRequest, services: Services, team_id: TeamId) -> TeamOut:
         """Rename, switch rotation, or set the members."""
         raw = await body_object(request)
         body = convert_body(raw, TeamPatch)

@@ -9,9 +9,20 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from leadstore.domain.characters import SINGLE_LINE_PATTERN
+from leadstore.http.schemas import EMAIL_FORMAT
+
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 Key = Annotated[str, Meta(pattern=KEY_PATTERN, description="Lower-case letters, digits, _; immutable.")]
-Label = Annotated[str, Meta(min_length=1, max_length=255, pattern=r"^[^\x00]+$", description="1-255 characters.")]
+Label = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=255,
+        pattern=SINGLE_LINE_PATTERN,
+        description="1-255 characters on one line: no control or bidi control characters, not only invisible ones.",
+    ),
+]
 Color = Annotated[str, Meta(pattern=r"^#[0-9a-fA-F]{6}$", description="#rrggbb.")]
 Kind = Literal["open", "won", "lost"]
 FieldType = Literal["text", "number", "boolean", "date", "datetime", "choice", "multi_choice"]
@@ -134,7 +145,9 @@ class UserOut(msgspec.Struct, kw_only=True):
 
 
 class UserInput(Strict):
-    email: Annotated[str, Meta(max_length=255, description="Unique in the account, any case.")]
+    email: Annotated[
+        str, Meta(max_length=255, description="Unique in the account, any case.", extra_json_schema=EMAIL_FORMAT)
+    ]
     name: Label | None = None
     role: Role = "member"
 

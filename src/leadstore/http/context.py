@@ -12,8 +12,9 @@ from litestar.di import NamedDependency
 
 from leadstore.bootstrap import Container
 from leadstore.domain.errors import FieldError, ValidationFailed
-from leadstore.domain.field_checks import Problems
+from leadstore.domain.field_checks import Problems, characters
 from leadstore.domain.state import Lead
+from leadstore.http.duplicate_keys import refuse_duplicate_keys
 from leadstore.http.errors import MalformedBody, UnsupportedMediaType
 from leadstore.store.accounts import Principal
 
@@ -58,15 +59,19 @@ def decode_object(raw: bytes, *, optional: bool = False) -> dict[str, Any]:
         raise MalformedBody("JSON is nested too deeply") from None
     if not isinstance(value, dict):
         raise ValidationFailed([FieldError("body", "invalid_type", "must be a JSON object")])
+    refuse_duplicate_keys(raw, value)
     return value
 
 
 def convert_body(raw: dict[str, Any], cls: type[S], checks: dict[str, Callable[[Any], Any]] | None = None) -> S:
     """`raw` as the request struct `cls`, listing every unknown, missing or bad field at once.
 
-    `checks` are further checks of single fields (InvalidValueError when bad), applied after their type's.
+    Every text member is checked as a single line (see `leadstore.domain.characters`), but those the struct
+    names in a `MULTI_LINE` class variable. `checks` are further checks of single fields (InvalidValueError
+    when bad), applied after their type's.
     """
     fields = {field.encode_name: field for field in msgspec.structs.fields(cls)}
+    multiline: frozenset[str] = getattr(cls, "MULTI_LINE", frozenset())
     problems = Problems()
     for key in raw.keys() - fields.keys():
         problems.add(key, "unknown_field", "is not a field of this request")
@@ -74,6 +79,8 @@ def convert_body(raw: dict[str, Any], cls: type[S], checks: dict[str, Callable[[
         if name not in raw:
             if field.required:
                 problems.add(name, "required", "is required")
+            continue
+        if not _characters_allowed(name, raw[name], name in multiline, problems):
             continue
         try:
             value = msgspec.convert(raw[name], field.type)
@@ -85,6 +92,17 @@ def convert_body(raw: dict[str, Any], cls: type[S], checks: dict[str, Callable[[
     if problems.errors:
         raise ValidationFailed(problems.errors)
     return msgspec.convert(raw, cls)
+
+
+def _characters_allowed(name: str, value: Any, multiline: bool, problems: Problems) -> bool:
+    """Whether a text member (or each text item of a list) has only characters a text field may hold."""
+    texts = [(name, value)] if isinstance(value, str) else []
+    if isinstance(value, list):
+        texts = [(f"{name}[{i}]", item) for i, item in enumerate(value) if isinstance(item, str)]
+    before = len(problems.errors)
+    for path, text in texts:
+        problems.run(path, characters, text, multiline=multiline)
+    return len(problems.errors) == before
 
 
 async def body_object(request: AnyRequest, *, optional: bool = False) -> dict[str, Any]:

@@ -77,6 +77,10 @@ class PayloadTooLarge(LeadstoreError):
 class ProjectionLagging(LeadstoreError):
     code = "projection_lagging"
 
+    def __init__(self, detail: str, *, retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
 
 class Unavailable(LeadstoreError):
     code = "unavailable"
@@ -195,12 +199,10 @@ def problem(error: LeadstoreError, rid: str) -> Response[ProblemOut]:
         request_id=rid,
         errors=list(getattr(error, "errors", [])),
     )
-    headers: dict[str, str] = {}
-    if status == 401:
-        headers["WWW-Authenticate"] = 'Bearer realm="leadstore"'
-    if isinstance(error, RateLimited):
-        headers["Retry-After"] = str(error.retry_after)
-    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers or None)
+    headers = {"WWW-Authenticate": 'Bearer realm="leadstore"'} if status == 401 else {}
+    if (retry_after := getattr(error, "retry_after", None)) is not None:
+        headers["Retry-After"] = str(retry_after)
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[ProblemOut]:

@@ -15,7 +15,7 @@ from leadstore.http.context import AnyRequest, Services, principal_of
 from leadstore.http.openapi import problems
 from leadstore.http.params import position, reject_unknown_query
 from leadstore.http.schemas import EventPage
-from leadstore.store.events import START, read_log
+from leadstore.store.events import START, TOKEN_PATTERN, read_log
 
 AFTER = "A position token (an event's `position`, or the previous page's `next_cursor`); default: the start."
 _encoder = msgspec.json.Encoder()
@@ -31,7 +31,7 @@ class EventFeed(Controller):
         self,
         request: AnyRequest,
         services: Services,
-        after: Annotated[str | None, QueryParameter(description=AFTER)] = None,
+        after: Annotated[str | None, QueryParameter(description=AFTER, schema_extra={"pattern": TOKEN_PATTERN})] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
     ) -> Response[EventPage]:
         """Every event of the account after `after`, in commit order: a reader that keeps `next_cursor` and

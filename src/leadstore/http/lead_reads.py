@@ -20,7 +20,7 @@ from leadstore.http.context import AnyRequest, Services, principal_of, visible_t
 from leadstore.http.openapi import ETAG, LeadId, problems
 from leadstore.http.schemas import EventPage, LeadOut, LeadPage
 from leadstore.store import config
-from leadstore.store.events import Checkpoint, RecordedEvent, fold_recorded, read_stream
+from leadstore.store.events import TOKEN_PATTERN, Checkpoint, RecordedEvent, fold_recorded, read_stream
 from leadstore.store.lead_list.pages import list_page
 from leadstore.store.lead_list.query import Cursor, InvalidCursor, LeadFilter, Sort, decode_cursor, like_pattern
 
@@ -41,7 +41,8 @@ FILTER_DOC = {
     "cursor": "The `next_cursor` of the previous page, with the same `sort`. A walk visits every lead matching "
     "throughout exactly once, even while leads are written; by `updated_at` or `score` it keeps the order the "
     "leads had when it began.",
-    "min_position": "A Leadstore-Position token: wait (bounded) until the list includes that write; else 503.",
+    "min_position": "A Leadstore-Position token: wait (bounded) until the list includes that write; else 503 "
+    "`projection_lagging` with `Retry-After`. A position beyond the account's last write is 422 at once.",
 }
 
 
@@ -61,8 +62,27 @@ NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
 MAX_LENGTH = {"status": 2_000, "company_id": 64, "q": 255, "cursor": 1_024}
 
 
+# The forms the filters are parsed in, for the OpenAPI document (the parsers name the parameter when refusing).
+ASSIGNEE_PATTERN = f"^(?:{field_checks.UUID_PATTERN[1:-1]}|none)$"
+INSTANT = {"pattern": field_checks.INSTANT_PATTERN}
+DOCUMENTED_FORM = {
+    "created_after": INSTANT,
+    "created_before": INSTANT,
+    "updated_after": INSTANT,
+    "team_id": {"format": "uuid"},
+    "assigned_to": {"pattern": ASSIGNEE_PATTERN},
+    "min_position": {"pattern": TOKEN_PATTERN},
+}
+AT_LEAST_0 = {"minimum": 0}  # Litestar leaves a bound of 0 out of the document
+
+
 def _text(name: str) -> Any:
-    return QueryParameter(description=FILTER_DOC.get(name), max_length=MAX_LENGTH.get(name, 255), pattern=NO_NUL)
+    return QueryParameter(
+        description=FILTER_DOC.get(name),
+        max_length=MAX_LENGTH.get(name, 255),
+        pattern=NO_NUL,
+        schema_extra=DOCUMENTED_FORM.get(name),
+    )
 
 
 async def lead_query(  # one parameter per documented filter
@@ -73,8 +93,8 @@ async def lead_query(  # one parameter per documented filter
     team_id: Annotated[str | None, _text("team_id")] = None,
     source: Annotated[str | None, _text("source")] = None,
     company_id: Annotated[str | None, _text("company_id")] = None,
-    min_score: Annotated[int | None, QueryParameter(ge=0, le=100)] = None,
-    max_score: Annotated[int | None, QueryParameter(ge=0, le=100)] = None,
+    min_score: Annotated[int | None, QueryParameter(ge=0, le=100, schema_extra=AT_LEAST_0)] = None,
+    max_score: Annotated[int | None, QueryParameter(ge=0, le=100, schema_extra=AT_LEAST_0)] = None,
     created_after: Annotated[str | None, _text("created_after")] = None,
     created_before: Annotated[str | None, _text("created_before")] = None,
     updated_after: Annotated[str | None, _text("updated_after")] = None,
@@ -169,12 +189,11 @@ class LeadReads(Controller):
         self, request: AnyRequest, services: Services, listing: NamedDependency[LeadQuery]
     ) -> Response[LeadPage]:
         """Leads of the read model, filtered and sorted, a page at a time."""
-        pool = services.pool
+        pool, account = services.pool, principal_of(request).account_id
         if listing.min_position is not None:
             seconds = services.settings.min_position_wait_seconds
-            await params.wait_for_projection(pool, listing.min_position, seconds)
+            await params.wait_for_projection(pool, account, listing.min_position, seconds)
         async with pool.acquire() as conn:
-            account = principal_of(request).account_id
             try:
                 page = await list_page(conn, account, listing.filters, listing.sort, listing.cursor, listing.limit)
             except InvalidCursor as exc:  # a walk gone too far out of date to go on
@@ -188,7 +207,7 @@ class LeadReads(Controller):
         request: AnyRequest,
         services: Services,
         lead_id: LeadId,
-        as_of: Annotated[str | None, QueryParameter(description=AS_OF)] = None,
+        as_of: Annotated[str | None, QueryParameter(description=AS_OF, schema_extra=INSTANT)] = None,
     ) -> Response[LeadOut]:
         """The lead, folded from its events: now, or as it was at `as_of`."""
         params.reject_unknown_query(request, "as_of")

@@ -8,11 +8,12 @@ from litestar.datastructures import ResponseHeader
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme, Tag
+from litestar.openapi.spec import Components, OpenAPIFormat, SecurityScheme, Tag
 from litestar.params import HeaderParameter, PathParameter
 
 from leadstore import __version__
 from leadstore.http.errors import PROBLEM_JSON, ProblemOut
+from leadstore.http.writes import IF_MATCH_PATTERN
 
 DESCRIPTION = """\
 Event-sourced sales leads. Every change to a lead is an immutable event: `GET /v1/leads/{id}/events` is its
@@ -21,7 +22,8 @@ audit log and `GET /v1/events` the account's feed.
 * Authenticate with `Authorization: Bearer <api_key>`; `X-Account-Id`, when sent, must name the key's account.
   `GET /v1/signing-key` needs no key: it serves the public key that verifies the events published to NATS.
 * Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`, the `request_id`
-  and `errors` listing every bad field. Malformed JSON is 400; a body that breaks a rule is 422.
+  and `errors` listing every bad field. Malformed JSON is 400; a body that breaks a rule is 422, and so is
+  one that names a member twice in the same object (code `duplicate_key`: parsers differ on which one wins).
 * Every response carries `X-Request-Id` (the client's, when it sent a sane one: 1-200 visible ASCII characters).
 * Writes accept `If-Match: "<version>"` and `Idempotency-Key`, and answer with `ETag` and `Leadstore-Position`;
   pass that position as `min_position` to a list to read your own write.
@@ -42,10 +44,21 @@ PROBLEMS: dict[int, str] = {
     "`idempotency_conflict` (the key was used with another body).",
     429: "`rate_limited`: the API key is over its request budget, or its client address made too many failed "
     "authentications; `Retry-After` gives the seconds to wait.",
-    503: "`projection_lagging` (min_position not reached in time) or `unavailable` (database down): retry.",
+    503: "`projection_lagging` (min_position not reached in time; `Retry-After` says when to retry) or "
+    "`unavailable` (database down): retry.",
 }
 WRITE_PROBLEMS = (400, 404, 409, 412, 413, 422)
-LeadId = Annotated[str, PathParameter(description="The lead's id (a UUID); anything else is 404.")]
+
+
+def id_in_path(what: str) -> PathParameter:
+    """A path parameter documented as a UUID (anything else names nothing: 404)."""
+    return PathParameter(description=f"The {what}'s id (a UUID); anything else is 404.", format=OpenAPIFormat.UUID)
+
+
+LeadId = Annotated[str, id_in_path("lead")]
+TeamId = Annotated[str, id_in_path("team")]
+UserId = Annotated[str, id_in_path("user")]
+KeyId = Annotated[str, id_in_path("API key")]
 
 ETAG = ResponseHeader(name="ETag", description='The lead\'s version, quoted: `"3"`.', documentation_only=True)
 POSITION = ResponseHeader(
@@ -77,6 +90,7 @@ WRITE_PARAMETERS = {
         annotation=str | None,
         required=False,
         description='The version the lead must be at, as sent in ETag (`"3"`); 412 otherwise. Ignored on create.',
+        schema_extra={"pattern": IF_MATCH_PATTERN},  # checked by the write itself, which names the header
     ),
     "idempotency_key": HeaderParameter(
         name="Idempotency-Key",

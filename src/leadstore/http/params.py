@@ -19,6 +19,7 @@ from leadstore.store.events import Checkpoint
 T = TypeVar("T")
 LIST_PROJECTION = "lead_list"
 POLL_SECONDS = 0.02
+RETRY_AFTER_SECONDS = 1  # a list that lags past the bounded wait is rebuilding or catching up a burst
 _UUID = re.compile(r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 _DATE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
@@ -40,15 +41,23 @@ def position(token: str) -> Checkpoint:
         raise InvalidValueError("invalid", message) from None
 
 
-async def wait_for_projection(pool: asyncpg.Pool, token: Checkpoint, seconds: float) -> None:
-    """Return once the lead list has applied the event at `token`; ProjectionLagging after `seconds`."""
+async def wait_for_projection(pool: asyncpg.Pool, account_id: UUID, token: Checkpoint, seconds: float) -> None:
+    """Return once the lead list has applied the event at `token`: 422 at once when the account's log has no
+    such position (waiting could not help), ProjectionLagging after `seconds` when it is only behind."""
     deadline = time.monotonic() + seconds
+    known = False
     while True:
         async with pool.acquire() as conn:  # not held while sleeping
             if await checkpoints.read(conn, LIST_PROJECTION) >= token:
                 return
+            if not known:  # asked once, and only of a list that is behind
+                known = await checkpoints.log_reaches(conn, account_id, token)
+            if not known:
+                message = "is beyond the last write of this account: pass a Leadstore-Position a write returned"
+                raise ValidationFailed([FieldError("min_position", "beyond_head", message)])
         if time.monotonic() >= deadline:
-            raise ProjectionLagging(f"the lead list has not reached position {token.token()} in {seconds:g}s")
+            message = f"the lead list has not reached position {token.token()} in {seconds:g}s; retry"
+            raise ProjectionLagging(message, retry_after=RETRY_AFTER_SECONDS)
         await asyncio.sleep(POLL_SECONDS)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Controller, get, post
-from litestar.params import FromPath
 
 from leadstore.domain import field_checks
 from leadstore.domain.errors import FieldError, ValidationFailed
@@ -21,7 +20,7 @@ from leadstore.http.config_schemas import (
     UserOut,
 )
 from leadstore.http.context import AnyRequest, Services, body_object, convert_body, principal_of
-from leadstore.http.openapi import problems
+from leadstore.http.openapi import KeyId, UserId, problems
 from leadstore.http.params import path_id
 from leadstore.store import config
 
@@ -60,7 +59,7 @@ class UserRoutes(Controller):
         responses=problems(404, 422),
         summary="Deactivate a user",
     )
-    async def deactivate_user(self, request: AnyRequest, services: Services, user_id: FromPath[str]) -> UserOut:
+    async def deactivate_user(self, request: AnyRequest, services: Services, user_id: UserId) -> UserOut:
         """Their keys stop working at once for writes in every process, and for reads within a second; they
         leave rotations; their leads stay theirs."""
         target = path_id(user_id, "user")
@@ -95,7 +94,7 @@ class ApiKeyRoutes(Controller):
         return msgspec.convert(row | {"key": key}, ApiKeyCreated)
 
     @post("/{key_id:str}/revoke", status_code=200, responses=problems(404), summary="Revoke an API key")
-    async def revoke_key(self, request: AnyRequest, services: Services, key_id: FromPath[str]) -> ApiKeyOut:
+    async def revoke_key(self, request: AnyRequest, services: Services, key_id: KeyId) -> ApiKeyOut:
         """The key stops working at once for writes in every process, and for reads within a second.
         Revoking twice changes nothing."""
         async with services.pool.acquire() as conn:

@@ -7,7 +7,7 @@ documented from these Structs; responses are the domain's Lead document, which t
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
 import msgspec
@@ -20,6 +20,7 @@ from leadstore.domain.validation import (
     SCORE_RANGE,
     PreferredContact,
 )
+from leadstore.store.events import TOKEN_PATTERN
 
 # The bounds come from the domain's validation (which decodes the bodies), so the schema cannot drift.
 Name = Annotated[str, Meta(max_length=MAX_LENGTH["first_name"], description="At most 255 characters.")]
@@ -53,6 +54,10 @@ def _doc(text: str) -> Meta:
     return Meta(description=text)
 
 
+# Litestar copies `extra_json_schema["extra"]` of a field's Meta into its OpenAPI schema.
+EMAIL_FORMAT = {"extra": {"format": "email"}}
+
+
 class MailingAddressIO(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     """A postal address. In a PATCH, members merge into the current address and a null member clears it."""
 
@@ -65,9 +70,12 @@ class MailingAddressIO(msgspec.Struct, forbid_unknown_fields=True, omit_defaults
 
 class LeadInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A lead to create. Unknown fields are refused (422). At least one of first_name, last_name, email,
-    phone, company or company_id is required. A custom field may also be set as a top-level `custom.<key>`
-    member (Close's spelling), the same as `custom: {"<key>": ...}`. With no `assigned_to`, a lead of a
-    rotating team takes the team's next member; one with no team, the account's default rotation's."""
+    phone, company or company_id is required, with a visible character. Text refuses control characters
+    (description, notes, message, mailing_address.street and text custom fields keep tab and line breaks),
+    bidi controls (U+202A-U+202E, U+2066-U+2069) and values of spaces or invisible characters only; a
+    number custom field stays within +-(2**53 - 1). A custom field may also be set as a top-level
+    `custom.<key>` member (Close's spelling), the same as `custom: {"<key>": ...}`. With no `assigned_to`, a
+    lead of a rotating team takes the team's next member; one with no team, the account's default rotation's."""
 
     first_name: (
         Annotated[str, Meta(max_length=MAX_LENGTH["first_name"], description="Given name, at most 255 characters.")]
@@ -79,7 +87,12 @@ class LeadInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ) = None
     email: (
         Annotated[
-            str, Meta(max_length=MAX_LENGTH["email"], description="A valid address, unique per account (any case).")
+            str,
+            Meta(
+                max_length=MAX_LENGTH["email"],
+                description="A valid address, unique per account (any case).",
+                extra_json_schema=EMAIL_FORMAT,
+            ),
         ]
         | None
     ) = None
@@ -150,7 +163,11 @@ class ConvertInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class ReasonInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """The body is optional."""
 
-    reason: Annotated[str, Meta(max_length=10_000, description="Why, for the audit log.")] | None = None
+    MULTI_LINE: ClassVar[frozenset[str]] = frozenset({"reason"})
+    reason: (
+        Annotated[str, Meta(max_length=10_000, description="Why, for the audit log; tab and line breaks allowed.")]
+        | None
+    ) = None
 
 
 class LeadOut(LeadInput, kw_only=True):
@@ -212,7 +229,9 @@ class EventOut(msgspec.Struct, kw_only=True):
     lead_id: UUID
     account_id: UUID
     version: int
-    position: Annotated[str, _doc("Opaque token of the event's place in the account's feed.")]
+    position: Annotated[
+        str, Meta(pattern=TOKEN_PATTERN, description="Opaque token of the event's place in the account's feed.")
+    ]
     occurred_at: datetime
     data: Annotated[
         dict[str, Any],

@@ -23,19 +23,19 @@ from leadstore.store.idempotency import KeyTaken
 
 LeadResponse = Response[LeadOut]
 
-_ETAG = re.compile(r'\A\s*(?:W/)?"?([0-9]{1,9})"?\s*\Z')
+# `*`, or a version as ETag sends it (`"3"`, also weak or unquoted); matched whole, and stated in OpenAPI.
+IF_MATCH_PATTERN = r'^\s*(?:\*|(?:W/)?"?([0-9]{1,9})"?)\s*$'
+_IF_MATCH = re.compile(IF_MATCH_PATTERN)
 _KEY = re.compile(r"\A[\x21-\x7e]{1,255}\Z")
 _encoder = msgspec.json.Encoder()
 
 
 def if_match(sent: str | None) -> int | None:
     """The version an `If-Match: "<version>"` header expects (None when absent or `*`)."""
-    if sent is None or sent.strip() == "*":
-        return None
-    matched = _ETAG.match(sent)
-    if matched is None:
+    matched = None if sent is None else _IF_MATCH.fullmatch(sent)
+    if sent is not None and matched is None:
         raise ValidationFailed([FieldError("If-Match", "invalid", 'must be a lead version as sent in ETag: "3"')])
-    return int(matched.group(1))
+    return None if matched is None or matched.group(1) is None else int(matched.group(1))
 
 
 def idempotency_key(sent: str | None) -> str | None:

@@ -98,8 +98,8 @@ def _note(data: dict[str, Any]) -> str | None:
     return "; ".join(parts) or None
 
 
-def render(lead_id: UUID, entries: list[Entry]) -> str:
-    """The timeline as text, oldest first."""
+def render(lead_id: UUID, entries: list[Entry]) -> list[str]:
+    """The timeline as lines of text, oldest first (a value may hold a line break: print each line escaped)."""
     lines = [f"lead {lead_id}: {len(entries)} event(s)"]
     for entry in entries:
         lines.append(f"v{entry.version}  {timestamp(entry.occurred_at)}  {entry.type}")
@@ -107,7 +107,7 @@ def render(lead_id: UUID, entries: list[Entry]) -> str:
         lines.append(f"    via {_where(entry.request)}")
         lines += [f"    {c.field}: {_value(c.before)} -> {_value(c.after)}" for c in entry.changes]
         lines += [f"    ({entry.note})"] if entry.note else []
-    return "\n".join(lines)
+    return lines
 
 
 def _who(actor: dict[str, Any]) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
+from uuid import UUID
 
 from leadstore.store.db import Conn
 from leadstore.store.events import START, Checkpoint
@@ -21,6 +22,10 @@ SCHEMA_VERSION = "SELECT schema_version FROM checkpoints WHERE name = $1"
 SAVE_SCHEMA_VERSION = "UPDATE checkpoints SET schema_version = $2 WHERE name = $1"
 TRY_LEAD = "SELECT pg_try_advisory_lock($1)"
 STEP_DOWN = "SELECT pg_advisory_unlock($1)"
+# Whether the account's log holds an event at or after a position (a token no write of it gave, if not).
+REACHED = """
+SELECT EXISTS (SELECT 1 FROM events
+               WHERE account_id = $1 AND (transaction_id, position) >= ($2::xid8, $3::bigint))"""
 LAG_CAP = 100_000  # counting stops here so a far-behind reader does not make the status call slow
 BEHIND = """
 SELECT count(*) AS events, extract(epoch FROM now() - min(occurred_at)) AS seconds
@@ -81,6 +86,12 @@ async def try_lead(conn: Conn, name: str) -> bool:
 async def step_down(conn: Conn, name: str) -> None:
     """Give up the lead of `name` that `conn` holds."""
     await conn.execute(STEP_DOWN, lock_key(name))
+
+
+async def log_reaches(conn: Conn, account_id: UUID, checkpoint: Checkpoint) -> bool:
+    """True when the account's log has an event at `checkpoint` or beyond it."""
+    reached: bool = await conn.fetchval(REACHED, account_id, checkpoint.transaction_id, checkpoint.position)
+    return reached
 
 
 async def reader_lag(conn: Conn, name: str) -> dict[str, Any]:

@@ -76,7 +76,8 @@ SELECT {EVENT_COLUMNS}"""
 )
 
 
-_TOKEN = re.compile(r"\A[0-9]{1,20}\.[0-9]{1,20}\Z")
+TOKEN_PATTERN = r"^[0-9]{1,20}\.[0-9]{1,20}$"  # matched whole; the OpenAPI document states it
+_TOKEN = re.compile(TOKEN_PATTERN)
 
 
 class Checkpoint(msgspec.Struct, frozen=True, order=True):
@@ -93,7 +94,7 @@ class Checkpoint(msgspec.Struct, frozen=True, order=True):
     def parse(cls, token: str) -> Checkpoint:
         """Read a token back (ASCII digits, a dot, ASCII digits: nothing else `int` would take); ValueError
         when it is not one."""
-        if not _TOKEN.match(token):
+        if not _TOKEN.fullmatch(token):
             raise ValueError(token)
         txid, _, position = token.partition(".")
         checkpoint = cls(int(txid), int(position))
