@@ -16,7 +16,7 @@ from leadstore.bootstrap import Container
 from leadstore.domain.errors import DuplicateEmail, VersionConflict
 from leadstore.domain.events import LEAD_STREAM, Change, LeadCreated, LeadEvent, LeadUpdated
 from leadstore.domain.rules import DefaultRotation, Rules, StatusRule, Turn
-from leadstore.store import config
+from leadstore.store import config, people
 from leadstore.store.account_log import by_command_line
 from leadstore.store.accounts import NewAccount
 from leadstore.store.command_writes import CommandWrite, KeyRevoked, StaleRules, TurnMoved
@@ -46,12 +46,12 @@ async def harness(request: pytest.FixtureRequest, container: Container, account:
     if request.param == "postgres":
         by_test = by_command_line(account.account_id, "test")
         async with container.pool.acquire() as conn:  # a second key: the account's last one cannot be revoked
-            issued, _ = await config.issue_api_key(conn, by_test, account.user_id, "contract")
+            issued, _ = await people.issue_api_key(conn, by_test, account.user_id, "contract")
         key_id: UUID = issued["id"]
 
         async def revoke() -> None:
             async with container.pool.acquire() as conn:
-                await config.revoke_api_key(conn, by_test, key_id)
+                await people.revoke_api_key(conn, by_test, key_id)
 
         async def change() -> None:
             async with container.pool.acquire() as conn:

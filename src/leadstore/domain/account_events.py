@@ -55,6 +55,13 @@ class ApiKeyRevoked(msgspec.Struct, frozen=True):
     api_key_id: UUID
 
 
+class KeyedUpdate(msgspec.Struct, frozen=True):
+    """A change of the configuration row named by `key`: `{field: {"from", "to"}}`."""
+
+    key: str
+    changes: dict[str, Change]
+
+
 class StatusCreated(msgspec.Struct, frozen=True, kw_only=True):
     key: str
     label: str
@@ -63,9 +70,8 @@ class StatusCreated(msgspec.Struct, frozen=True, kw_only=True):
     color: str | None
 
 
-class StatusUpdated(msgspec.Struct, frozen=True):
-    key: str
-    changes: dict[str, Change]
+class StatusUpdated(KeyedUpdate, frozen=True):
+    pass
 
 
 class StatusesReordered(msgspec.Struct, frozen=True):
@@ -79,9 +85,8 @@ class SourceCreated(msgspec.Struct, frozen=True, kw_only=True):
     team_id: UUID | None
 
 
-class SourceUpdated(msgspec.Struct, frozen=True):
-    key: str
-    changes: dict[str, Change]
+class SourceUpdated(KeyedUpdate, frozen=True):
+    pass
 
 
 class TeamCreated(msgspec.Struct, frozen=True, kw_only=True):
@@ -104,9 +109,8 @@ class CustomFieldCreated(msgspec.Struct, frozen=True, kw_only=True):
     required: bool
 
 
-class CustomFieldUpdated(msgspec.Struct, frozen=True):
-    key: str
-    changes: dict[str, Change]
+class CustomFieldUpdated(KeyedUpdate, frozen=True):
+    pass
 
 
 class RotationUpdated(msgspec.Struct, frozen=True):

@@ -39,7 +39,7 @@ from leadstore.http.context import AnyRequest, Services, body_object, convert_bo
 from leadstore.http.errors import NotFound
 from leadstore.http.openapi import TeamId, problems
 from leadstore.http.params import path_id
-from leadstore.store import config
+from leadstore.store import config, people
 from leadstore.store.account_log import AdminChange, lock_account
 from leadstore.store.db import Conn
 
@@ -80,7 +80,7 @@ async def check_team(conn: Conn, account_id: UUID, team_id: UUID | None) -> None
 
 
 async def check_members(conn: Conn, account_id: UUID, members: list[UUID]) -> None:
-    known = await config.active_users(conn, account_id, members)
+    known = await people.active_users(conn, account_id, members)
     message = "is not an active user of this account"
     errors = [FieldError(f"members[{i}]", "unknown_user", message) for i, u in enumerate(members) if u not in known]
     if errors:

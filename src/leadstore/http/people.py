@@ -22,7 +22,7 @@ from leadstore.http.config_schemas import (
 from leadstore.http.context import AnyRequest, Services, body_object, convert_body, principal_of
 from leadstore.http.openapi import KeyId, UserId, problems
 from leadstore.http.params import path_id
-from leadstore.store import config
+from leadstore.store import people
 
 
 class UserRoutes(Controller):
@@ -33,7 +33,7 @@ class UserRoutes(Controller):
     async def list_users(self, request: AnyRequest, services: Services) -> UserList:
         """Admins see every user whole; other roles the active users' id, name and role."""
         async with services.pool.acquire() as conn:
-            rows = await config.list_users(conn, account(request))
+            rows = await people.list_users(conn, account(request))
         if principal_of(request).actor.role != "admin":
             rows = [{"id": row["id"], "name": row["name"], "role": row["role"]} for row in rows if row["active"]]
         return msgspec.convert({"data": rows}, UserList)
@@ -49,7 +49,7 @@ class UserRoutes(Controller):
         """A user of the account; give them a key with POST /v1/api-keys."""
         body = convert_body(await body_object(request), UserInput, {"email": field_checks.email})
         async with services.pool.acquire() as conn:
-            row = await config.create_user(conn, admin_change(request, services), body.email, body.name, body.role)
+            row = await people.create_user(conn, admin_change(request, services), body.email, body.name, body.role)
         return msgspec.convert(created(row, "email", body.email), UserOut)
 
     @post(
@@ -66,7 +66,7 @@ class UserRoutes(Controller):
         if target == principal_of(request).actor.user_id:
             raise ValidationFailed([FieldError("user_id", "self", "you cannot deactivate yourself")])
         async with services.pool.acquire() as conn:
-            row = await config.deactivate_user(conn, admin_change(request, services), target)
+            row = await people.deactivate_user(conn, admin_change(request, services), target)
         services.principals.forget()  # other processes: within a second (and every write)
         return msgspec.convert(found(row, "user"), UserOut)
 
@@ -80,7 +80,7 @@ class ApiKeyRoutes(Controller):
     async def list_keys(self, request: AnyRequest, services: Services) -> ApiKeyList:
         """Every key of the account, revoked ones included; never the keys themselves."""
         async with services.pool.acquire() as conn:
-            return msgspec.convert({"data": await config.list_api_keys(conn, account(request))}, ApiKeyList)
+            return msgspec.convert({"data": await people.list_api_keys(conn, account(request))}, ApiKeyList)
 
     @post("/", dependencies=documented_body(ApiKeyInput), responses=problems(400, 422), summary="Issue an API key")
     async def issue_key(self, request: AnyRequest, services: Services) -> ApiKeyCreated:
@@ -88,9 +88,9 @@ class ApiKeyRoutes(Controller):
         body = convert_body(await body_object(request, optional=True), ApiKeyInput)
         user_id = body.user_id or principal_of(request).actor.user_id
         async with services.pool.acquire() as conn:
-            if not await config.active_users(conn, account(request), [user_id]):
+            if not await people.active_users(conn, account(request), [user_id]):
                 raise ValidationFailed([FieldError("user_id", "unknown_user", "is not an active user of this account")])
-            row, key = await config.issue_api_key(conn, admin_change(request, services), user_id, body.name)
+            row, key = await people.issue_api_key(conn, admin_change(request, services), user_id, body.name)
         return msgspec.convert(row | {"key": key}, ApiKeyCreated)
 
     @post("/{key_id:str}/revoke", status_code=200, responses=problems(404), summary="Revoke an API key")
@@ -98,7 +98,7 @@ class ApiKeyRoutes(Controller):
         """The key stops working at once for writes in every process, and for reads within a second.
         Revoking twice changes nothing."""
         async with services.pool.acquire() as conn:
-            row = await config.revoke_api_key(conn, admin_change(request, services), path_id(key_id, "API key"))
+            row = await people.revoke_api_key(conn, admin_change(request, services), path_id(key_id, "API key"))
         services.principals.forget()
         return msgspec.convert(found(row, "API key"), ApiKeyOut)
 

@@ -15,7 +15,7 @@ from leadstore.bootstrap import Container
 from leadstore.embedded import free_port
 from leadstore.http.app import create_app
 from leadstore.http.server import server_config
-from leadstore.store import config
+from leadstore.store import people
 from leadstore.store.account_log import by_command_line
 
 
@@ -64,9 +64,9 @@ async def projecting(container: Container, name: str = "lead_list") -> AsyncIter
 async def add_user(container: Container, account_id: UUID, role: str, email: str | None = None) -> tuple[UUID, str]:
     """A new active user of the account with an API key: (user id, key)."""
     async with container.pool.acquire() as conn:
-        row = await config.create_user(
+        row = await people.create_user(
             conn, by_command_line(account_id, "test"), email or f"{role}-{uuid7().hex[-12:]}@example.com", None, role
         )
         assert row is not None
-        _, key = await config.issue_api_key(conn, by_command_line(account_id, "test"), row["id"], f"{role} key")
+        _, key = await people.issue_api_key(conn, by_command_line(account_id, "test"), row["id"], f"{role} key")
     return row["id"], key

@@ -8,16 +8,15 @@ after queueing on the account row, so the `from` of each change is what the chan
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
 from uuid_utils.compat import uuid7
 
 from leadstore.domain import account_events as ev
-from leadstore.domain.errors import InvalidTransition
+from leadstore.domain.events import Change
 from leadstore.store.account_log import AdminChange, lock_account, record
-from leadstore.store.accounts import create_api_key
 from leadstore.store.db import Conn
 
 Row = dict[str, Any]
@@ -83,63 +82,62 @@ UPDATE custom_fields SET label = coalesce($3, label), choices = coalesce($4, cho
     required = coalesce($5, required)
 WHERE account_id = $1 AND key = $2 RETURNING {FIELD_COLUMNS}"""
 
-USER_COLUMNS = "id, email, name, role, active, created_at"
-LIST_USERS = f"SELECT {USER_COLUMNS} FROM users WHERE account_id = $1 ORDER BY created_at, id"
-FIND_USERS = "SELECT id FROM users WHERE account_id = $1 AND id = ANY($2::uuid[]) AND active"
-INSERT_USER = f"""
-INSERT INTO users (id, account_id, email, name, role) VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT DO NOTHING RETURNING {USER_COLUMNS}"""
-GET_USER = f"SELECT {USER_COLUMNS} FROM users WHERE account_id = $1 AND id = $2"
-DEACTIVATE_USER = f"UPDATE users SET active = false WHERE account_id = $1 AND id = $2 RETURNING {USER_COLUMNS}"
 
-KEY_COLUMNS = "id, user_id, name, prefix, created_at, revoked_at, last_used_at"
-LIST_KEYS = f"SELECT {KEY_COLUMNS} FROM api_keys WHERE account_id = $1 ORDER BY created_at, id"
-GET_KEY = f"SELECT {KEY_COLUMNS} FROM api_keys WHERE account_id = $1 AND id = $2"
-REVOKE_KEY = f"""
-UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE account_id = $1 AND id = $2
-RETURNING {KEY_COLUMNS}"""
-# The account's live admin keys: a key that works and belongs to an active admin. Revocations queue on the
-# account row (lock_account), so two of them can never both take away "the other" last admin key.
-LIVE_ADMIN_KEYS = """
-SELECT k.id FROM api_keys k JOIN users u ON u.id = k.user_id AND u.active AND u.role = 'admin'
-WHERE k.account_id = $1 AND k.revoked_at IS NULL"""
-
-
-async def _rows(conn: Conn, sql: str, *args: Any) -> list[Row]:
+async def fetch_rows(conn: Conn, sql: str, *args: Any) -> list[Row]:
     return [dict(row) for row in await conn.fetch(sql, *args)]
 
 
-async def _row(conn: Conn, sql: str, *args: Any) -> Row | None:
+async def fetch_row(conn: Conn, sql: str, *args: Any) -> Row | None:
     row = await conn.fetchrow(sql, *args)
     return None if row is None else dict(row)
 
 
+async def _created(
+    conn: Conn, change: AdminChange, insert: str, args: Sequence[Any], event: Callable[..., ev.AccountEvent]
+) -> Row | None:
+    """Insert a keyed row and record `event(**row)`; None (and nothing recorded) when the key exists."""
+    async with conn.transaction():
+        await lock_account(conn, change.account_id)  # status positions stay distinct and contiguous
+        row = await fetch_row(conn, insert, change.account_id, *args)
+        if row is not None:
+            await record(conn, change, event(**row))
+        return row
+
+
+async def _updated(
+    conn: Conn,
+    change: AdminChange,
+    sql: tuple[str, str],
+    key: str,
+    args: Sequence[Any],
+    event: Callable[[str, dict[str, Change]], ev.AccountEvent],
+) -> Row | None:
+    """Update the row of `key` with (select, update) `sql` and record what changed, if anything did."""
+    select, update = sql
+    async with conn.transaction():
+        await lock_account(conn, change.account_id)
+        before = await fetch_row(conn, select, change.account_id, key)
+        row = await fetch_row(conn, update, change.account_id, key, *args)
+        if before is not None and row is not None and (diff := ev.changes_between(before, row)):
+            await record(conn, change, event(key, diff))
+        return row
+
+
 async def list_statuses(conn: Conn, account_id: UUID) -> list[Row]:
-    return await _rows(conn, LIST_STATUSES, account_id)
+    return await fetch_rows(conn, LIST_STATUSES, account_id)
 
 
 async def create_status(
     conn: Conn, change: AdminChange, key: str, label: str, kind: str, color: str | None
 ) -> Row | None:
     """A new status at the end of the pipeline; None when the key exists."""
-    async with conn.transaction():
-        await lock_account(conn, change.account_id)  # positions stay distinct and contiguous
-        row = await _row(conn, INSERT_STATUS, change.account_id, key, label, kind, color)
-        if row is not None:
-            await record(conn, change, ev.StatusCreated(**row))
-        return row
+    return await _created(conn, change, INSERT_STATUS, (key, label, kind, color), ev.StatusCreated)
 
 
 async def update_status(conn: Conn, change: AdminChange, key: str, changes: Row) -> Row | None:
     """Change a status's label and/or color (the keys of `changes`); its key and kind never change."""
-    color_sent, args = "color" in changes, (changes.get("label"), changes.get("color"))
-    async with conn.transaction():
-        await lock_account(conn, change.account_id)
-        before = await _row(conn, GET_STATUS, change.account_id, key)
-        row = await _row(conn, UPDATE_STATUS, change.account_id, key, *args, color_sent)
-        if before is not None and row is not None and (diff := ev.changes_between(before, row)):
-            await record(conn, change, ev.StatusUpdated(key, diff))
-        return row
+    args = (changes.get("label"), changes.get("color"), "color" in changes)
+    return await _updated(conn, change, (GET_STATUS, UPDATE_STATUS), key, args, ev.StatusUpdated)
 
 
 async def reorder_statuses(conn: Conn, change: AdminChange, keys: Sequence[str]) -> list[Row]:
@@ -152,32 +150,21 @@ async def reorder_statuses(conn: Conn, change: AdminChange, keys: Sequence[str])
 
 
 async def list_sources(conn: Conn, account_id: UUID) -> list[Row]:
-    return await _rows(conn, LIST_SOURCES, account_id)
+    return await fetch_rows(conn, LIST_SOURCES, account_id)
 
 
 async def create_source(conn: Conn, change: AdminChange, key: str, label: str, team_id: UUID | None) -> Row | None:
-    async with conn.transaction():
-        await lock_account(conn, change.account_id)
-        row = await _row(conn, INSERT_SOURCE, change.account_id, key, label, team_id)
-        if row is not None:
-            await record(conn, change, ev.SourceCreated(**row))
-        return row
+    return await _created(conn, change, INSERT_SOURCE, (key, label, team_id), ev.SourceCreated)
 
 
 async def update_source(conn: Conn, change: AdminChange, key: str, changes: Row) -> Row | None:
     """Change a source's label and/or team (the keys of `changes`)."""
-    team_sent, args = "team_id" in changes, (changes.get("label"), changes.get("team_id"))
-    async with conn.transaction():
-        await lock_account(conn, change.account_id)
-        before = await _row(conn, GET_SOURCE, change.account_id, key)
-        row = await _row(conn, UPDATE_SOURCE, change.account_id, key, *args, team_sent)
-        if before is not None and row is not None and (diff := ev.changes_between(before, row)):
-            await record(conn, change, ev.SourceUpdated(key, diff))
-        return row
+    args = (changes.get("label"), changes.get("team_id"), "team_id" in changes)
+    return await _updated(conn, change, (GET_SOURCE, UPDATE_SOURCE), key, args, ev.SourceUpdated)
 
 
 async def list_teams(conn: Conn, account_id: UUID, team_id: UUID | None = None) -> list[Row]:
-    return await _rows(conn, LIST_TEAMS, account_id, team_id)
+    return await fetch_rows(conn, LIST_TEAMS, account_id, team_id)
 
 
 async def create_team(conn: Conn, change: AdminChange, name: str, rotation: bool, members: Sequence[UUID]) -> Row:
@@ -230,7 +217,7 @@ def _int4(value: int) -> int:
 
 async def get_rotation(conn: Conn, account_id: UUID) -> Row:
     """The account's default rotation (off, with no members, until an admin sets it)."""
-    row = await _row(conn, GET_ROTATION, account_id)
+    row = await fetch_row(conn, GET_ROTATION, account_id)
     return row or {"enabled": False, "members": []}
 
 
@@ -240,7 +227,7 @@ async def put_rotation(conn: Conn, change: AdminChange, enabled: bool, members: 
         await lock_account(conn, change.account_id)
         await lock_team(conn, change.account_id)  # the rotation's lock: a turn never sees its members change
         before = await get_rotation(conn, change.account_id)
-        row = await _row(conn, PUT_ROTATION, change.account_id, enabled, list(members))
+        row = await fetch_row(conn, PUT_ROTATION, change.account_id, enabled, list(members))
         assert row is not None
         if diff := ev.changes_between(before, row):
             await record(conn, change, ev.RotationUpdated(diff))
@@ -248,84 +235,15 @@ async def put_rotation(conn: Conn, change: AdminChange, enabled: bool, members: 
 
 
 async def list_custom_fields(conn: Conn, account_id: UUID) -> list[Row]:
-    return await _rows(conn, LIST_FIELDS, account_id)
+    return await fetch_rows(conn, LIST_FIELDS, account_id)
 
 
 async def create_custom_field(conn: Conn, change: AdminChange, values: Row) -> Row | None:
     args = (values["key"], values["label"], values["type"], values["choices"], values["required"])
-    async with conn.transaction():
-        await lock_account(conn, change.account_id)
-        row = await _row(conn, INSERT_FIELD, change.account_id, *args)
-        if row is not None:
-            await record(conn, change, ev.CustomFieldCreated(**row))
-        return row
+    return await _created(conn, change, INSERT_FIELD, args, ev.CustomFieldCreated)
 
 
 async def update_custom_field(conn: Conn, change: AdminChange, key: str, changes: Row) -> Row | None:
     """Change a custom field's label, choices and/or required flag; its key and type never change."""
     args = (changes.get("label"), changes.get("choices"), changes.get("required"))
-    async with conn.transaction():
-        await lock_account(conn, change.account_id)
-        before = await _row(conn, GET_FIELD, change.account_id, key)
-        row = await _row(conn, UPDATE_FIELD, change.account_id, key, *args)
-        if before is not None and row is not None and (diff := ev.changes_between(before, row)):
-            await record(conn, change, ev.CustomFieldUpdated(key, diff))
-        return row
-
-
-async def list_users(conn: Conn, account_id: UUID) -> list[Row]:
-    return await _rows(conn, LIST_USERS, account_id)
-
-
-async def active_users(conn: Conn, account_id: UUID, user_ids: Sequence[UUID]) -> set[UUID]:
-    """Which of `user_ids` are active users of the account."""
-    return {row["id"] for row in await conn.fetch(FIND_USERS, account_id, list(user_ids))}
-
-
-async def create_user(conn: Conn, change: AdminChange, email: str, name: str | None, role: str) -> Row | None:
-    async with conn.transaction():
-        await lock_account(conn, change.account_id)
-        row = await _row(conn, INSERT_USER, uuid7(), change.account_id, email, name, role)
-        if row is not None:
-            await record(conn, change, ev.UserCreated(user_id=row["id"], email=email, name=name, role=role))
-        return row
-
-
-async def deactivate_user(conn: Conn, change: AdminChange, user_id: UUID) -> Row | None:
-    async with conn.transaction():
-        await lock_account(conn, change.account_id)
-        before = await _row(conn, GET_USER, change.account_id, user_id)
-        row = await _row(conn, DEACTIVATE_USER, change.account_id, user_id)
-        if before is not None and before["active"]:
-            await record(conn, change, ev.UserDeactivated(user_id))
-        return row
-
-
-async def list_api_keys(conn: Conn, account_id: UUID) -> list[Row]:
-    return await _rows(conn, LIST_KEYS, account_id)
-
-
-async def issue_api_key(conn: Conn, change: AdminChange, user_id: UUID, name: str | None) -> tuple[Row, str]:
-    """A new key for a user of the account: its row, and the key itself (returned this once only)."""
-    async with conn.transaction():
-        await lock_account(conn, change.account_id)
-        key_id, key = await create_api_key(conn, change.account_id, user_id, name)
-        row = await _row(conn, GET_KEY, change.account_id, key_id)
-        assert row is not None
-        await record(conn, change, ev.ApiKeyIssued(api_key_id=key_id, user_id=user_id, name=name))
-    return row, key
-
-
-async def revoke_api_key(conn: Conn, change: AdminChange, key_id: UUID) -> Row | None:
-    """Revoke a key (None when the account has no such key); InvalidTransition when it is the account's last
-    live admin key, which would lock every admin out."""
-    async with conn.transaction():
-        await lock_account(conn, change.account_id)
-        live = {row["id"] for row in await conn.fetch(LIVE_ADMIN_KEYS, change.account_id)}
-        if live == {key_id}:
-            raise InvalidTransition("this is the account's last working admin key: issue another one first")
-        before = await _row(conn, GET_KEY, change.account_id, key_id)
-        row = await _row(conn, REVOKE_KEY, change.account_id, key_id)
-        if before is not None and before["revoked_at"] is None:
-            await record(conn, change, ev.ApiKeyRevoked(key_id))
-        return row
+    return await _updated(conn, change, (GET_FIELD, UPDATE_FIELD), key, args, ev.CustomFieldUpdated)
