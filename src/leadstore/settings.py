@@ -50,6 +50,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     signing_key: str = ""
     signing_key_file: str = ""
     signing_public_key: str = ""  # what `tail` verifies with (base64 of the 32-byte public key)
+    # Observability (issue 11)
+    ready_timeout_seconds: float = 2.0  # /ready (and a scrape's reader lag) give up on the database after this
 
     def __repr__(self) -> str:
         return f"Settings(database_url=..., nats_url=..., host={self.host!r}, port={self.port})"  # no secrets

@@ -18,35 +18,15 @@ from leadstore.http.leads import LeadCommands
 from leadstore.http.openapi import ACCOUNT_HEADER, REQUEST_ID, openapi_config
 from leadstore.http.params import refuse_query_parameters
 from leadstore.http.people import People
+from leadstore.http.ready import ready
 from leadstore.http.signing_key import signing_key
 from leadstore.http.tracing import add_request_id
 from leadstore.metrics import CONTENT_TYPE
-from leadstore.store.checkpoints import reader_lag
 
 
 @get("/health", include_in_schema=False)
 async def health() -> dict[str, Any]:
     return {"status": "ok"}
-
-
-@get("/ready", include_in_schema=False)
-async def ready(state: State) -> dict[str, Any]:
-    """Ready when the database answers; each projection's checkpoint and lag, and the publisher's status."""
-    container: Container = state.container
-    projections: dict[str, Any] = {}
-    async with container.pool.acquire() as conn:
-        for runner in container.runners:
-            lag = await reader_lag(conn, runner.name)
-            projections[runner.name] = {
-                "active_here": runner.active,
-                "applied_here": runner.applied,
-                "schema_current": runner.schema_current,
-                **lag,
-            }
-    body: dict[str, Any] = {"status": "ready", "projections": projections}
-    if container.publisher is not None:
-        body["publisher"] = container.publisher.status()
-    return body
 
 
 @get("/metrics", include_in_schema=False)
