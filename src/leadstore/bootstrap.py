@@ -117,14 +117,16 @@ async def bootstrap(
     if settings.nats_url:
         connection = NatsConnection.from_settings(settings)
         publisher = Publisher(settings.database_url, connection, publishing or PublishingSettings(), keys=keys)
+    metrics = metrics or Metrics()
+    metrics.watch_pool(pool)
     container = Container(
         settings,
         pool,
-        handler=LeadCommandHandler(store(pool)),
+        handler=LeadCommandHandler(store(pool), metrics=metrics),
         runners=runners,
         publisher=publisher,
         keys=keys,
-        metrics=metrics or Metrics(),
+        metrics=metrics,
     )
     await container.setup_projections()
     return container

@@ -144,7 +144,8 @@ async def _serve(container: Container, host: str, port: int, *, workers: bool, a
         container.start_workers()
     server_class = _server_class()
     proxies = container.settings.trusted_proxies
-    config = server_config(create_app(container), host=host, port=port, proxies=proxies, access_log=access_log)
+    app = create_app(container)
+    config = server_config(app, host=host, port=port, proxies=proxies, access_log=access_log, metrics=container.metrics)
     try:
         await server_class(config).serve()
     finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Litestar, Response, Router, get
+from litestar import Litestar, Router, get
 from litestar.datastructures import State
 from litestar.di import Provide
 
@@ -15,25 +15,18 @@ from leadstore.http.errors import handle_exception
 from leadstore.http.feed import EventFeed
 from leadstore.http.lead_reads import LeadReads
 from leadstore.http.leads import LeadCommands
+from leadstore.http.metrics_route import metrics
 from leadstore.http.openapi import ACCOUNT_HEADER, REQUEST_ID, openapi_config
 from leadstore.http.params import refuse_query_parameters
 from leadstore.http.people import People
 from leadstore.http.ready import ready
 from leadstore.http.signing_key import signing_key
 from leadstore.http.tracing import add_request_id
-from leadstore.metrics import CONTENT_TYPE
 
 
 @get("/health", include_in_schema=False)
 async def health() -> dict[str, Any]:
     return {"status": "ok"}
-
-
-@get("/metrics", include_in_schema=False)
-async def metrics(state: State) -> Response[bytes]:
-    """The process's metrics in the Prometheus text format; like /health, no key (operators scrape it)."""
-    container: Container = state.container
-    return Response(container.metrics.exposition(), media_type=CONTENT_TYPE)
 
 
 def create_app(container: Container) -> Litestar:

@@ -15,17 +15,23 @@ from leadstore.bootstrap import Container
 from leadstore.embedded import free_port
 from leadstore.http.app import create_app
 from leadstore.http.server import server_config
+from leadstore.metrics import Metrics
 from leadstore.store import config
 from leadstore.store.account_log import by_command_line
 
 
 @contextlib.asynccontextmanager
 async def serve_app(
-    app: Litestar, *, host: str = "127.0.0.1", proxies: str = "", access_log: bool = False
+    app: Litestar,
+    *,
+    host: str = "127.0.0.1",
+    proxies: str = "",
+    access_log: bool = False,
+    metrics: Metrics | None = None,
 ) -> AsyncIterator[str]:
     """Run `app` with uvicorn on a free port, as `leadstore serve` does, until the block ends; yields its URL."""
     port = free_port()
-    config = server_config(app, host=host, port=port, proxies=proxies, access_log=access_log)
+    config = server_config(app, host=host, port=port, proxies=proxies, access_log=access_log, metrics=metrics)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:
@@ -44,7 +50,10 @@ async def serve(container: Container) -> AsyncIterator[str]:
     """Serve the leadstore API over `container` (the access log only when its settings turn it on); yields its URL."""
     settings = container.settings
     async with serve_app(
-        create_app(container), proxies=settings.trusted_proxies, access_log=bool(settings.access_log)
+        create_app(container),
+        proxies=settings.trusted_proxies,
+        access_log=bool(settings.access_log),
+        metrics=container.metrics,
     ) as url:
         yield url
 
