@@ -83,6 +83,7 @@ class Container:
                 await asyncio.wait_for(task, timeout=10)
         await self.handler.close()
         await self.pool.close()
+        self.metrics.close()
 
 
 async def bootstrap(

@@ -1,14 +1,17 @@
 """Prometheus metrics: the metrics of one app, on a registry of its own built by bootstrap (never a module
-global, so two apps in one process, as in the tests, each count their own)."""
+global, so two apps in one process, as in the tests, each count their own). With several API processes, each
+writes its figures to files that any one of them reads back for a scrape (`leadstore.metrics_multiprocess`)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 
+from leadstore.metrics_multiprocess import MULTIPROCESS_ENV, check_multiprocess, multiprocess_registry, process_exited
 from leadstore.store.status import ReaderStatus
 
 AUTH_FAILURE_REASONS = ("missing", "malformed", "unknown_key")
@@ -33,6 +36,7 @@ class Metrics:
     """Every metric the service reports, exposed together in the Prometheus text format."""
 
     def __init__(self) -> None:
+        check_multiprocess()
         self.registry = registry = CollectorRegistry()
         self.auth_failures = Counter(
             "leadstore_auth_failures",
@@ -75,6 +79,7 @@ class Metrics:
             "leadstore_db_pool_connections",
             "The PostgreSQL connection pool: size (open connections), idle, in_use, and max (its limit).",
             ["state"],
+            multiprocess_mode="livesum",  # summed over the API processes that are alive
             registry=registry,
         )
         self.readers = ReaderLag()
@@ -111,9 +116,15 @@ class Metrics:
             self.events_appended.inc(appended)
 
     def exposition(self) -> bytes:
-        """The Prometheus text format of every metric."""
+        """The Prometheus text format of every metric (of every API process, in multiprocess mode)."""
         self.observe_pool()
-        return generate_latest(self.registry)
+        directory = os.environ.get(MULTIPROCESS_ENV)
+        return generate_latest(multiprocess_registry(directory, self.readers) if directory else self.registry)
+
+    def close(self) -> None:
+        """The process is ending: in multiprocess mode, its gauges leave the sums."""
+        if directory := os.environ.get(MULTIPROCESS_ENV):
+            process_exited(directory)
 
 
 class ReaderLag:
