@@ -3,10 +3,15 @@ commands by outcome, events appended, each reader's lag and the connection pool.
 
 from __future__ import annotations
 
+import copy
+
 import httpx
+import msgspec
 from prometheus_client.parser import text_string_to_metric_families
 
 from leadstore.bootstrap import Container
+from leadstore.embedded import free_port
+from leadstore.http.testing import serve
 from leadstore.store.accounts import NewAccount
 from tests.integration.helpers import client, create, settle
 
@@ -109,3 +114,20 @@ async def test_the_connection_pool_is_reported(api: str, container: Container) -
 
     assert pool("max") == container.settings.pool_max_size
     assert pool("size") >= 1 and pool("size") == pool("idle") + pool("in_use") and pool("in_use") >= 0
+
+
+async def test_with_a_metrics_port_metrics_are_served_there_and_not_on_the_api_port(container: Container) -> None:
+    port = free_port()
+    own = copy.copy(container)
+    own.settings = msgspec.structs.replace(container.settings, metrics_port=port)
+    async with serve(own) as api, httpx.AsyncClient() as http:
+        on_api_port = await http.get(f"{api}/metrics")
+        health = await http.get(f"{api}/health")
+        scraped = await http.get(f"http://127.0.0.1:{port}/metrics")
+        only_metrics = await http.get(f"http://127.0.0.1:{port}/health")
+
+    assert on_api_port.status_code == 404 and health.status_code == 200
+    assert scraped.status_code == 200 and scraped.headers["content-type"].startswith("text/plain; version=0.0.4")
+    assert 'leadstore_http_requests_total{method="GET",route="/health",status="200"}' in scraped.text
+    assert 'leadstore_reader_lag_events{reader="lead_list"}' in scraped.text
+    assert only_metrics.status_code == 404

@@ -45,8 +45,9 @@ def create_app(container: Container) -> Litestar:
         parameters={"x_account_id": ACCOUNT_HEADER},
         response_headers=[REQUEST_ID],
     )
+    on_api_port = [] if container.settings.metrics_port else [metrics]  # else on a server of its own
     return Litestar(
-        route_handlers=[health, ready, signing_key, metrics, api],
+        route_handlers=[health, ready, signing_key, *on_api_port, api],
         state=State({"container": container}),
         exception_handlers={Exception: handle_exception},
         before_send=[add_request_id],

@@ -14,6 +14,7 @@ from uuid_utils.compat import uuid7
 from leadstore.bootstrap import Container
 from leadstore.embedded import free_port
 from leadstore.http.app import create_app
+from leadstore.http.metrics_server import metrics_server
 from leadstore.http.server import server_config
 from leadstore.metrics import Metrics
 from leadstore.store import config
@@ -47,14 +48,18 @@ async def serve_app(
 
 @contextlib.asynccontextmanager
 async def serve(container: Container) -> AsyncIterator[str]:
-    """Serve the leadstore API over `container` (the access log only when its settings turn it on); yields its URL."""
+    """Serve the leadstore API over `container` (the access log only when its settings turn it on, /metrics on a
+    port of its own when they name one); yields its URL."""
     settings = container.settings
-    async with serve_app(
-        create_app(container),
-        proxies=settings.trusted_proxies,
-        access_log=bool(settings.access_log),
-        metrics=container.metrics,
-    ) as url:
+    async with (
+        serve_app(
+            create_app(container),
+            proxies=settings.trusted_proxies,
+            access_log=bool(settings.access_log),
+            metrics=container.metrics,
+        ) as url,
+        metrics_server(container),
+    ):
         yield url
 
 
