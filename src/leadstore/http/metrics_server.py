@@ -43,7 +43,9 @@ async def metrics_server(container: Container) -> AsyncIterator[str | None]:
     shared = bool(os.environ.get(MULTIPROCESS_ENV))  # the sibling API processes bind it too
     sock = socket.create_server((host, port), reuse_port=shared)  # an OSError here names the port in use
     app = metrics_app(container)
-    config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False, server_header=False)
+    config = uvicorn.Config(
+        app, lifespan="off", log_level="warning", log_config=None, access_log=False, server_header=False
+    )
     server = _Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]), name="metrics server")
     try:

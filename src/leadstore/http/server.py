@@ -45,6 +45,7 @@ def server_config(
         proxy_headers=bool(trusted),
         forwarded_allow_ips=trusted or None,
         log_level="warning",
+        log_config=None,  # uvicorn's loggers write through the process's handler, in LOG_FORMAT
         lifespan="on",
         server_header=False,
         access_log=False,
