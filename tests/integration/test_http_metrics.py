@@ -4,14 +4,18 @@ commands by outcome, events appended, each reader's lag and the connection pool.
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import httpx
 import msgspec
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from leadstore.bootstrap import Container
 from leadstore.embedded import free_port
+from leadstore.http.metrics_server import metrics_server
 from leadstore.http.testing import serve
+from leadstore.metrics_multiprocess import MULTIPROCESS_ENV
 from leadstore.store.accounts import NewAccount
 from tests.integration.helpers import client, create, settle
 
@@ -131,3 +135,17 @@ async def test_with_a_metrics_port_metrics_are_served_there_and_not_on_the_api_p
     assert 'leadstore_http_requests_total{method="GET",route="/health",status="200"}' in scraped.text
     assert 'leadstore_reader_lag_events{reader="lead_list"}' in scraped.text
     assert only_metrics.status_code == 404
+
+
+async def test_in_multiprocess_mode_every_api_process_binds_the_metrics_port(
+    container: Container, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = free_port()
+    own = copy.copy(container)
+    own.settings = msgspec.structs.replace(container.settings, metrics_port=port)
+    monkeypatch.setenv(MULTIPROCESS_ENV, str(tmp_path))  # as the API processes of `serve --processes` inherit it
+    async with metrics_server(own) as first, metrics_server(own) as second, httpx.AsyncClient() as http:
+        scraped = await http.get(f"{first}/metrics")
+
+    assert first == second == f"http://127.0.0.1:{port}" and scraped.status_code == 200
+    assert 'leadstore_reader_lag_events{reader="lead_list"}' in scraped.text
