@@ -83,6 +83,7 @@ class Container:
                 await asyncio.wait_for(task, timeout=10)
         await self.handler.close()
         await self.pool.close()
+        self.metrics.close()
 
 
 async def bootstrap(
@@ -117,14 +118,16 @@ async def bootstrap(
     if settings.nats_url:
         connection = NatsConnection.from_settings(settings)
         publisher = Publisher(settings.database_url, connection, publishing or PublishingSettings(), keys=keys)
+    metrics = metrics or Metrics()
+    metrics.watch_pool(pool)
     container = Container(
         settings,
         pool,
-        handler=LeadCommandHandler(store(pool)),
+        handler=LeadCommandHandler(store(pool), metrics=metrics),
         runners=runners,
         publisher=publisher,
         keys=keys,
-        metrics=metrics or Metrics(),
+        metrics=metrics,
     )
     await container.setup_projections()
     return container

@@ -13,7 +13,7 @@ takes the stream's advisory lock, then the rotation's, before it reads. Stale ru
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import asyncpg
@@ -28,12 +28,21 @@ from leadstore.domain.rotation import pick_turn, rotation_for
 from leadstore.domain.rules import Context, Rules, Turn
 from leadstore.domain.state import EventMeta, Lead, evolve
 from leadstore.store import events as store
-from leadstore.store.command_writes import CommandWrite, StaleRules, TurnMoved
+from leadstore.store.command_writes import CommandWrite, KeyRevoked, StaleRules, TurnMoved
 from leadstore.store.idempotency import StoredResponse
 from leadstore.store.lead_store import LeadSession, LeadStore
 from leadstore.store.rules import RulesCache
 
+if TYPE_CHECKING:
+    from leadstore.metrics import Metrics
+
 MAX_ATTEMPTS = 6
+# outcomes of the lane's own refusals, which carry no error code (every LeadstoreError does)
+LANE_OUTCOMES: dict[type[Exception], str] = {
+    StaleRules: "stale_rules",
+    TurnMoved: "turn_moved",
+    KeyRevoked: "key_revoked",
+}
 _encoder = msgspec.json.Encoder()
 
 
@@ -65,9 +74,10 @@ class Outcome(msgspec.Struct, kw_only=True):
 
 
 class LeadCommandHandler:
-    def __init__(self, store: LeadStore, rules: RulesCache | None = None) -> None:
+    def __init__(self, store: LeadStore, rules: RulesCache | None = None, metrics: Metrics | None = None) -> None:
         self.store = store
         self.rules = rules or RulesCache()
+        self.metrics = metrics
         self.retries = 0  # commands run again: another writer first, stale rules, a deadlock
 
     async def execute(
@@ -83,6 +93,16 @@ class LeadCommandHandler:
         """Run a command. Another writer first is retried (bounded) in the locked lane, unless the client
         named the version it expected (If-Match)."""
         run = _Run(cmd, account_id, metadata, visible, expected_version, idempotency)
+        try:
+            outcome = await self._attempts(run)
+        except Exception as exc:
+            self._count(run.cmd, outcome_of(exc))
+            raise
+        self._count(run.cmd, "ok" if outcome.recorded else "unchanged", len(outcome.recorded))
+        return outcome
+
+    async def _attempts(self, run: _Run) -> Outcome:
+        expected_version = run.expected_version
         locked = hold = False
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
@@ -113,6 +133,10 @@ class LeadCommandHandler:
 
     async def close(self) -> None:
         await self.store.close()
+
+    def _count(self, cmd: Command, outcome: str, appended: int = 0) -> None:
+        if self.metrics is not None:
+            self.metrics.observe_command(type(cmd).__name__, outcome, appended)
 
     async def _once(self, session: LeadSession, run: _Run) -> Outcome:
         cmd = run.cmd
@@ -153,6 +177,13 @@ class LeadCommandHandler:
         )
         recorded = await session.write(write)
         return Outcome(lead=after, recorded=recorded, before=before, response=response)
+
+
+def outcome_of(error: Exception) -> str:
+    """The `outcome` label of a command that raised: its error code, the lane's refusal, or `error`."""
+    if isinstance(error, LeadstoreError):
+        return error.code
+    return LANE_OUTCOMES.get(type(error), "error")
 
 
 class _Redecide(Exception):

@@ -50,6 +50,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     signing_key: str = ""
     signing_key_file: str = ""
     signing_public_key: str = ""  # what `tail` verifies with (base64 of the 32-byte public key)
+    # Observability (issue 11)
+    ready_timeout_seconds: float = 2.0  # /ready (and a scrape's reader lag) give up on the database after this
+    metrics_port: int = 0  # serve /metrics on this port (on LEADSTORE_HOST), not on the API's; 0: on the API's
+    log_format: str = ""  # json or text; empty: text in `dev`, json otherwise
 
     def __repr__(self) -> str:
         return f"Settings(database_url=..., nats_url=..., host={self.host!r}, port={self.port})"  # no secrets

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
-import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from leadstore import __version__
 from leadstore.cli import admin, audit, replay, run, signing, tail
 from leadstore.cli.common import event_loop_factory
+from leadstore.logging_config import configure_logging, log_format
 from leadstore.settings import Settings
 
 Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
@@ -36,11 +35,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     settings = Settings.from_env()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr
-    )
+    try:
+        configure_logging(settings.log_level, log_format(settings.log_format, args.command))
+    except ValueError as exc:
+        parser.error(str(exc))
     handler: Handler = args.handler
     try:
         with asyncio.Runner(loop_factory=event_loop_factory()) as runner:

@@ -138,15 +138,18 @@ def access_log(settings: Settings, default: bool) -> bool:
 
 async def _serve(container: Container, host: str, port: int, *, workers: bool, access_log: bool) -> int:
     from leadstore.http.app import create_app
+    from leadstore.http.metrics_server import metrics_server
     from leadstore.http.server import server_config
 
     if workers:
         container.start_workers()
     server_class = _server_class()
     proxies = container.settings.trusted_proxies
-    config = server_config(create_app(container), host=host, port=port, proxies=proxies, access_log=access_log)
+    app = create_app(container)
+    config = server_config(app, host=host, port=port, proxies=proxies, access_log=access_log, metrics=container.metrics)
     try:
-        await server_class(config).serve()
+        async with metrics_server(container):
+            await server_class(config).serve()
     finally:
         await container.close()
     return 0

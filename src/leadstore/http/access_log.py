@@ -1,17 +1,21 @@
 """The access log: one line per request on the `leadstore.access` logger, with the method, the route
 template, the status, the duration, the request id and the account. Never a key, a header value or a query
-value: the route is the template (`/v1/leads/{lead_id}`), not the path."""
+value: the route is the template (`/v1/leads/{lead_id}`), not the path. The same middleware feeds the
+request metrics (leadstore_http_*), labelled the same way."""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadstore.http.context import PRINCIPAL_KEY
 from leadstore.http.tracing import request_id
 from leadstore.store.accounts import Principal
+
+if TYPE_CHECKING:
+    from leadstore.metrics import Metrics
 
 log = logging.getLogger("leadstore.access")
 Scope = dict[str, Any]  # any ASGI scope, lifespan included
@@ -23,10 +27,13 @@ UNMATCHED = "-"  # a path no route matched: the path itself may hold anything, s
 
 
 class AccessLog:
-    """ASGI middleware around the whole app, so that unmatched paths and refused requests are logged too."""
+    """ASGI middleware around the whole app, so that unmatched paths and refused requests are logged (when
+    `lines` is on) and counted in `metrics` too."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics | None = None, *, lines: bool = True) -> None:
         self.app = app
+        self.metrics = metrics
+        self.lines = lines
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -43,7 +50,16 @@ class AccessLog:
         try:
             await self.app(scope, receive, send_noting_status)
         finally:
-            _log(scope, status, (time.perf_counter() - started) * 1000)
+            seconds = time.perf_counter() - started
+            if self.metrics is not None:
+                self.metrics.observe_request(scope["method"], route_of(scope), status, seconds)
+            if self.lines:
+                _log(scope, status, seconds * 1000)
+
+
+def route_of(scope: Scope) -> str:
+    """The template of the route that served the request, or `-` when none matched."""
+    return str(scope.get("path_template") or UNMATCHED)
 
 
 def _log(scope: Scope, status: int, duration_ms: float) -> None:
@@ -51,7 +67,7 @@ def _log(scope: Scope, status: int, duration_ms: float) -> None:
     account = str(principal.account_id) if isinstance(principal, Principal) else None
     fields = {
         "method": scope["method"],
-        "route": scope.get("path_template") or UNMATCHED,
+        "route": route_of(scope),
         "status": status,
         "duration_ms": round(duration_ms, 1),
         "request_id": request_id(scope),

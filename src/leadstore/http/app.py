@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Litestar, Response, Router, get
+from litestar import Litestar, Router, get
 from litestar.datastructures import State
 from litestar.di import Provide
 
@@ -15,45 +15,18 @@ from leadstore.http.errors import handle_exception
 from leadstore.http.feed import EventFeed
 from leadstore.http.lead_reads import LeadReads
 from leadstore.http.leads import LeadCommands
+from leadstore.http.metrics_route import metrics
 from leadstore.http.openapi import ACCOUNT_HEADER, REQUEST_ID, openapi_config
 from leadstore.http.params import refuse_query_parameters
 from leadstore.http.people import People
+from leadstore.http.ready import ready
 from leadstore.http.signing_key import signing_key
 from leadstore.http.tracing import add_request_id
-from leadstore.metrics import CONTENT_TYPE
-from leadstore.store.checkpoints import reader_lag
 
 
 @get("/health", include_in_schema=False)
 async def health() -> dict[str, Any]:
     return {"status": "ok"}
-
-
-@get("/ready", include_in_schema=False)
-async def ready(state: State) -> dict[str, Any]:
-    """Ready when the database answers; each projection's checkpoint and lag, and the publisher's status."""
-    container: Container = state.container
-    projections: dict[str, Any] = {}
-    async with container.pool.acquire() as conn:
-        for runner in container.runners:
-            lag = await reader_lag(conn, runner.name)
-            projections[runner.name] = {
-                "active_here": runner.active,
-                "applied_here": runner.applied,
-                "schema_current": runner.schema_current,
-                **lag,
-            }
-    body: dict[str, Any] = {"status": "ready", "projections": projections}
-    if container.publisher is not None:
-        body["publisher"] = container.publisher.status()
-    return body
-
-
-@get("/metrics", include_in_schema=False)
-async def metrics(state: State) -> Response[bytes]:
-    """The process's metrics in the Prometheus text format; like /health, no key (operators scrape it)."""
-    container: Container = state.container
-    return Response(container.metrics.exposition(), media_type=CONTENT_TYPE)
 
 
 def create_app(container: Container) -> Litestar:
@@ -72,8 +45,9 @@ def create_app(container: Container) -> Litestar:
         parameters={"x_account_id": ACCOUNT_HEADER},
         response_headers=[REQUEST_ID],
     )
+    on_api_port = [] if container.settings.metrics_port else [metrics]  # else on a server of its own
     return Litestar(
-        route_handlers=[health, ready, signing_key, metrics, api],
+        route_handlers=[health, ready, signing_key, *on_api_port, api],
         state=State({"container": container}),
         exception_handlers={Exception: handle_exception},
         before_send=[add_request_id],

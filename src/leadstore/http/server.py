@@ -11,6 +11,7 @@ from typing import Any
 import uvicorn
 
 from leadstore.http.access_log import AccessLog
+from leadstore.metrics import Metrics
 
 
 def trusted_proxies(setting: str) -> list[str]:
@@ -25,17 +26,26 @@ def trusted_proxies(setting: str) -> list[str]:
 
 
 def server_config(
-    app: Any, *, host: str, port: int, proxies: str, access_log: bool = False, **options: Any
+    app: Any,
+    *,
+    host: str,
+    port: int,
+    proxies: str,
+    access_log: bool = False,
+    metrics: Metrics | None = None,
+    **options: Any,
 ) -> uvicorn.Config:
-    """The API's uvicorn Config; with no trusted proxy, the client address is the connection's peer."""
+    """The API's uvicorn Config; with no trusted proxy, the client address is the connection's peer. Requests
+    are counted in `metrics` when given."""
     trusted = trusted_proxies(proxies)
     return uvicorn.Config(
-        AccessLog(app) if access_log else app,
+        AccessLog(app, metrics, lines=access_log) if access_log or metrics else app,
         host=host,
         port=port,
         proxy_headers=bool(trusted),
         forwarded_allow_ips=trusted or None,
         log_level="warning",
+        log_config=None,  # uvicorn's loggers write through the process's handler, in LOG_FORMAT
         lifespan="on",
         server_header=False,
         access_log=False,

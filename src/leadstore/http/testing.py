@@ -14,18 +14,25 @@ from uuid_utils.compat import uuid7
 from leadstore.bootstrap import Container
 from leadstore.embedded import free_port
 from leadstore.http.app import create_app
+from leadstore.http.metrics_server import metrics_server
 from leadstore.http.server import server_config
+from leadstore.metrics import Metrics
 from leadstore.store import people
 from leadstore.store.account_log import by_command_line
 
 
 @contextlib.asynccontextmanager
 async def serve_app(
-    app: Litestar, *, host: str = "127.0.0.1", proxies: str = "", access_log: bool = False
+    app: Litestar,
+    *,
+    host: str = "127.0.0.1",
+    proxies: str = "",
+    access_log: bool = False,
+    metrics: Metrics | None = None,
 ) -> AsyncIterator[str]:
     """Run `app` with uvicorn on a free port, as `leadstore serve` does, until the block ends; yields its URL."""
     port = free_port()
-    config = server_config(app, host=host, port=port, proxies=proxies, access_log=access_log)
+    config = server_config(app, host=host, port=port, proxies=proxies, access_log=access_log, metrics=metrics)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:
@@ -41,11 +48,18 @@ async def serve_app(
 
 @contextlib.asynccontextmanager
 async def serve(container: Container) -> AsyncIterator[str]:
-    """Serve the leadstore API over `container` (the access log only when its settings turn it on); yields its URL."""
+    """Serve the leadstore API over `container` (the access log only when its settings turn it on, /metrics on a
+    port of its own when they name one); yields its URL."""
     settings = container.settings
-    async with serve_app(
-        create_app(container), proxies=settings.trusted_proxies, access_log=bool(settings.access_log)
-    ) as url:
+    async with (
+        serve_app(
+            create_app(container),
+            proxies=settings.trusted_proxies,
+            access_log=bool(settings.access_log),
+            metrics=container.metrics,
+        ) as url,
+        metrics_server(container),
+    ):
         yield url
 
 

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from leadstore.store.db import Conn
 from leadstore.store.events import START, Checkpoint
+from leadstore.store.status import LAG_CAP
 
 ENSURE = "INSERT INTO checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING"
 READ = "SELECT transaction_id, position FROM checkpoints WHERE name = $1"
@@ -26,11 +27,14 @@ STEP_DOWN = "SELECT pg_advisory_unlock($1)"
 REACHED = """
 SELECT EXISTS (SELECT 1 FROM events
                WHERE account_id = $1 AND (transaction_id, position) >= ($2::xid8, $3::bigint))"""
-LAG_CAP = 100_000  # counting stops here so a far-behind reader does not make the status call slow
-BEHIND = """
-SELECT count(*) AS events, extract(epoch FROM now() - min(occurred_at)) AS seconds
-FROM (SELECT occurred_at FROM events WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
-      ORDER BY transaction_id, position LIMIT $3) AS pending"""
+# The events beyond a checkpoint, counted along the index up to LAG_CAP, and the first one's age (see
+# leadstore.store.status, which reads every reader's at once, for why the cap is written in).
+BEHIND = f"""
+SELECT (SELECT count(*) FROM (SELECT FROM events WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
+                              ORDER BY transaction_id, position LIMIT {LAG_CAP:d}) AS pending) AS events,
+       (SELECT extract(epoch FROM now() - occurred_at) FROM events
+        WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
+        ORDER BY transaction_id, position LIMIT 1) AS seconds"""
 
 
 def lock_key(name: str) -> int:
@@ -97,7 +101,7 @@ async def log_reaches(conn: Conn, account_id: UUID, checkpoint: Checkpoint) -> b
 async def reader_lag(conn: Conn, name: str) -> dict[str, Any]:
     """The checkpoint token, the events beyond it (capped at LAG_CAP) and the oldest one's age in seconds."""
     checkpoint = await read(conn, name)
-    row = await conn.fetchrow(BEHIND, checkpoint.transaction_id, checkpoint.position, LAG_CAP)
+    row = await conn.fetchrow(BEHIND, checkpoint.transaction_id, checkpoint.position)
     assert row is not None
     seconds = float(row["seconds"]) if row["seconds"] is not None else 0.0
     return {"checkpoint": checkpoint.token(), "lag_events": row["events"], "lag_seconds": round(seconds, 3)}
