@@ -50,6 +50,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     signing_key: str = ""
     signing_key_file: str = ""
     signing_public_key: str = ""  # what `tail` verifies with (base64 of the 32-byte public key)
+    # Read replica (issue 11): lists, the feed and `as_of` reads go to this streaming standby when set
+    read_database_url: str = ""
 
     def __repr__(self) -> str:
         return f"Settings(database_url=..., nats_url=..., host={self.host!r}, port={self.port})"  # no secrets
