@@ -22,14 +22,24 @@ from leadstore.documents import timestamp
 from leadstore.embedded import EmbeddedPostgres
 from leadstore.http.testing import projecting, serve
 from leadstore.settings import Settings
-from leadstore.store import checkpoints, db, replica
+from leadstore.store import checkpoints, db
 from leadstore.store.accounts import NewAccount, create_account
-from leadstore.store.events import Checkpoint
-from tests.integration.helpers import append_test_event, assert_problem, client, create, create_listed, now
+from leadstore.store.events import READ_STREAM, Checkpoint
+from tests.integration.helpers import (
+    LAST_COMMITTED,
+    append_test_event,
+    assert_problem,
+    client,
+    create,
+    create_listed,
+    now,
+)
 
 WAIT = 3.0  # min_position_wait_seconds: long enough for a standby to catch up, short for the lagging case
 REPLAYED = "SELECT pg_last_wal_replay_lsn() >= $1::text::pg_lsn"
 WRITTEN = "SELECT pg_current_wal_insert_lsn()::text"
+# Whether a backend of the standby has run `query` since a moment (pg_stat_activity keeps each one's last).
+SERVED_SINCE = "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE query = $1 AND state_change >= $2)"
 
 
 class Replicated(NamedTuple):
@@ -112,14 +122,15 @@ async def pause_replay(standby: asyncpg.Connection) -> None:
         await asyncio.sleep(0.01)
 
 
-async def listed_on_primary(container: Container, position: str, within: float = 10) -> None:
+async def listed_on_primary(container: Container, position: Checkpoint | str, within: float = 10) -> None:
     """Return once the primary's lead list has applied the write at `position`."""
+    token = Checkpoint.parse(position) if isinstance(position, str) else position
     deadline = time.monotonic() + within
     while True:
         async with container.pool.acquire() as conn:
-            if await checkpoints.read(conn, "lead_list") >= Checkpoint.parse(position):
+            if await checkpoints.read(conn, "lead_list") >= token:
                 return
-        assert time.monotonic() < deadline, f"the lead list never reached {position}"
+        assert time.monotonic() < deadline, f"the lead list never reached {token.token()}"
         await asyncio.sleep(0.01)
 
 
@@ -202,31 +213,30 @@ async def feed(http: httpx.AsyncClient, after: str | None) -> dict[str, Any]:
     return body
 
 
-async def test_as_of_reads_use_the_replica_only_for_moments_it_has_replayed(
+async def test_as_of_reads_use_the_replica_only_for_a_lead_it_holds_as_the_primary_does(
     replicated: Replicated, standby: asyncpg.Connection, owner: NewAccount
 ) -> None:
-    container = replicated.container
     async with client(replicated.api, owner.api_key) as http:
-        lead = await create(http, first_name="Ann")
-        before = now()
-        await asyncio.sleep(replica.COMMIT_MARGIN.total_seconds() + 0.1)
-        await create(http)  # a commit past `before` and its margin
-        await caught_up(container, standby)
+        changed, unchanged = await create(http, first_name="Ann"), await create(http, first_name="Cy")
+        await caught_up(replicated.container, standby)
         await pause_replay(standby)
-        changed = await http.patch(f"/v1/leads/{lead['id']}", json={"first_name": "Bea"})
-        after = now()
-        then = await http.get(f"/v1/leads/{lead['id']}", params={"as_of": timestamp(before)})
-        since = await http.get(f"/v1/leads/{lead['id']}", params={"as_of": timestamp(after)})
-        async with container.pool.acquire() as primary:
-            primary_covers = await replica.replayed_past(primary, before)
-        covers = (await replica.replayed_past(standby, before), await replica.replayed_past(standby, after))
-    assert changed.status_code == 200, changed.text
-    assert covers == (True, False) and not primary_covers
-    assert then.json()["first_name"] == "Ann"
-    assert since.json()["first_name"] == "Bea"  # from the primary: the paused standby still has Ann
+        patched = await http.patch(f"/v1/leads/{changed['id']}", json={"first_name": "Bea"})
+        as_of = {"as_of": timestamp(now())}
+        asked = await standby.fetchval("SELECT clock_timestamp()")
+        kept = await http.get(f"/v1/leads/{unchanged['id']}", params=as_of)
+        served_by_replica = await standby.fetchval(SERVED_SINCE, READ_STREAM, asked)
+        moved = await http.get(f"/v1/leads/{changed['id']}", params=as_of)
+    assert patched.status_code == 200, patched.text
+    assert kept.json()["first_name"] == "Cy" and served_by_replica
+    assert moved.json()["first_name"] == "Bea"  # from the primary: the paused standby still has Ann
 
 
 async def test_ready_reports_the_replica(replicated: Replicated, standby: asyncpg.Connection) -> None:
+    async with replicated.container.pool.acquire() as conn:
+        last = await conn.fetchrow(LAST_COMMITTED)
+    assert last is not None
+    await listed_on_primary(replicated.container, Checkpoint(last["transaction_id"], last["position"]))
+    await caught_up(replicated.container, standby)
     async with httpx.AsyncClient(base_url=replicated.api) as http:
         ready = (await http.get("/ready")).json()
     assert ready["read_replica"]["in_recovery"] is True

@@ -5,7 +5,6 @@ from __future__ import annotations
 import inspect
 from datetime import datetime
 from typing import Annotated, Any
-from uuid import UUID
 
 import msgspec
 from litestar import Controller, Response, get
@@ -22,7 +21,7 @@ from leadstore.http.context import AnyRequest, Services, principal_of, visible_t
 from leadstore.http.openapi import ETAG, LeadId, problems
 from leadstore.http.schemas import EventPage, LeadOut, LeadPage
 from leadstore.store import config, replica
-from leadstore.store.events import TOKEN_PATTERN, Checkpoint, RecordedEvent, fold_recorded, read_stream
+from leadstore.store.events import TOKEN_PATTERN, Checkpoint, RecordedEvent, fold_recorded
 from leadstore.store.lead_list.pages import list_page
 from leadstore.store.lead_list.query import Cursor, InvalidCursor, LeadFilter, Sort, decode_cursor, like_pattern
 
@@ -236,21 +235,11 @@ async def _visible_history(
 ) -> list[RecordedEvent]:
     """The lead's events, when the lead exists in the caller's account and the caller may see it."""
     lead_uuid = params.path_id(raw_id)
-    history = await _stream(services, lead_uuid, as_of)
+    history = await replica.stream_as_of(services.pool, services.read_pool, lead_uuid, as_of)
     lead = fold_recorded(history)
     if lead is None or not visible_to(principal_of(request), lead):
         raise LeadNotFound(lead_uuid)
     return history
-
-
-async def _stream(services: Services, lead_id: UUID, as_of: datetime | None) -> list[RecordedEvent]:
-    """The lead's events: for a read as of a moment the replica has replayed, the replica's; else the primary's."""
-    if as_of is not None and services.read_pool is not services.pool:
-        async with services.read_pool.acquire() as conn:
-            if await replica.replayed_past(conn, as_of):
-                return await read_stream(conn, lead_id)
-    async with services.pool.acquire() as conn:
-        return await read_stream(conn, lead_id)
 
 
 def _json(body: Any, headers: dict[str, str] | None = None) -> Response[Any]:

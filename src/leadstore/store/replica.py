@@ -1,18 +1,19 @@
-"""What a streaming replica (a hot standby) has replayed: whether an `as_of` read may use it, and its status."""
+"""Reads a streaming replica (a hot standby) may answer for the primary, and its status for /ready."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
+from uuid import UUID
+
+import asyncpg
 
 from leadstore.store import checkpoints
 from leadstore.store.db import Conn
+from leadstore.store.events import RecordedEvent, read_stream
 
-# A command's occurred_at is taken before its transaction commits, on the API's clock rather than the
-# database's: a moment counts as replayed once the replica holds commits made this much later.
-COMMIT_MARGIN = timedelta(seconds=1)
-# NULL (so false) on a primary: a read URL that names one never serves an as_of read meant for a replica.
-REPLAYED_PAST = "SELECT coalesce(pg_last_xact_replay_timestamp() >= $1, false)"
+# How far a lead's stream goes on the primary: one probe of the (stream_id, version) index.
+LEAD_VERSION = "SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1 AND stream_type = 'lead'"
 # The usual replica lag: zero while it has replayed all it received, else the age of its last replayed commit.
 STATUS = """
 SELECT pg_is_in_recovery() AS in_recovery,
@@ -20,10 +21,20 @@ SELECT pg_is_in_recovery() AS in_recovery,
             ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END AS lag_seconds"""
 
 
-async def replayed_past(conn: Conn, moment: datetime) -> bool:
-    """Whether the replica has replayed every event that occurred by `moment` (false on a primary)."""
-    replayed: bool = await conn.fetchval(REPLAYED_PAST, moment + COMMIT_MARGIN)
-    return replayed
+async def stream_as_of(
+    primary: asyncpg.Pool, reads: asyncpg.Pool, stream_id: UUID, moment: datetime | None
+) -> list[RecordedEvent]:
+    """A lead's events for a read as of `moment`: the replica's when it holds the stream as far as the primary
+    does (so what the lead is now, erased or reassigned, decides as on the primary), else the primary's."""
+    if moment is not None and reads is not primary:
+        async with primary.acquire() as conn:
+            version: int = await conn.fetchval(LEAD_VERSION, stream_id)
+        async with reads.acquire() as conn:
+            history = await read_stream(conn, stream_id)
+        if (history[-1].version if history else 0) >= version:
+            return history
+    async with primary.acquire() as conn:
+        return await read_stream(conn, stream_id)
 
 
 async def status(conn: Conn, list_name: str) -> dict[str, Any]:
