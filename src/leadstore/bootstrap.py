@@ -109,9 +109,9 @@ async def bootstrap(
         await migrate_database(settings.database_url)
     pool = await db.create_pool(settings.database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size)
     read_pool = None
-    if settings.read_database_url:
-        sizes = {"min_size": settings.pool_min_size, "max_size": settings.pool_max_size}
-        read_pool = await db.create_pool(settings.read_database_url, **sizes)
+    if settings.read_database_url:  # connected on first use: workers never use it, and a standby that is down
+        # fails only the reads it serves, never the start of a process
+        read_pool = await db.create_pool(settings.read_database_url, min_size=0, max_size=settings.pool_max_size)
     runners = [
         ProjectionRunner(
             pool,

@@ -19,7 +19,7 @@ from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container, bootstrap
 from leadstore.documents import timestamp
-from leadstore.embedded import EmbeddedPostgres
+from leadstore.embedded import EmbeddedPostgres, free_port
 from leadstore.http.testing import projecting, serve
 from leadstore.settings import Settings
 from leadstore.store import checkpoints, db
@@ -241,6 +241,24 @@ async def test_ready_reports_the_replica(replicated: Replicated, standby: asyncp
         ready = (await http.get("/ready")).json()
     assert ready["read_replica"]["in_recovery"] is True
     assert ready["read_replica"]["list_checkpoint"] == ready["projections"]["lead_list"]["checkpoint"]
+
+
+async def test_a_replica_that_is_down_fails_only_the_reads_it_serves(database_url: str, container: Container) -> None:
+    nowhere = f"postgresql://postgres@127.0.0.1:{free_port()}/postgres"  # nothing listens there
+    settings = Settings(database_url=database_url, read_database_url=nowhere, rate_limit_per_second=0)
+    degraded = await bootstrap(settings, projections=[])  # starts: the standby is connected on first use
+    try:
+        async with container.pool.acquire() as conn:
+            owner = await create_account(conn, f"replica {uuid.uuid4().hex[:8]}", "admin@example.com")
+        async with serve(degraded) as api, client(api, owner.api_key) as http:
+            written = await http.post("/v1/leads", json={"first_name": "Ann"})
+            listed = await http.get("/v1/leads")
+            ready = await http.get("/ready")
+    finally:
+        await degraded.close()
+    assert written.status_code == 201, written.text
+    assert_problem(listed, 503, "unavailable")
+    assert ready.status_code == 200 and ready.json()["read_replica"]["reachable"] is False
 
 
 async def test_without_a_read_url_every_read_goes_to_the_primary(container: Container) -> None:

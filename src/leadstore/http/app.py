@@ -46,9 +46,8 @@ async def ready(state: State) -> dict[str, Any]:
                 **lag,
             }
     body: dict[str, Any] = {"status": "ready", "projections": projections}
-    if container.read_pool is not container.pool:
-        async with container.read_pool.acquire() as conn:
-            body["read_replica"] = await replica.status(conn, LIST_PROJECTION)
+    if container.read_pool is not container.pool:  # a standby that is down fails lists, not writes: still ready
+        body["read_replica"] = await replica.status(container.read_pool, LIST_PROJECTION)
     if container.publisher is not None:
         body["publisher"] = container.publisher.status()
     return body

@@ -9,7 +9,6 @@ from uuid import UUID
 import asyncpg
 
 from leadstore.store import checkpoints
-from leadstore.store.db import Conn
 from leadstore.store.events import RecordedEvent, read_stream
 
 # How far a lead's stream goes on the primary: one probe of the (stream_id, version) index.
@@ -37,12 +36,20 @@ async def stream_as_of(
         return await read_stream(conn, stream_id)
 
 
-async def status(conn: Conn, list_name: str) -> dict[str, Any]:
-    """For /ready: whether it is a replica, how far it lags in seconds, and where its lead list has got to."""
-    row = await conn.fetchrow(STATUS)
+async def status(reads: asyncpg.Pool, list_name: str) -> dict[str, Any]:
+    """For /ready: whether it is a replica, how far it lags in seconds and where its lead list has got to, or
+    that it cannot be reached (what failed, not where: /ready needs no key)."""
+    try:
+        async with reads.acquire() as conn:
+            row = await conn.fetchrow(STATUS)
+            checkpoint = await checkpoints.read(conn, list_name)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:  # TimeoutError is an OSError
+        return {"reachable": False, "error": type(exc).__name__}
     assert row is not None
+    lag = round(float(row["lag_seconds"] or 0), 3)
     return {
+        "reachable": True,
         "in_recovery": row["in_recovery"],
-        "lag_seconds": round(float(row["lag_seconds"] or 0), 3),
-        "list_checkpoint": (await checkpoints.read(conn, list_name)).token(),
+        "lag_seconds": lag,
+        "list_checkpoint": checkpoint.token(),
     }
