@@ -12,6 +12,7 @@ BENCHMARKS = [
     "bench.publish_bench",
     "bench.replay_bench",
     "bench.eventsourcing_bench",
+    "bench.replica_bench",
 ]
 
 
