@@ -55,7 +55,7 @@ async def wait_for_projection(
                 return
             if not known:  # asked once, and only of a list that is behind
                 known = await checkpoints.log_reaches(conn, account_id, token)
-        if not known and reads is not primary:  # a replica may not have replayed the write yet: the primary has
+        if not known and reads is not primary:  # a replica may not have replayed it yet: the primary decides
             async with primary.acquire() as conn:
                 known = await checkpoints.log_reaches(conn, account_id, token)
         if not known:
