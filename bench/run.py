@@ -13,6 +13,7 @@ BENCHMARKS = [
     "bench.replay_bench",
     "bench.eventsourcing_bench",
     "bench.metrics_bench",
+    "bench.replica_bench",
 ]
 
 

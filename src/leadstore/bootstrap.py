@@ -41,9 +41,12 @@ class Container:
         publisher: Publisher | None,
         keys: SigningKeys,
         metrics: Metrics,
+        read_pool: asyncpg.Pool | None = None,
     ) -> None:
         self.settings = settings
         self.pool = pool
+        # Lists, the feed and as_of reads: a streaming replica's pool, or the primary's when there is none.
+        self.read_pool = pool if read_pool is None else read_pool
         self.handler = handler
         self.keys = keys  # what signs published events; GET /v1/signing-key serves its public half
         self.principals = PrincipalCache()
@@ -84,6 +87,8 @@ class Container:
         await self.handler.close()
         await self.pool.close()
         self.metrics.close()
+        if self.read_pool is not self.pool:
+            await self.read_pool.close()
 
 
 async def bootstrap(
@@ -104,6 +109,10 @@ async def bootstrap(
     if run_migrations:
         await migrate_database(settings.database_url)
     pool = await db.create_pool(settings.database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size)
+    read_pool = None
+    if settings.read_database_url:  # connected on first use: workers never use it, and a standby that is down
+        # fails only the reads it serves, never the start of a process
+        read_pool = await db.create_pool(settings.read_database_url, min_size=0, max_size=settings.pool_max_size)
     runners = [
         ProjectionRunner(
             pool,
@@ -128,6 +137,7 @@ async def bootstrap(
         publisher=publisher,
         keys=keys,
         metrics=metrics,
+        read_pool=read_pool,
     )
     await container.setup_projections()
     return container

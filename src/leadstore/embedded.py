@@ -137,6 +137,19 @@ class EmbeddedPostgres:
             while postmaster is not None and _alive(postmaster) and time.monotonic() < deadline:
                 time.sleep(0.05)
 
+    def replicate(self, data_dir: Path) -> EmbeddedPostgres:
+        """A hot standby of this running server under `data_dir`, streaming from it (pg_basebackup -R), started."""
+        standby = EmbeddedPostgres(data_dir, fast=self.fast)
+        standby.bin = _postgres_bin()
+        standby.data_dir.mkdir(parents=True, exist_ok=True)
+        standby.run_as = standby._prepare_user()
+        standby.pgdata.mkdir(mode=0o700)
+        standby._chown(standby.pgdata)
+        source = ("-h", "127.0.0.1", "-p", str(self.port), "-U", PG_USER)
+        standby._run("pg_basebackup", "-D", str(standby.pgdata), "--write-recovery-conf", "--checkpoint=fast", *source)
+        standby.start()
+        return standby
+
     def _prepare_user(self) -> str | None:
         if os.geteuid() != 0:
             return None

@@ -54,6 +54,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ready_timeout_seconds: float = 2.0  # /ready (and a scrape's reader lag) give up on the database after this
     metrics_port: int = 0  # serve /metrics on this port (on LEADSTORE_HOST), not on the API's; 0: on the API's
     log_format: str = ""  # json or text; empty: text in `dev`, json otherwise
+    # Read replica (issue 11): lists, the feed and `as_of` reads go to this streaming standby when set
+    read_database_url: str = ""
 
     def __repr__(self) -> str:
         return f"Settings(database_url=..., nats_url=..., host={self.host!r}, port={self.port})"  # no secrets

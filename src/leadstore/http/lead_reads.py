@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -19,8 +20,8 @@ from leadstore.http import list_filters, params
 from leadstore.http.context import AnyRequest, Services, principal_of, visible_to
 from leadstore.http.openapi import ETAG, LeadId, problems
 from leadstore.http.schemas import EventPage, LeadOut, LeadPage
-from leadstore.store import config
-from leadstore.store.events import TOKEN_PATTERN, Checkpoint, RecordedEvent, fold_recorded, read_stream
+from leadstore.store import config, replica
+from leadstore.store.events import TOKEN_PATTERN, Checkpoint, RecordedEvent, fold_recorded
 from leadstore.store.lead_list.pages import list_page
 from leadstore.store.lead_list.query import Cursor, InvalidCursor, LeadFilter, Sort, decode_cursor, like_pattern
 
@@ -189,11 +190,11 @@ class LeadReads(Controller):
         self, request: AnyRequest, services: Services, listing: NamedDependency[LeadQuery]
     ) -> Response[LeadPage]:
         """Leads of the read model, filtered and sorted, a page at a time."""
-        pool, account = services.pool, principal_of(request).account_id
+        reads, account = services.read_pool, principal_of(request).account_id
         if listing.min_position is not None:
             seconds = services.settings.min_position_wait_seconds
-            await params.wait_for_projection(pool, account, listing.min_position, seconds)
-        async with pool.acquire() as conn:
+            await params.wait_for_projection(reads, services.pool, account, listing.min_position, seconds)
+        async with reads.acquire() as conn:
             try:
                 page = await list_page(conn, account, listing.filters, listing.sort, listing.cursor, listing.limit)
             except InvalidCursor as exc:  # a walk gone too far out of date to go on
@@ -211,10 +212,10 @@ class LeadReads(Controller):
     ) -> Response[LeadOut]:
         """The lead, folded from its events: now, or as it was at `as_of`."""
         params.reject_unknown_query(request, "as_of")
-        history = await _visible_history(request, services, lead_id)
-        if as_of is not None:
-            moment = checked("as_of", field_checks.instant, as_of)
-            history = [event for event in history if event.occurred_at <= as_of_bound(moment)]
+        moment = None if as_of is None else as_of_bound(checked("as_of", field_checks.instant, as_of))
+        history = await _visible_history(request, services, lead_id, moment)
+        if moment is not None:
+            history = [event for event in history if event.occurred_at <= moment]
         lead = fold_recorded(history)
         if lead is None:
             raise LeadNotFound(history[0].stream_id if history else params.path_id(lead_id))
@@ -229,11 +230,12 @@ class LeadReads(Controller):
         return _json(body | {"next_cursor": None})
 
 
-async def _visible_history(request: AnyRequest, services: Services, raw_id: str) -> list[RecordedEvent]:
+async def _visible_history(
+    request: AnyRequest, services: Services, raw_id: str, as_of: datetime | None = None
+) -> list[RecordedEvent]:
     """The lead's events, when the lead exists in the caller's account and the caller may see it."""
     lead_uuid = params.path_id(raw_id)
-    async with services.pool.acquire() as conn:
-        history = await read_stream(conn, lead_uuid)
+    history = await replica.stream_as_of(services.pool, services.read_pool, lead_uuid, as_of)
     lead = fold_recorded(history)
     if lead is None or not visible_to(principal_of(request), lead):
         raise LeadNotFound(lead_uuid)

@@ -41,20 +41,26 @@ def position(token: str) -> Checkpoint:
         raise InvalidValueError("invalid", message) from None
 
 
-async def wait_for_projection(pool: asyncpg.Pool, account_id: UUID, token: Checkpoint, seconds: float) -> None:
-    """Return once the lead list has applied the event at `token`: 422 at once when the account's log has no
-    such position (waiting could not help), ProjectionLagging after `seconds` when it is only behind."""
+async def wait_for_projection(
+    reads: asyncpg.Pool, primary: asyncpg.Pool, account_id: UUID, token: Checkpoint, seconds: float
+) -> None:
+    """Return once the lead list that `reads` serves (the primary's, or a replica's) has applied the event at
+    `token`: 422 at once when the account's log has no such position (waiting could not help),
+    ProjectionLagging after `seconds` when it is only behind."""
     deadline = time.monotonic() + seconds
     known = False
     while True:
-        async with pool.acquire() as conn:  # not held while sleeping
+        async with reads.acquire() as conn:  # not held while sleeping
             if await checkpoints.read(conn, LIST_PROJECTION) >= token:
                 return
             if not known:  # asked once, and only of a list that is behind
                 known = await checkpoints.log_reaches(conn, account_id, token)
-            if not known:
-                message = "is beyond the last write of this account: pass a Leadstore-Position a write returned"
-                raise ValidationFailed([FieldError("min_position", "beyond_head", message)])
+        if not known and reads is not primary:  # a replica may not have replayed it yet: the primary decides
+            async with primary.acquire() as conn:
+                known = await checkpoints.log_reaches(conn, account_id, token)
+        if not known:
+            message = "is beyond the last write of this account: pass a Leadstore-Position a write returned"
+            raise ValidationFailed([FieldError("min_position", "beyond_head", message)])
         if time.monotonic() >= deadline:
             message = f"the lead list has not reached position {token.token()} in {seconds:g}s; retry"
             raise ProjectionLagging(message, retry_after=RETRY_AFTER_SECONDS)

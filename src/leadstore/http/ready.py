@@ -14,7 +14,8 @@ from litestar import Response, get
 from litestar.datastructures import State
 
 from leadstore.bootstrap import Container
-from leadstore.store import status
+from leadstore.http.params import LIST_PROJECTION
+from leadstore.store import replica, status
 from leadstore.store.migrate import migrations_dir
 
 UNREACHABLE = frozenset({"database_unreachable", "database_timeout"})
@@ -125,4 +126,11 @@ async def ready(state: State) -> Response[dict[str, Any]]:
     """200 when this process can serve; 503 naming the reasons when not. Each reader's checkpoint and lag."""
     container: Container = state.container
     body = report(container, await database_status(container))
+    if container.read_pool is not container.pool:  # a standby that is down fails lists, not writes: still ready
+        limit = container.settings.ready_timeout_seconds
+        try:
+            async with asyncio.timeout(limit):
+                body["read_replica"] = await replica.status(container.read_pool, LIST_PROJECTION)
+        except TimeoutError:
+            body["read_replica"] = {"reachable": False, "error": "TimeoutError"}
     return Response(body, status_code=503 if body["reasons"] else 200)
