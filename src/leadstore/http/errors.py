@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -27,6 +26,7 @@ from leadstore.domain.errors import (
 from leadstore.http.tracing import request_id
 from leadstore.limits import RateLimited
 from leadstore.store.command_writes import StaleRules, TurnMoved
+from leadstore.store.db import CONNECTION_LOST
 from leadstore.store.lead_list.query import ListRebuilding
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,10 @@ class ProjectionLagging(LeadstoreError):
 class Unavailable(LeadstoreError):
     code = "unavailable"
 
+    def __init__(self, detail: str, *, retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
 
 class InternalError(LeadstoreError):
     code = "internal_error"
@@ -117,17 +121,12 @@ HTTP_STATUS: dict[type[LeadstoreError], int] = {
 
 # Client-side encoding errors (asyncpg's own DataError, an InterfaceError) and PostgreSQL's class 22.
 _REFUSED_INPUT = (asyncpg_base.DataError, asyncpg.DataError)
-_UNAVAILABLE = (
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
+_UNAVAILABLE: tuple[type[Exception], ...] = (
+    *CONNECTION_LOST,  # a fast shutdown or a restart of PostgreSQL, a refused connection
     asyncpg.TooManyConnectionsError,
-    asyncpg.QueryCanceledError,
     asyncpg.TransactionRollbackError,  # a deadlock or serialization failure still there after the retries
     StaleRules,  # the account's configuration kept changing under a command through all its retries
     TurnMoved,  # a rotation kept turning under a command through all its retries
-    ConnectionError,
-    asyncio.TimeoutError,
 )
 
 
