@@ -50,6 +50,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     signing_key: str = ""
     signing_key_file: str = ""
     signing_public_key: str = ""  # what `tail` verifies with (base64 of the 32-byte public key)
+    # Processes, bounded shutdown and slow clients (issue 11)
+    processes: int = 0  # API processes of `leadstore serve` sharing its port; 0: one per core
+    shutdown_seconds: int = 25  # how long SIGTERM waits for the requests in flight before closing them
+    request_read_seconds: float = 30.0  # a request's head, then its body, each arrive within this or are cut off
 
     def __repr__(self) -> str:
         return f"Settings(database_url=..., nats_url=..., host={self.host!r}, port={self.port})"  # no secrets

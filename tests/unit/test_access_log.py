@@ -6,6 +6,7 @@ from litestar import Litestar
 
 from leadstore.cli.run import access_log
 from leadstore.http.access_log import AccessLog
+from leadstore.http.reading import BoundedBodies
 from leadstore.http.server import server_config
 from leadstore.settings import Settings
 
@@ -21,4 +22,4 @@ def test_the_access_log_is_ours_and_never_uvicorns_too() -> None:
     logged = server_config(app, host="127.0.0.1", port=1, proxies="", access_log=True)
     silent = server_config(app, host="127.0.0.1", port=1, proxies="")
     assert isinstance(logged.app, AccessLog) and logged.access_log is False
-    assert silent.app is app and silent.access_log is False
+    assert isinstance(silent.app, BoundedBodies) and silent.app.app is app and silent.access_log is False

@@ -143,8 +143,16 @@ async def _serve(container: Container, host: str, port: int, *, workers: bool, a
     if workers:
         container.start_workers()
     server_class = _server_class()
-    proxies = container.settings.trusted_proxies
-    config = server_config(create_app(container), host=host, port=port, proxies=proxies, access_log=access_log)
+    settings = container.settings
+    config = server_config(
+        create_app(container),
+        host=host,
+        port=port,
+        proxies=settings.trusted_proxies,
+        access_log=access_log,
+        shutdown_seconds=settings.shutdown_seconds,
+        read_seconds=settings.request_read_seconds,
+    )
     try:
         await server_class(config).serve()
     finally:

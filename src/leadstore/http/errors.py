@@ -23,6 +23,7 @@ from leadstore.domain.errors import (
     ValidationFailed,
     VersionConflict,
 )
+from leadstore.http.reading import ClientDisconnected, RequestTimeout
 from leadstore.http.tracing import request_id
 from leadstore.limits import RateLimited
 from leadstore.store.command_writes import StaleRules, TurnMoved
@@ -105,6 +106,7 @@ HTTP_STATUS: dict[type[LeadstoreError], int] = {
     DuplicateEmail: 409,
     InvalidTransition: 409,
     AlreadyConverted: 409,
+    RequestTimeout: 408,
     VersionConflict: 412,
     PayloadTooLarge: 413,
     UnsupportedMediaType: 415,
@@ -113,6 +115,7 @@ HTTP_STATUS: dict[type[LeadstoreError], int] = {
     SourceRequired: 422,
     IdempotencyConflict: 422,
     RateLimited: 429,
+    ClientDisconnected: 499,  # nginx's "client closed request": logged, never read by the client
     InternalError: 500,
     ProjectionLagging: 503,
     ListRebuilding: 503,
@@ -199,6 +202,8 @@ def problem(error: LeadstoreError, rid: str) -> Response[ProblemOut]:
         errors=list(getattr(error, "errors", [])),
     )
     headers = {"WWW-Authenticate": 'Bearer realm="leadstore"'} if status == 401 else {}
+    if status == 408:  # the rest of a body that came too slowly is not worth reading: uvicorn then closes
+        headers["Connection"] = "close"
     if (retry_after := getattr(error, "retry_after", None)) is not None:
         headers["Retry-After"] = str(retry_after)
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 from uuid import UUID
 
 import uvicorn
@@ -21,11 +22,12 @@ from leadstore.store.account_log import by_command_line
 
 @contextlib.asynccontextmanager
 async def serve_app(
-    app: Litestar, *, host: str = "127.0.0.1", proxies: str = "", access_log: bool = False
+    app: Litestar, *, host: str = "127.0.0.1", proxies: str = "", access_log: bool = False, **timeouts: Any
 ) -> AsyncIterator[str]:
-    """Run `app` with uvicorn on a free port, as `leadstore serve` does, until the block ends; yields its URL."""
+    """Run `app` with uvicorn on a free port, as `leadstore serve` does, until the block ends; yields its URL.
+    `timeouts`: server_config's shutdown_seconds and read_seconds."""
     port = free_port()
-    config = server_config(app, host=host, port=port, proxies=proxies, access_log=access_log)
+    config = server_config(app, host=host, port=port, proxies=proxies, access_log=access_log, **timeouts)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:
@@ -44,7 +46,11 @@ async def serve(container: Container) -> AsyncIterator[str]:
     """Serve the leadstore API over `container` (the access log only when its settings turn it on); yields its URL."""
     settings = container.settings
     async with serve_app(
-        create_app(container), proxies=settings.trusted_proxies, access_log=bool(settings.access_log)
+        create_app(container),
+        proxies=settings.trusted_proxies,
+        access_log=bool(settings.access_log),
+        shutdown_seconds=settings.shutdown_seconds,
+        read_seconds=settings.request_read_seconds,
     ) as url:
         yield url
 
