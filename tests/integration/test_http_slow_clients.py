@@ -119,3 +119,18 @@ async def test_a_client_that_disconnects_mid_body_is_one_info_line_and_no_error(
     assert (level, name) == ("INFO", "leadstore.http.reading")
     assert message.startswith("POST /v1/leads: the client disconnected before its request body was complete")
     assert caplog.records[0].exc_info is None
+
+
+async def test_a_shutdown_waits_for_a_slow_body_only_so_long_then_answers_it_503(
+    container: Container, account: NewAccount, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with serve_app(create_app(container), shutdown_seconds=1, read_seconds=60) as url:
+        client = asyncio.create_task(trickle(urlparse(url).port or 0, b" " * 600, first=post_head(account, 1000)))
+        await asyncio.sleep(0.5)  # the request is in its handler, reading the body
+        started = time.monotonic()
+    stopped_in = time.monotonic() - started
+    answer, _ = await client
+    assert 1 <= stopped_in < 3
+    assert answer.startswith(b"HTTP/1.1 503 ") and b"retry-after: 1\r\n" in answer.lower(), answer
+    assert b'"code":"unavailable"' in answer
+    assert not [record for record in caplog.records if record.exc_info], "a traceback was logged"

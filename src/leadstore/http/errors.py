@@ -191,6 +191,12 @@ def _parameter_errors(extra: Any) -> list[FieldError]:
 
 def problem(error: LeadstoreError, rid: str) -> Response[ProblemOut]:
     """The problem-details response for an error."""
+    status, body, headers = problem_parts(error, rid)
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def problem_parts(error: LeadstoreError, rid: str) -> tuple[int, ProblemOut, dict[str, str]]:
+    """The status, body and headers of an error's problem details."""
     status = status_of(error)
     body = ProblemOut(
         type=f"urn:leadstore:problem:{error.code}",
@@ -206,7 +212,7 @@ def problem(error: LeadstoreError, rid: str) -> Response[ProblemOut]:
         headers["Connection"] = "close"
     if (retry_after := getattr(error, "retry_after", None)) is not None:
         headers["Retry-After"] = str(retry_after)
-    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return status, body, headers
 
 
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[ProblemOut]:

@@ -13,6 +13,7 @@ import uvicorn
 
 from leadstore.http.access_log import AccessLog
 from leadstore.http.reading import BoundedBodies, bounded_head_protocol
+from leadstore.http.shutdown import CutAtShutdown
 from leadstore.settings import Settings
 
 DEFAULTS = Settings()
@@ -42,7 +43,7 @@ def server_config(
 ) -> uvicorn.Config:
     """The API's uvicorn Config; with no trusted proxy, the client address is the connection's peer."""
     trusted = trusted_proxies(proxies)
-    app = BoundedBodies(app, read_seconds)
+    app = CutAtShutdown(BoundedBodies(app, read_seconds))
     return uvicorn.Config(
         AccessLog(app) if access_log else app,
         host=host,
