@@ -26,8 +26,8 @@ from leadstore.settings import Settings
 log = logging.getLogger(__name__)
 
 STOP_GRACE_SECONDS = 5  # past LEADSTORE_SHUTDOWN_SECONDS: the children's own clean-up (lifespan, pool)
-RESTART_BACKOFF_MAX = 30.0
-HEALTHY_SECONDS = 30.0  # a child that lived this long resets the restart backoff
+RESTART_PAUSE_MAX = 30.0  # between restarts of a child that keeps exiting: 1 s, then twice as long each time
+HEALTHY_SECONDS = 30.0  # a child that lived this long is restarted after 1 s again
 
 
 def default_processes() -> int:
@@ -103,7 +103,7 @@ class Supervisor:
 
     async def _keep(self, stop: asyncio.Event) -> None:
         """One slot: a child serving until `stop`, restarted (with a growing pause) each time it exits."""
-        backoff = 1.0
+        pause = 1.0
         while True:
             started = time.monotonic()
             child = await self._start()
@@ -113,14 +113,14 @@ class Supervisor:
             if stop.is_set():
                 await self._stop(child)
                 return
-            backoff = 1.0 if time.monotonic() - started > HEALTHY_SECONDS else min(backoff * 2, RESTART_BACKOFF_MAX)
-            log.error(
-                "API process %d exited with code %s; restarting it in %.0f s", child.pid, exited.result(), backoff
-            )
+            if time.monotonic() - started > HEALTHY_SECONDS:
+                pause = 1.0
+            log.error("API process %d exited with code %s; restarting it in %.0f s", child.pid, exited.result(), pause)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), backoff)
+                await asyncio.wait_for(stop.wait(), pause)
             if stop.is_set():
                 return
+            pause = min(pause * 2, RESTART_PAUSE_MAX)
 
     async def _start(self) -> asyncio.subprocess.Process:
         listen, alive = self.sock.fileno(), self._alive_read
