@@ -189,17 +189,23 @@ Side = tuple[tuple[subprocess.Popen[bytes], int], str, str | None]  # (server pr
 
 
 async def compare(
-    sides: dict[str, Side], postgres: int, nats: EmbeddedNats, args: argparse.Namespace
+    sides: dict[str, Side],
+    postgres: int,
+    nats: EmbeddedNats,
+    args: argparse.Namespace,
+    others: dict[str, int] | None = None,
 ) -> dict[str, float]:
     """POST requests/s of each side, the medians of alternating rounds against running servers (so that
     checkpoints and autovacuum land on every side alike), and the CPU each side's requests cost in each
-    process, which says where the time goes."""
+    process (a server's with its children's; `others` names more processes to count), which says where the
+    time goes."""
     rates: dict[str, list[float]] = {kind: [] for kind in sides}
     costs: dict[str, Counter[str]] = {kind: Counter() for kind in sides}
     for round_ in range(WRITE_ROUNDS + 1):  # the first round warms every side up and is not counted
         for kind, ((proc, port), path, key) in sides.items():
             pids = {"server": proc.pid, "load": os.getpid(), "postgres": postgres}
             pids["nats-server"] = nats.proc.pid if nats.proc else 0
+            pids |= others or {}
             before = cpu_seconds(pids)
             rate = await hammer(port, post_request(path, key), args.connections, args.seconds, 201)
             if round_:

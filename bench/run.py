@@ -8,6 +8,8 @@ import sys
 BENCHMARKS = [
     "bench.foundation_bench",
     "bench.http_bench",
+    "bench.processes_bench",
+    "bench.restart_bench",
     "bench.list_bench",
     "bench.publish_bench",
     "bench.replay_bench",

@@ -56,6 +56,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_format: str = ""  # json or text; empty: text in `dev`, json otherwise
     # Read replica (issue 11): lists, the feed and `as_of` reads go to this streaming standby when set
     read_database_url: str = ""
+    # Processes, bounded shutdown and slow clients (issue 11)
+    processes: int = 0  # API processes of `leadstore serve` sharing its port; 0: one per core
+    shutdown_seconds: int = 25  # how long SIGTERM waits for the requests in flight before closing them
+    request_read_seconds: float = 30.0  # a request's head, then its body, each arrive within this or are cut off
 
     def __repr__(self) -> str:
         return f"Settings(database_url=..., nats_url=..., host={self.host!r}, port={self.port})"  # no secrets

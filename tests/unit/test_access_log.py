@@ -6,7 +6,9 @@ from litestar import Litestar
 
 from leadstore.cli.run import access_log
 from leadstore.http.access_log import AccessLog
+from leadstore.http.reading import BoundedBodies
 from leadstore.http.server import server_config
+from leadstore.http.shutdown import CutAtShutdown
 from leadstore.settings import Settings
 
 
@@ -21,4 +23,5 @@ def test_the_access_log_is_ours_and_never_uvicorns_too() -> None:
     logged = server_config(app, host="127.0.0.1", port=1, proxies="", access_log=True)
     silent = server_config(app, host="127.0.0.1", port=1, proxies="")
     assert isinstance(logged.app, AccessLog) and logged.access_log is False
-    assert silent.app is app and silent.access_log is False
+    assert isinstance(silent.app, CutAtShutdown) and isinstance(silent.app.app, BoundedBodies)
+    assert silent.app.app.app is app and silent.access_log is False

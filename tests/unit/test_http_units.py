@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 import pytest
 from litestar import exceptions as framework
 
@@ -34,6 +35,7 @@ from leadstore.http.errors import (
     ProjectionLagging,
     Unauthorized,
     as_leadstore_error,
+    problem,
     status_of,
 )
 from leadstore.http.tracing import request_id
@@ -129,6 +131,24 @@ def test_framework_and_unexpected_errors_become_ours() -> None:
     invalid = as_leadstore_error(framework.ValidationException(extra=[{"key": "limit", "message": "too big"}]))
     assert isinstance(invalid, ValidationFailed) and invalid.errors[0].field == "limit"
     assert status_of(as_leadstore_error(ZeroDivisionError())) == 500
+
+
+@pytest.mark.parametrize(
+    "lost",
+    [
+        asyncpg.InternalClientError("cannot switch to state 12; another operation (2) is in progress"),
+        asyncpg.AdminShutdownError("terminating connection due to administrator command"),
+        asyncpg.CrashShutdownError("terminating connection because of crash of another server process"),
+        asyncpg.CannotConnectNowError("the database system is shutting down"),
+        asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+        ConnectionRefusedError(111, "Connect call failed"),
+        OSError("Multiple exceptions: [Errno 111] Connect call failed, [Errno 99] Cannot assign requested address"),
+    ],
+    ids=type,
+)
+def test_a_lost_database_connection_is_503_unavailable_with_retry_after(lost: Exception) -> None:
+    response = problem(as_leadstore_error(lost), "rid")
+    assert (response.status_code, response.headers.get("Retry-After")) == (503, "1")
 
 
 @pytest.mark.parametrize(("sent", "version"), [(None, None), ("*", None), ('"3"', 3), ("3", 3), ('W/"12"', 12)])

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import signal
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import msgspec
 
 from leadstore.bootstrap import Container, bootstrap
 from leadstore.cli.common import require_db
+from leadstore.cli.processes import on_parent_exit, process_count, supervise
 from leadstore.embedded import EmbeddedPostgres, free_port
 from leadstore.embedded_nats import EmbeddedNats
 from leadstore.publishing import PublishingSettings
@@ -46,6 +48,15 @@ def register(sub: Any) -> None:
     )
     serve.add_argument("--no-workers", action="store_true", help="serve only; run workers elsewhere")
     serve.add_argument("--migrate", action="store_true", help="apply migrations before serving")
+    serve.add_argument(
+        "--processes",
+        type=int,
+        metavar="N",
+        help="API processes sharing the port (default: LEADSTORE_PROCESSES, else one per core); "
+        "the workers run once, in the process that supervises them",
+    )
+    serve.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)  # an API process of `--processes N`
+    serve.add_argument("--parent-fd", type=int, help=argparse.SUPPRESS)
     serve.set_defaults(handler=run_serve)
 
     worker = sub.add_parser(
@@ -72,9 +83,19 @@ async def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 async def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     require_db(settings)
+    processes = process_count(args.processes, settings.processes)
+    if processes > 1 and args.listen_fd is None:
+        return await supervise(settings, processes, workers=not args.no_workers, migrate=args.migrate)
     container = await bootstrap(settings, run_migrations=args.migrate, publishing=PublishingSettings.from_env())
+    listen = None if args.listen_fd is None else socket.socket(fileno=args.listen_fd)
     return await _serve(
-        container, settings.host, settings.port, workers=not args.no_workers, access_log=access_log(settings, True)
+        container,
+        settings.host,
+        settings.port,
+        workers=not args.no_workers,
+        access_log=access_log(settings, True),
+        listen=listen,
+        parent_fd=args.parent_fd,
     )
 
 
@@ -136,7 +157,17 @@ def access_log(settings: Settings, default: bool) -> bool:
     return default if settings.access_log is None else settings.access_log
 
 
-async def _serve(container: Container, host: str, port: int, *, workers: bool, access_log: bool) -> int:
+async def _serve(
+    container: Container,
+    host: str,
+    port: int,
+    *,
+    workers: bool,
+    access_log: bool,
+    listen: socket.socket | None = None,
+    parent_fd: int | None = None,
+) -> int:
+    """Serve on host:port, or on `listen` (a socket the supervisor shares, until its pipe `parent_fd` closes)."""
     from leadstore.http.app import create_app
     from leadstore.http.metrics_server import metrics_server
     from leadstore.http.server import server_config
@@ -144,12 +175,23 @@ async def _serve(container: Container, host: str, port: int, *, workers: bool, a
     if workers:
         container.start_workers()
     server_class = _server_class()
-    proxies = container.settings.trusted_proxies
-    app = create_app(container)
-    config = server_config(app, host=host, port=port, proxies=proxies, access_log=access_log, metrics=container.metrics)
+    settings = container.settings
+    config = server_config(
+        create_app(container),
+        host=host,
+        port=port,
+        proxies=settings.trusted_proxies,
+        access_log=access_log,
+        metrics=container.metrics,
+        shutdown_seconds=settings.shutdown_seconds,
+        read_seconds=settings.request_read_seconds,
+    )
+    server = server_class(config)
+    if parent_fd is not None:
+        on_parent_exit(parent_fd, lambda: server.handle_exit(signal.SIGTERM, None))
     try:
         async with metrics_server(container):
-            await server_class(config).serve()
+            await server.serve(sockets=None if listen is None else [listen])
     finally:
         await container.close()
     return 0

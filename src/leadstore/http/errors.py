@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -24,9 +23,11 @@ from leadstore.domain.errors import (
     ValidationFailed,
     VersionConflict,
 )
+from leadstore.http.reading import ClientDisconnected, RequestTimeout
 from leadstore.http.tracing import request_id
 from leadstore.limits import RateLimited
 from leadstore.store.command_writes import StaleRules, TurnMoved
+from leadstore.store.db import CONNECTION_LOST
 from leadstore.store.lead_list.query import ListRebuilding
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,10 @@ class ProjectionLagging(LeadstoreError):
 class Unavailable(LeadstoreError):
     code = "unavailable"
 
+    def __init__(self, detail: str, *, retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
 
 class InternalError(LeadstoreError):
     code = "internal_error"
@@ -101,6 +106,7 @@ HTTP_STATUS: dict[type[LeadstoreError], int] = {
     DuplicateEmail: 409,
     InvalidTransition: 409,
     AlreadyConverted: 409,
+    RequestTimeout: 408,
     VersionConflict: 412,
     PayloadTooLarge: 413,
     UnsupportedMediaType: 415,
@@ -109,6 +115,7 @@ HTTP_STATUS: dict[type[LeadstoreError], int] = {
     SourceRequired: 422,
     IdempotencyConflict: 422,
     RateLimited: 429,
+    ClientDisconnected: 499,  # nginx's "client closed request": logged, never read by the client
     InternalError: 500,
     ProjectionLagging: 503,
     ListRebuilding: 503,
@@ -117,17 +124,12 @@ HTTP_STATUS: dict[type[LeadstoreError], int] = {
 
 # Client-side encoding errors (asyncpg's own DataError, an InterfaceError) and PostgreSQL's class 22.
 _REFUSED_INPUT = (asyncpg_base.DataError, asyncpg.DataError)
-_UNAVAILABLE = (
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
+_UNAVAILABLE: tuple[type[Exception], ...] = (
+    *CONNECTION_LOST,  # a fast shutdown or a restart of PostgreSQL, a refused connection
     asyncpg.TooManyConnectionsError,
-    asyncpg.QueryCanceledError,
     asyncpg.TransactionRollbackError,  # a deadlock or serialization failure still there after the retries
     StaleRules,  # the account's configuration kept changing under a command through all its retries
     TurnMoved,  # a rotation kept turning under a command through all its retries
-    ConnectionError,
-    asyncio.TimeoutError,
 )
 
 
@@ -189,6 +191,12 @@ def _parameter_errors(extra: Any) -> list[FieldError]:
 
 def problem(error: LeadstoreError, rid: str) -> Response[ProblemOut]:
     """The problem-details response for an error."""
+    status, body, headers = problem_parts(error, rid)
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def problem_parts(error: LeadstoreError, rid: str) -> tuple[int, ProblemOut, dict[str, str]]:
+    """The status, body and headers of an error's problem details."""
     status = status_of(error)
     body = ProblemOut(
         type=f"urn:leadstore:problem:{error.code}",
@@ -200,9 +208,11 @@ def problem(error: LeadstoreError, rid: str) -> Response[ProblemOut]:
         errors=list(getattr(error, "errors", [])),
     )
     headers = {"WWW-Authenticate": 'Bearer realm="leadstore"'} if status == 401 else {}
+    if status == 408:  # the rest of a body that came too slowly is not worth reading: uvicorn then closes
+        headers["Connection"] = "close"
     if (retry_after := getattr(error, "retry_after", None)) is not None:
         headers["Retry-After"] = str(retry_after)
-    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return status, body, headers
 
 
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[ProblemOut]:

@@ -45,7 +45,8 @@ PROBLEMS: dict[int, str] = {
     429: "`rate_limited`: the API key is over its request budget, or its client address made too many failed "
     "authentications; `Retry-After` gives the seconds to wait.",
     503: "`projection_lagging` (min_position not reached in time; `Retry-After` says when to retry) or "
-    "`unavailable` (database down): retry.",
+    "`unavailable` (database unreachable or restarting; `Retry-After` too). A write may have committed before "
+    "its 503: retry writes with the same `Idempotency-Key` only.",
 }
 WRITE_PROBLEMS = (400, 404, 409, 412, 413, 422)
 

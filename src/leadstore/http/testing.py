@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 from uuid import UUID
 
 import uvicorn
@@ -29,10 +30,14 @@ async def serve_app(
     proxies: str = "",
     access_log: bool = False,
     metrics: Metrics | None = None,
+    **timeouts: Any,
 ) -> AsyncIterator[str]:
-    """Run `app` with uvicorn on a free port, as `leadstore serve` does, until the block ends; yields its URL."""
+    """Run `app` with uvicorn on a free port, as `leadstore serve` does, until the block ends; yields its URL.
+    `timeouts`: server_config's shutdown_seconds and read_seconds."""
     port = free_port()
-    config = server_config(app, host=host, port=port, proxies=proxies, access_log=access_log, metrics=metrics)
+    config = server_config(
+        app, host=host, port=port, proxies=proxies, access_log=access_log, metrics=metrics, **timeouts
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:
@@ -57,6 +62,8 @@ async def serve(container: Container) -> AsyncIterator[str]:
             proxies=settings.trusted_proxies,
             access_log=bool(settings.access_log),
             metrics=container.metrics,
+            shutdown_seconds=settings.shutdown_seconds,
+            read_seconds=settings.request_read_seconds,
         ) as url,
         metrics_server(container),
     ):

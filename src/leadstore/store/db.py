@@ -11,6 +11,17 @@ import msgspec
 # A connection as functions receive it: a plain one, or one acquired from a pool.
 Conn: TypeAlias = "asyncpg.Connection[asyncpg.Record] | asyncpg.pool.PoolConnectionProxy[asyncpg.Record]"
 
+# What a query raises when its connection is lost or refused: the server shut down (fast or crashed) or is
+# starting, the socket was closed under the query (asyncpg then reports the protocol's broken state as an
+# InternalClientError), or no connection could be made (asyncpg raises a plain OSError naming each address).
+CONNECTION_LOST: tuple[type[Exception], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    OSError,
+)
+
 _json_encoder = msgspec.json.Encoder()
 _JSONB_VERSION = b"\x01"  # jsonb's binary format: a version byte, then the JSON text
 

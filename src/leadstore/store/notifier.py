@@ -14,11 +14,13 @@ import logging
 
 import asyncpg
 
+from leadstore.store.db import CONNECTION_LOST
 from leadstore.store.events import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
 
 NOTIFY = f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')"
+NOT_SENT: tuple[type[Exception], ...] = (asyncpg.PostgresError, *CONNECTION_LOST)
 
 
 class Notifier:
@@ -49,7 +51,7 @@ class Notifier:
             try:
                 async with self.pool.acquire() as conn:
                     await conn.execute(NOTIFY)
-            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            except NOT_SENT as exc:
                 log.debug("could not wake the log's readers (they poll): %s", type(exc).__name__)
             await asyncio.sleep(self.interval)
 
