@@ -108,6 +108,9 @@ async def _await_acks(futures: list[asyncio.Future[PubAck]], ack_timeout: float,
     await asyncio.wait(waiters, timeout=ack_timeout, return_when=asyncio.FIRST_COMPLETED)
     for waiter in waiters:
         waiter.cancel()  # cancelling the gathering cancels unanswered acks, which frees their client slots
+    # a cancelled gathering ends with CancelledError as its exception: retrieve it, or asyncio logs
+    # "_GatheringFuture exception was never retrieved" when it is collected
+    await asyncio.gather(*waiters, return_exceptions=True)
 
 
 def _collect(futures: dict[asyncio.Future[PubAck], int], acked: list[bool]) -> tuple[int, str | None]:
