@@ -50,6 +50,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     signing_key: str = ""
     signing_key_file: str = ""
     signing_public_key: str = ""  # what `tail` verifies with (base64 of the 32-byte public key)
+    # Leases (issue 11): each projection and the publisher leads under a lease renewed every third of this; a
+    # standby takes over one not renewed for this long, and the old leader can no longer save its checkpoint
+    lease_seconds: float = 10.0
 
     def __repr__(self) -> str:
         return f"Settings(database_url=..., nats_url=..., host={self.host!r}, port={self.port})"  # no secrets

@@ -22,6 +22,7 @@ from leadstore.store import events as store
 from leadstore.store.account_log import by_command_line
 from leadstore.store.accounts import NewAccount, create_account
 from tests.integration.helpers import (
+    ACCOUNT_OPENING,
     FAST_PUBLISHING,
     META,
     append_open,
@@ -152,6 +153,8 @@ async def test_no_event_is_published_past_a_transaction_still_open(
             ) as subscription,
             running(node.publisher),
         ):
+            publisher = node.publisher
+            await until(lambda: publisher.published >= ACCOUNT_OPENING, 10)  # elected, and past the account's opening
             for conn, stream in zip(conns, streams, strict=True):
                 await append_open(conn, tenant, stream, 1)
             later = await write_lead(node, tenant, 1)  # commits while the three are open

@@ -10,7 +10,7 @@ signed (publishing/signature.py).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -62,14 +62,18 @@ async def publish_batch(
     signer: Signer,
     ack_timeout: float,
     closed: asyncio.Event | None = None,
+    leading: Callable[[], bool] = lambda: True,
 ) -> BatchResult:
     """Publish `events` wave by wave; stop at the first wave with a missing or failed ack.
 
-    `closed`, set when the connection drops, ends the wait for acks at once instead of at the timeout.
+    `closed`, set when the connection drops, ends the wait for acks at once instead of at the timeout. When
+    `leading` turns false (the publisher's lease may have lapsed), no further wave is sent.
     """
     acked = [False] * len(events)
     duplicates = 0
     for wave in waves(events):
+        if not leading():
+            return BatchResult(acked_prefix(acked), duplicates)
         futures: dict[asyncio.Future[PubAck], int] = {}
         error: str | None = None
         try:

@@ -1,11 +1,11 @@
 """The NATS publisher: a reader of the log that sends every event to JetStream, at least once, in commit order.
 
-One publisher is active across all processes: it holds a session advisory lock on its own database
-connection, the same connection it reads the log and saves its checkpoint on, so losing that connection
-loses the lock and the right to advance. Others stand by and try the lock again every few seconds.
-The checkpoint advances only over events whose publish JetStream acknowledged. While NATS is out the
-publisher backs off (capped, exponential), logs the outage once, and resumes from its checkpoint;
-writes never wait for it. Retried events carry the same `Nats-Msg-Id`, so the stream drops the copies.
+One publisher is active across all processes: it holds the lease `publisher:nats` (leadstore.leadership),
+and its checkpoint saves are fenced by it, so a publisher that lost its lease (frozen, cut off) can not
+advance, and it publishes no further wave once its lease may have lapsed. Others stand by and take over a
+lease not renewed in time. The checkpoint advances only over events whose publish JetStream acknowledged.
+While NATS is out the publisher backs off (capped, exponential), logs the outage once, and resumes from its
+checkpoint; writes never wait for it. Retried events carry the same `Nats-Msg-Id`, so the stream drops the copies.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
 from leadstore.documents import timestamp
+from leadstore.leadership import Lease, LeaseLost, close_quietly
 from leadstore.publishing.batch import BatchResult, publish_batch
 from leadstore.publishing.connection import NatsConnection
 from leadstore.publishing.health import Backoff, Outage
@@ -55,6 +56,7 @@ class Publisher:
         *,
         name: str = DEFAULT_NAME,
         keys: SigningKeys | None = None,
+        lease_seconds: float = 10.0,
     ) -> None:
         self.dsn = dsn
         self.connection = NatsConnection.of(nats_url)
@@ -76,6 +78,7 @@ class Publisher:
         self._wake = asyncio.Event()
         self._closed = asyncio.Event()  # set when the current NATS connection drops
         self._lag_measured_at = 0.0
+        self.lease = Lease(dsn, name, lease_seconds, on_lost=self.wake)
 
     def status(self) -> dict[str, Any]:
         """A snapshot for /ready: never raises, never waits."""
@@ -107,6 +110,8 @@ class Publisher:
                 try:
                     await self._term(stop)
                     backoff.reset()
+                except LeaseLost as exc:
+                    log.warning("publisher %s stood down (%s); standing by", self.name, exc)
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                     self.database.failed(repr(exc), "publishing paused until it returns")
                     await wait_or_stop(stop, backoff.next())
@@ -124,33 +129,34 @@ class Publisher:
             await checkpoints.ensure(conn, self.name)
             signer = await self.keys.signer(conn)
             self.database.recovered()
-            if not await self._elect(conn, stop):
-                return
-            self.active = True
-            log.info("publisher %s active from %s", self.name, self.checkpoint.token() if self.checkpoint else "-")
-            await conn.add_listener(NOTIFY_CHANNEL, self.wake)
-            await self._follow(conn, stop, signer)
+            async with self.lease.term(stop, conn, lambda: self._stand_by(conn)) as elected:
+                if not elected:
+                    return
+                self.checkpoint = await checkpoints.read(conn, self.name)  # read under the lease: the last word
+                self.active = True
+                log.info("publisher %s active from %s", self.name, self.checkpoint.token())
+                await conn.add_listener(NOTIFY_CHANNEL, self.wake)
+                try:
+                    await self._follow(conn, stop, signer)
+                except Exception as exc:
+                    self.lease.check(exc)  # lapsed meanwhile (frozen, cut off): that is why it failed
+                    raise
         finally:
             self.active = False
             await self._close_nats()
-            await _close_quietly(conn)
+            await close_quietly(conn)
 
-    async def _elect(self, conn: asyncpg.Connection, stop: asyncio.Event) -> bool:
-        """Wait for the advisory lock (True) or for `stop` (False); keep checkpoint and lag fresh meanwhile."""
-        while not stop.is_set():
-            if await checkpoints.try_lead(conn, self.name):
-                self.checkpoint = await checkpoints.read(conn, self.name)  # read under the lock: the last word
-                return True
-            self.checkpoint = await checkpoints.read(conn, self.name)
-            await self._measure_lag(conn)
-            await wait_or_stop(stop, self.settings.publish_standby_seconds)
-        return False
+    async def _stand_by(self, conn: asyncpg.Connection) -> None:
+        """While another publisher leads: keep checkpoint and lag fresh for /ready."""
+        self.checkpoint = await checkpoints.read(conn, self.name)
+        await self._measure_lag(conn)
 
     async def _follow(self, conn: asyncpg.Connection, stop: asyncio.Event, signer: Signer) -> None:
         """Publish whatever is committed, then wait for a NOTIFY or the poll; back off while NATS is out."""
         backoff = Backoff(self.settings.publish_backoff_initial_seconds, self.settings.publish_backoff_max_seconds)
         while not stop.is_set():
             self._wake.clear()
+            self.lease.check()
             try:
                 await self._drain(conn, await self._jetstream(), signer)
             except NatsUnavailable as exc:
@@ -166,11 +172,13 @@ class Publisher:
         """Publish batch after batch until nothing committed is left beyond the checkpoint."""
         while True:
             assert self.checkpoint is not None
+            self.lease.check()
             events = await read_log(conn, self.checkpoint, self.settings.publish_batch_size)
             if not events:
                 self.lag, self.lag_seconds = 0, 0.0
                 return
-            result = await publish_batch(js, events, signer, self.settings.publish_ack_timeout_seconds, self._closed)
+            timeout, closed = self.settings.publish_ack_timeout_seconds, self._closed
+            result = await publish_batch(js, events, signer, timeout, closed, leading=lambda: self.lease.held)
             if result.acked:
                 await self._advance(conn, events[result.acked - 1].checkpoint, result)
             if result.error is not None:
@@ -179,8 +187,7 @@ class Publisher:
             await self._measure_lag(conn)
 
     async def _advance(self, conn: asyncpg.Connection, checkpoint: Checkpoint, result: BatchResult) -> None:
-        # forward only: a publisher that lost its lock without noticing can never move the checkpoint back
-        await checkpoints.save_forward(conn, self.name, checkpoint)
+        await self.lease.save(conn, checkpoint, forward=True)
         self.checkpoint = checkpoint
         self.published += result.acked
         self.duplicates += result.duplicates
@@ -241,11 +248,3 @@ class Publisher:
 def timestamp_or_none(epoch: float | None) -> str | None:
     """RFC 3339 of an epoch time, or None."""
     return None if epoch is None else timestamp(datetime.fromtimestamp(epoch, UTC))
-
-
-async def _close_quietly(conn: asyncpg.Connection) -> None:
-    """Close (which releases the advisory lock); drop the socket when the server does not answer."""
-    try:
-        await asyncio.wait_for(conn.close(), 5)
-    except Exception:
-        conn.terminate()
