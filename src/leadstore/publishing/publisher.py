@@ -4,22 +4,21 @@ One publisher is active across all processes: it holds the lease `publisher:nats
 and its checkpoint saves are fenced by it, so a publisher that lost its lease (frozen, cut off) can not
 advance, and it publishes no further wave once its lease may have lapsed. Others stand by and take over a
 lease not renewed in time. The checkpoint advances only over events whose publish JetStream acknowledged.
-While NATS is out the publisher backs off (capped, exponential), logs the outage once, and resumes from its
-checkpoint; writes never wait for it. Retried events carry the same `Nats-Msg-Id`, so the stream drops the copies.
+While NATS is out the publisher logs the outage once and resumes from its checkpoint as soon as the client
+has restored the connection (publishing/link.py); other failures are retried after a capped exponential
+backoff that starts afresh after any progress. Writes never wait for it. Retried events carry the same
+`Nats-Msg-Id`, so the stream drops the copies.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-import nats.errors
-from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
 from leadstore.documents import timestamp
@@ -28,9 +27,10 @@ from leadstore.publishing.batch import BatchResult, publish_batch
 from leadstore.publishing.connection import NatsConnection
 from leadstore.publishing.health import Backoff, Outage
 from leadstore.publishing.keys import SigningKeys
+from leadstore.publishing.link import JetStreamLink, NatsUnavailable
 from leadstore.publishing.settings import PublishingSettings
 from leadstore.publishing.signature import Signer
-from leadstore.publishing.stream import STREAM, ensure_stream
+from leadstore.publishing.stream import STREAM
 from leadstore.store import checkpoints, db
 from leadstore.store.events import NOTIFY_CHANNEL, Checkpoint, read_log
 from leadstore.store.notifier import wait_or_stop
@@ -38,11 +38,6 @@ from leadstore.store.notifier import wait_or_stop
 log = logging.getLogger(__name__)
 
 DEFAULT_NAME = "publisher:nats"
-NATS_ERRORS = (OSError, nats.errors.Error)  # OSError covers TimeoutError
-
-
-class NatsUnavailable(Exception):
-    """NATS could not be reached, refused the stream, or did not acknowledge in time."""
 
 
 class Publisher:
@@ -73,10 +68,10 @@ class Publisher:
         self.last_published_at: float | None = None
         self.nats = Outage("NATS", log)
         self.database = Outage("PostgreSQL (publisher)", log)
-        self._nc: NatsClient | None = None
-        self._js: JetStreamContext | None = None
+        self.link = JetStreamLink(self.connection, self.settings, name, self.nats)
         self._wake = asyncio.Event()
-        self._closed = asyncio.Event()  # set when the current NATS connection drops
+        tuning = self.settings
+        self._backoff = Backoff(tuning.publish_backoff_initial_seconds, tuning.publish_backoff_max_seconds)
         self._lag_measured_at = 0.0
         self.lease = Lease(dsn, name, lease_seconds, on_lost=self.wake)
 
@@ -87,7 +82,7 @@ class Publisher:
             "enabled": True,
             "running": self.running,
             "active": self.active,
-            "connected": self._nc is not None and self._nc.is_connected,
+            "connected": self.link.connected,
             "stream": STREAM,
             "checkpoint": self.checkpoint.token() if self.checkpoint else None,
             "lag": self.lag,
@@ -120,7 +115,7 @@ class Publisher:
                     await wait_or_stop(stop, backoff.next())
         finally:
             self.running = False
-            await self._close_nats()
+            await self.link.close()
 
     async def _term(self, stop: asyncio.Event) -> None:
         """One database connection's life: stand by, then (once elected) follow the log on it."""
@@ -143,7 +138,7 @@ class Publisher:
                     raise
         finally:
             self.active = False
-            await self._close_nats()
+            await self.link.close()
             await close_quietly(conn)
 
     async def _stand_by(self, conn: asyncpg.Connection) -> None:
@@ -152,20 +147,26 @@ class Publisher:
         await self._measure_lag(conn)
 
     async def _follow(self, conn: asyncpg.Connection, stop: asyncio.Event, signer: Signer) -> None:
-        """Publish whatever is committed, then wait for a NOTIFY or the poll; back off while NATS is out."""
-        backoff = Backoff(self.settings.publish_backoff_initial_seconds, self.settings.publish_backoff_max_seconds)
+        """Publish whatever is committed, then wait for a NOTIFY or the poll; while NATS is out, wait for the
+        client to reconnect or for the backoff (which starts afresh after any progress or reconnection)."""
+        self._backoff.reset()
         while not stop.is_set():
             self._wake.clear()
+            self.link.reconnected.clear()
             self.lease.check()
             try:
-                await self._drain(conn, await self._jetstream(), signer)
+                await self._drain(conn, await self.link.jetstream(), signer)
             except NatsUnavailable as exc:
-                self.nats.failed(str(exc), "publishing paused (writes go on), retrying with backoff")
-                await self._close_nats()
+                self.nats.failed(str(exc), "publishing paused (writes go on), retrying")
+                self.link.failed()
                 await self._measure_lag(conn, force=True)
-                await wait_or_stop(stop, backoff.next())
+                wait = self._backoff.next()
+                if not self.link.open:  # not connected at all: try as often as the client tries to reconnect
+                    wait = min(wait, self.settings.publish_reconnect_seconds)
+                await wait_or_stop(stop, wait, self.link.reconnected)
+                if self.link.reconnected.is_set():
+                    self._backoff.reset()
                 continue
-            backoff.reset()
             await wait_or_stop(stop, self.settings.publish_poll_seconds, self._wake)
 
     async def _drain(self, conn: asyncpg.Connection, js: JetStreamContext, signer: Signer) -> None:
@@ -177,7 +178,7 @@ class Publisher:
             if not events:
                 self.lag, self.lag_seconds = 0, 0.0
                 return
-            timeout, closed = self.settings.publish_ack_timeout_seconds, self._closed
+            timeout, closed = self.settings.publish_ack_timeout_seconds, self.link.closed
             result = await publish_batch(js, events, signer, timeout, closed, leading=lambda: self.lease.held)
             if result.acked:
                 await self._advance(conn, events[result.acked - 1].checkpoint, result)
@@ -192,6 +193,7 @@ class Publisher:
         self.published += result.acked
         self.duplicates += result.duplicates
         self.last_published_at = time.time()
+        self._backoff.reset()  # progress: the next outage is met with short retries again
 
     async def _measure_lag(self, conn: asyncpg.Connection, *, force: bool = False) -> None:
         """Count committed events not yet acknowledged (at most once a second unless forced)."""
@@ -200,49 +202,6 @@ class Publisher:
         self._lag_measured_at = time.monotonic()
         behind = await checkpoints.reader_lag(conn, self.name)
         self.lag, self.lag_seconds = behind["lag_events"], behind["lag_seconds"]
-
-    async def _jetstream(self) -> JetStreamContext:
-        """The JetStream context of a live connection, connecting and ensuring the stream when needed."""
-        if self._js is not None and self._nc is not None and self._nc.is_connected:
-            return self._js
-        await self._close_nats()
-        self._closed = closed = asyncio.Event()
-
-        async def on_closed() -> None:
-            closed.set()
-
-        try:
-            self._nc = await self.connection.connect(
-                name=f"leadstore {self.name}",
-                # reconnecting is ours (capped backoff, logged once, resume from the checkpoint): one connect
-                # attempt and its immediate retry, as the client otherwise retries the first connect 60 times
-                allow_reconnect=False,
-                max_reconnect_attempts=1,
-                reconnect_time_wait=0,
-                connect_timeout=2,
-                error_cb=self._on_nats_error,
-                disconnected_cb=on_closed,
-                closed_cb=on_closed,
-            )
-            self._js = self._nc.jetstream(
-                timeout=self.settings.publish_ack_timeout_seconds,
-                publish_async_max_pending=max(4000, self.settings.publish_batch_size),
-            )
-            await ensure_stream(self._js, self.settings)
-        except NATS_ERRORS as exc:
-            await self._close_nats()
-            raise NatsUnavailable(f"{type(exc).__name__}: {exc}") from exc
-        return self._js
-
-    async def _on_nats_error(self, exc: Exception) -> None:
-        self.nats.last_error = f"{type(exc).__name__}: {exc}"
-        log.debug("NATS client error: %r", exc)
-
-    async def _close_nats(self) -> None:
-        nc, self._nc, self._js = self._nc, None, None
-        if nc is not None and not nc.is_closed:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(nc.close(), 5)
 
 
 def timestamp_or_none(epoch: float | None) -> str | None:

@@ -27,6 +27,9 @@ class PublishingSettings(msgspec.Struct, frozen=True, kw_only=True):
     publish_poll_seconds: float = 1.0  # fallback when a NOTIFY is lost
     publish_backoff_initial_seconds: float = 0.2
     publish_backoff_max_seconds: float = 30
+    # Publisher resume (issue 11): how often the client tries to restore a dropped NATS connection; the
+    # publisher resumes as soon as it has
+    publish_reconnect_seconds: float = 0.5
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> PublishingSettings:
