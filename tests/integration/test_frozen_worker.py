@@ -112,7 +112,7 @@ async def test_a_frozen_worker_is_taken_over_within_its_lease_and_writes_nothing
             async with writer_node.pool.acquire() as conn:
                 woken: datetime = await conn.fetchval("SELECT clock_timestamp()")
             frozen.send(signal.SIGCONT)
-            await asyncio.sleep(2 * LEASE)  # awake, and tempted to write what it read before it froze
+            await asyncio.sleep(LEASE)  # awake, and tempted to write what it read before it froze
             writing.clear()
             await asyncio.gather(*writers)
             await until_async(lambda: caught_up(writer_node), 30)
