@@ -31,10 +31,10 @@ async def test_a_stale_token_cannot_save_its_checkpoint(container: Container) ->
     name = new_name()
     async with container.pool.acquire() as conn:
         await checkpoints.ensure(conn, name)
-        first = await leases.take(conn, name, "a", 0.05, conn.get_server_pid())
+        first = await leases.take(conn, name, "a", 0.5, conn.get_server_pid())
         assert first is not None
-        assert await leases.take(conn, name, "b", 0.05, conn.get_server_pid()) is None  # not lapsed yet
-        await asyncio.sleep(0.1)
+        assert await leases.take(conn, name, "b", 0.5, conn.get_server_pid()) is None  # not lapsed yet
+        await asyncio.sleep(0.6)
         second = await leases.take(conn, name, "b", 10, conn.get_server_pid())
         assert second == first + 1
 
@@ -158,13 +158,13 @@ async def test_a_standby_takes_over_a_lapsed_lease_and_ends_the_old_leaders_sess
 
 async def test_a_leader_renews_its_lease_and_a_released_one_is_taken_at_the_next_look(database_url: str) -> None:
     name = new_name()
-    first, second = Lease(database_url, name, 0.6), Lease(database_url, name, 0.6)
+    first, second = Lease(database_url, name, 0.9), Lease(database_url, name, 0.9)
     first_working, second_working = await db.connect(database_url), await db.connect(database_url)
     waiting: asyncio.Task[None] | None = None
     try:
         async with leading(first, first_working) as stop_first:
             waiting = asyncio.create_task(_lead_once(second, second_working))
-            await asyncio.sleep(1.5)  # more than two leases: renewed all along, so the standby waits
+            await asyncio.sleep(2.0)  # more than two leases: renewed all along, so the standby waits
             assert first.held and not waiting.done()
             stop_first.set()
         loop = asyncio.get_running_loop()
