@@ -53,8 +53,8 @@ async def test_two_publishers_one_publishes_and_the_standby_takes_over_without_l
     writer_node: Container, tenant: NewAccount, own_database: str, nats_url: str, nats_reader_url: str
 ) -> None:
     first, second = (
-        Publisher(own_database, nats_url, FAST_PUBLISHING),
-        Publisher(own_database, nats_url, FAST_PUBLISHING),
+        Publisher(own_database, nats_url, FAST_PUBLISHING, lease_seconds=2),
+        Publisher(own_database, nats_url, FAST_PUBLISHING, lease_seconds=2),
     )
     first_stop, second_stop = asyncio.Event(), asyncio.Event()
     first_task = asyncio.create_task(first.run(first_stop))
