@@ -120,13 +120,15 @@ async def bootstrap(
             projection,
             batch_size=settings.projection_batch_size,
             poll_seconds=settings.projection_poll_seconds,
+            lease_seconds=settings.lease_seconds,
         )
         for projection in (all_projections() if projections is None else projections)
     ]
     publisher = None
     if settings.nats_url:
         connection = NatsConnection.from_settings(settings)
-        publisher = Publisher(settings.database_url, connection, publishing or PublishingSettings(), keys=keys)
+        tuning, lease = publishing or PublishingSettings(), settings.lease_seconds
+        publisher = Publisher(settings.database_url, connection, tuning, keys=keys, lease_seconds=lease)
     metrics = metrics or Metrics()
     metrics.watch_pool(pool)
     container = Container(

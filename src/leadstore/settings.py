@@ -60,6 +60,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     processes: int = 0  # API processes of `leadstore serve` sharing its port; 0: one per core
     shutdown_seconds: int = 25  # how long SIGTERM waits for the requests in flight before closing them
     request_read_seconds: float = 30.0  # a request's head, then its body, each arrive within this or are cut off
+    # Leases (issue 11): each projection and the publisher leads under a lease renewed every third of this; a
+    # standby takes over one not renewed for this long, and the old leader can no longer save its checkpoint
+    lease_seconds: float = 10.0
 
     def __repr__(self) -> str:
         return f"Settings(database_url=..., nats_url=..., host={self.host!r}, port={self.port})"  # no secrets

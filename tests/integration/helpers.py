@@ -131,7 +131,6 @@ async def write_lead(container: Container, account: NewAccount, updates: int) ->
 FAST_PUBLISHING = PublishingSettings(
     publish_ack_timeout_seconds=2,
     publish_poll_seconds=0.5,
-    publish_standby_seconds=0.2,
     publish_backoff_max_seconds=1,
 )
 

@@ -14,12 +14,13 @@ import pytest
 from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container
+from leadstore.leadership import Lease
 from leadstore.projection.rebuild import rebuild_into
 from leadstore.projection.runner import ProjectionRunner
 from leadstore.store import db
 from leadstore.store import events as store
 from leadstore.store.accounts import NewAccount
-from leadstore.store.checkpoints import lock_key, reader_lag
+from leadstore.store.checkpoints import reader_lag
 from projections import get_projection
 from tests.integration.helpers import (
     META,
@@ -149,9 +150,8 @@ async def test_a_runner_that_loses_its_connection_reconnects_and_carries_on(
     projection = RecordingProjection()
     runner = ProjectionRunner(container.pool, database_url, projection, poll_seconds=0.05)
     async with _running(runner):
-        unsigned = lock_key(projection.name) % 2**64
         async with container.pool.acquire() as conn:
-            holder = await conn.fetchval(HOLDER, unsigned >> 32, unsigned & 0xFFFF_FFFF)
+            holder = await conn.fetchval(HOLDER, projection.name)
             assert await conn.fetchval("SELECT pg_terminate_backend($1)", holder)
         await until(lambda: not runner.active, 10)
         written = await container.handler.execute(create_cmd(account), account_id=account.account_id, metadata=META)
@@ -160,7 +160,7 @@ async def test_a_runner_that_loses_its_connection_reconnects_and_carries_on(
         assert runner.active
 
 
-HOLDER = "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 1"
+HOLDER = "SELECT backend_pid FROM leases WHERE name = $1"  # the leader's working session
 
 
 @contextlib.asynccontextmanager
@@ -193,8 +193,8 @@ class CaughtUpRunner(ProjectionRunner):
     def caught_up(self) -> asyncio.Event:
         return asyncio.Event()
 
-    async def catch_up(self) -> int:
-        applied = await super().catch_up()
+    async def catch_up(self, conn: db.Conn | None = None, lease: Lease | None = None) -> int:
+        applied = await super().catch_up(conn, lease)
         self.caught_up.set()  # whoever waits on it runs once the runner awaits again: in its wait
         return applied
 

@@ -154,7 +154,7 @@ async def test_no_event_is_published_past_a_transaction_still_open(
             running(node.publisher),
         ):
             publisher = node.publisher
-            await until(lambda: publisher.published >= ACCOUNT_OPENING, 10)  # the account's own events first
+            await until(lambda: publisher.published >= ACCOUNT_OPENING, 10)  # elected, and past the account's opening
             for conn, stream in zip(conns, streams, strict=True):
                 await append_open(conn, tenant, stream, 1)
             later = await write_lead(node, tenant, 1)  # commits while the three are open

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from collections.abc import AsyncIterator
 
 import pytest
@@ -23,6 +21,7 @@ from tests.integration.helpers import (
     until,
     write_lead,
 )
+from tests.integration.workers import WorkerProcess
 
 
 @pytest.fixture
@@ -54,8 +53,8 @@ async def test_two_publishers_one_publishes_and_the_standby_takes_over_without_l
     writer_node: Container, tenant: NewAccount, own_database: str, nats_url: str, nats_reader_url: str
 ) -> None:
     first, second = (
-        Publisher(own_database, nats_url, FAST_PUBLISHING),
-        Publisher(own_database, nats_url, FAST_PUBLISHING),
+        Publisher(own_database, nats_url, FAST_PUBLISHING, lease_seconds=2),
+        Publisher(own_database, nats_url, FAST_PUBLISHING, lease_seconds=2),
     )
     first_stop, second_stop = asyncio.Event(), asyncio.Event()
     first_task = asyncio.create_task(first.run(first_stop))
@@ -86,44 +85,6 @@ async def test_two_publishers_one_publishes_and_the_standby_takes_over_without_l
         first_stop.set()
         second_stop.set()
         await asyncio.wait_for(asyncio.gather(first_task, second_task, return_exceptions=True), 15)
-
-
-class WorkerProcess:
-    """`leadstore worker` in a child process, its log lines collected."""
-
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
-        self.proc = proc
-        self.lines: list[str] = []
-        self._reader = asyncio.create_task(self._read())
-
-    @classmethod
-    async def start(cls, database_url: str, nats_url: str) -> WorkerProcess:
-        env = os.environ | {
-            "LEADSTORE_DATABASE_URL": database_url,
-            "LEADSTORE_NATS_URL": nats_url,
-            "LEADSTORE_LOG_LEVEL": "INFO",
-            "LEADSTORE_PUBLISH_STANDBY_SECONDS": "0.3",
-            "LEADSTORE_PUBLISH_POLL_SECONDS": "0.5",
-        }
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "leadstore.cli", "worker", env=env, stderr=asyncio.subprocess.PIPE
-        )
-        return cls(proc)
-
-    async def _read(self) -> None:
-        assert self.proc.stderr is not None
-        async for line in self.proc.stderr:
-            self.lines.append(line.decode(errors="replace"))
-
-    @property
-    def publishing(self) -> bool:
-        return any("publisher publisher:nats active" in line for line in self.lines)
-
-    async def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.proc.returncode is None:
-            self.proc.send_signal(sig)
-        await asyncio.wait_for(self.proc.wait(), 15)
-        await self._reader
 
 
 async def test_killing_the_publishing_worker_process_hands_over_to_the_other_without_loss(

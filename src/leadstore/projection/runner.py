@@ -1,4 +1,5 @@
-"""Run one projection: exactly-once batches, one active runner per projection, woken by NOTIFY or polling."""
+"""Run one projection: exactly-once batches, one active runner per projection (it holds the projection's
+lease), woken by NOTIFY or polling."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 
 import asyncpg
 
+from leadstore.leadership import Lease, LeaseLost
 from leadstore.projection.base import Projection
 from leadstore.projection.swap import ReplayRunning, replay
 from leadstore.store import checkpoints, db
@@ -35,7 +37,14 @@ class ProjectionRunner:
     """Feeds one projection's live table from the log."""
 
     def __init__(
-        self, pool: asyncpg.Pool, dsn: str, projection: Projection, *, batch_size: int = 1000, poll_seconds: float = 1.0
+        self,
+        pool: asyncpg.Pool,
+        dsn: str,
+        projection: Projection,
+        *,
+        batch_size: int = 1000,
+        poll_seconds: float = 1.0,
+        lease_seconds: float = 10.0,
     ) -> None:
         self.pool = pool
         self.dsn = dsn
@@ -49,6 +58,7 @@ class ProjectionRunner:
         self.applied = 0
         self.last_batch_at = 0.0
         self._wake = asyncio.Event()
+        self.lease = Lease(dsn, projection.name, lease_seconds, on_lost=self.wake)
 
     @property
     def name(self) -> str:
@@ -98,22 +108,34 @@ class ProjectionRunner:
         self.schema_current = True
         log.info("projection %s: rebuilt for schema version %s", self.name, self.projection.version)
 
-    async def run_batch(self) -> int:
-        """Apply the next batch and advance the checkpoint in one transaction; return events applied."""
-        async with self.pool.acquire() as conn, conn.transaction():
+    async def run_batch(self, conn: Conn | None = None, lease: Lease | None = None) -> int:
+        """Apply the next batch and advance the checkpoint in one transaction; return events applied.
+
+        On `conn` (else a pooled connection); with `lease`, the save is fenced by it, and a lost lease rolls
+        the whole batch back (LeaseLost).
+        """
+        if conn is None:
+            async with self.pool.acquire() as pooled:
+                return await self.run_batch(pooled, lease)
+        async with conn.transaction():
+            if lease is not None:
+                lease.check()
             events = await read_log(conn, await checkpoints.lock(conn, self.name), self.batch_size)
             if not events:
                 return 0
             await self.projection.apply(conn, self.name, events)
-            await checkpoints.save(conn, self.name, events[-1].checkpoint)
+            if lease is None:
+                await checkpoints.save(conn, self.name, events[-1].checkpoint)
+            else:
+                await lease.save(conn, events[-1].checkpoint)
         self.applied += len(events)
         self.last_batch_at = time.time()
         return len(events)
 
-    async def catch_up(self) -> int:
+    async def catch_up(self, conn: Conn | None = None, lease: Lease | None = None) -> int:
         """Apply batches until the log has nothing committed beyond the checkpoint."""
         total = 0
-        while applied := await self.run_batch():
+        while applied := await self.run_batch(conn, lease):
             total += applied
         return total
 
@@ -121,43 +143,52 @@ class ProjectionRunner:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Stand by until elected (advisory lock), then follow the log until `stop` is set.
+        """Stand by until elected (the projection's lease), then follow the log until `stop` is set.
 
-        A lost database connection (a restart, a failover, a terminated backend) drops the lock with it:
-        the runner steps down, reconnects and stands for election again instead of dying.
+        A lost lease (taken over while this process was frozen or cut off) or a lost database connection (a
+        restart, a failover, a terminated backend): the runner steps down, reconnects and stands again.
         """
         while not stop.is_set():
             try:
                 await self._serve(stop)
+            except LeaseLost as exc:
+                log.warning("projection %s stood down (%s); standing by", self.name, exc)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("projection %s lost its database connection (%s); reconnecting", self.name, exc)
             newer = self.built_by > self.projection.version  # stepped down: look again now and then, not often
             await wait_or_stop(stop, self.poll_seconds * (30 if newer else 1))
 
     async def _serve(self, stop: asyncio.Event) -> None:
-        conn = await db.connect(self.dsn)
+        conn = await db.connect(self.dsn)  # the batches run on it: the session a successor ends
         try:
             await self.setup()
-            while not stop.is_set() and not await checkpoints.try_lead(conn, self.name):
-                await wait_or_stop(stop, self.poll_seconds * 5)
-            if stop.is_set():
-                return
-            await self.setup()  # again: another process may have rebuilt the table while this one stood by
-            if self.built_by > self.projection.version:
-                return  # a newer release built it: step down (the lock goes with the connection), try later
-            self.active = True
-            log.info("projection %s active", self.name)
-            if not self.schema_current:
-                await self._rebuild()
-            await conn.add_listener(NOTIFY_CHANNEL, self.wake)
-            while not stop.is_set() and not conn.is_closed():
-                try:
-                    await self.catch_up()
-                except Exception:
-                    log.exception("projection %s batch failed; retrying after %ss", self.name, self.poll_seconds)
-                self._wake.clear()
-                await wait_or_stop(stop, self.poll_seconds, self._wake)
+            async with self.lease.term(stop, conn) as elected:
+                if elected:
+                    await self._lead(stop, conn)
         finally:
             self.active = False
             with contextlib.suppress(Exception):
                 await conn.close()
+
+    async def _lead(self, stop: asyncio.Event, conn: asyncpg.Connection) -> None:
+        await self.setup()  # again: another process may have rebuilt the table while this one stood by
+        if self.built_by > self.projection.version:
+            return  # a newer release built it: step down (releasing the lease), try later
+        self.active = True
+        log.info("projection %s active", self.name)
+        if not self.schema_current:
+            await self._rebuild()
+        await conn.add_listener(NOTIFY_CHANNEL, self.wake)
+        while not stop.is_set():
+            self.lease.check()  # lapsed while it waited (frozen, cut off): stand down
+            if conn.is_closed():
+                raise ConnectionError("its database connection was closed")
+            try:
+                await self.catch_up(conn, self.lease)
+            except Exception as exc:
+                self.lease.check(exc)  # lapsed during the batch: that is why it failed
+                if isinstance(exc, LeaseLost | OSError | asyncpg.InterfaceError):
+                    raise
+                log.exception("projection %s batch failed; retrying after %ss", self.name, self.poll_seconds)
+            self._wake.clear()
+            await wait_or_stop(stop, self.poll_seconds, self._wake)

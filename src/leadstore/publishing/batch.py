@@ -10,7 +10,7 @@ signed (publishing/signature.py).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -62,14 +62,18 @@ async def publish_batch(
     signer: Signer,
     ack_timeout: float,
     closed: asyncio.Event | None = None,
+    leading: Callable[[], bool] = lambda: True,
 ) -> BatchResult:
     """Publish `events` wave by wave; stop at the first wave with a missing or failed ack.
 
-    `closed`, set when the connection drops, ends the wait for acks at once instead of at the timeout.
+    `closed`, set when the connection drops, ends the wait for acks at once instead of at the timeout. When
+    `leading` turns false (the publisher's lease may have lapsed), no further wave is sent.
     """
     acked = [False] * len(events)
     duplicates = 0
     for wave in waves(events):
+        if not leading():
+            return BatchResult(acked_prefix(acked), duplicates)
         futures: dict[asyncio.Future[PubAck], int] = {}
         error: str | None = None
         try:
@@ -108,6 +112,9 @@ async def _await_acks(futures: list[asyncio.Future[PubAck]], ack_timeout: float,
     await asyncio.wait(waiters, timeout=ack_timeout, return_when=asyncio.FIRST_COMPLETED)
     for waiter in waiters:
         waiter.cancel()  # cancelling the gathering cancels unanswered acks, which frees their client slots
+    # a cancelled gathering ends with CancelledError as its exception: retrieve it, or asyncio logs
+    # "_GatheringFuture exception was never retrieved" when it is collected
+    await asyncio.gather(*waiters, return_exceptions=True)
 
 
 def _collect(futures: dict[asyncio.Future[PubAck], int], acked: list[bool]) -> tuple[int, str | None]:

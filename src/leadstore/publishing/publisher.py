@@ -1,35 +1,36 @@
 """The NATS publisher: a reader of the log that sends every event to JetStream, at least once, in commit order.
 
-One publisher is active across all processes: it holds a session advisory lock on its own database
-connection, the same connection it reads the log and saves its checkpoint on, so losing that connection
-loses the lock and the right to advance. Others stand by and try the lock again every few seconds.
-The checkpoint advances only over events whose publish JetStream acknowledged. While NATS is out the
-publisher backs off (capped, exponential), logs the outage once, and resumes from its checkpoint;
-writes never wait for it. Retried events carry the same `Nats-Msg-Id`, so the stream drops the copies.
+One publisher is active across all processes: it holds the lease `publisher:nats` (leadstore.leadership),
+and its checkpoint saves are fenced by it, so a publisher that lost its lease (frozen, cut off) can not
+advance, and it publishes no further wave once its lease may have lapsed. Others stand by and take over a
+lease not renewed in time. The checkpoint advances only over events whose publish JetStream acknowledged.
+While NATS is out the publisher logs the outage once and resumes from its checkpoint as soon as the client
+has restored the connection (publishing/link.py); other failures are retried after a capped exponential
+backoff that starts afresh after any progress. Writes never wait for it. Retried events carry the same
+`Nats-Msg-Id`, so the stream drops the copies.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-import nats.errors
-from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
 from leadstore.documents import timestamp
+from leadstore.leadership import Lease, LeaseLost, close_quietly
 from leadstore.publishing.batch import BatchResult, publish_batch
 from leadstore.publishing.connection import NatsConnection
 from leadstore.publishing.health import Backoff, Outage
 from leadstore.publishing.keys import SigningKeys
+from leadstore.publishing.link import JetStreamLink, NatsUnavailable
 from leadstore.publishing.settings import PublishingSettings
 from leadstore.publishing.signature import Signer
-from leadstore.publishing.stream import STREAM, ensure_stream
+from leadstore.publishing.stream import STREAM
 from leadstore.store import checkpoints, db
 from leadstore.store.events import NOTIFY_CHANNEL, Checkpoint, read_log
 from leadstore.store.notifier import wait_or_stop
@@ -37,11 +38,6 @@ from leadstore.store.notifier import wait_or_stop
 log = logging.getLogger(__name__)
 
 DEFAULT_NAME = "publisher:nats"
-NATS_ERRORS = (OSError, nats.errors.Error)  # OSError covers TimeoutError
-
-
-class NatsUnavailable(Exception):
-    """NATS could not be reached, refused the stream, or did not acknowledge in time."""
 
 
 class Publisher:
@@ -55,6 +51,7 @@ class Publisher:
         *,
         name: str = DEFAULT_NAME,
         keys: SigningKeys | None = None,
+        lease_seconds: float = 10.0,
     ) -> None:
         self.dsn = dsn
         self.connection = NatsConnection.of(nats_url)
@@ -71,11 +68,12 @@ class Publisher:
         self.last_published_at: float | None = None
         self.nats = Outage("NATS", log)
         self.database = Outage("PostgreSQL (publisher)", log)
-        self._nc: NatsClient | None = None
-        self._js: JetStreamContext | None = None
+        self.link = JetStreamLink(self.connection, self.settings, name, self.nats)
         self._wake = asyncio.Event()
-        self._closed = asyncio.Event()  # set when the current NATS connection drops
+        tuning = self.settings
+        self._backoff = Backoff(tuning.publish_backoff_initial_seconds, tuning.publish_backoff_max_seconds)
         self._lag_measured_at = 0.0
+        self.lease = Lease(dsn, name, lease_seconds, on_lost=self.wake)
 
     def status(self) -> dict[str, Any]:
         """A snapshot for /ready: never raises, never waits."""
@@ -84,7 +82,7 @@ class Publisher:
             "enabled": True,
             "running": self.running,
             "active": self.active,
-            "connected": self._nc is not None and self._nc.is_connected,
+            "connected": self.link.connected,
             "stream": STREAM,
             "checkpoint": self.checkpoint.token() if self.checkpoint else None,
             "lag": self.lag,
@@ -107,6 +105,8 @@ class Publisher:
                 try:
                     await self._term(stop)
                     backoff.reset()
+                except LeaseLost as exc:
+                    log.warning("publisher %s stood down (%s); standing by", self.name, exc)
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                     self.database.failed(repr(exc), "publishing paused until it returns")
                     await wait_or_stop(stop, backoff.next())
@@ -115,7 +115,7 @@ class Publisher:
                     await wait_or_stop(stop, backoff.next())
         finally:
             self.running = False
-            await self._close_nats()
+            await self.link.close()
 
     async def _term(self, stop: asyncio.Event) -> None:
         """One database connection's life: stand by, then (once elected) follow the log on it."""
@@ -124,53 +124,62 @@ class Publisher:
             await checkpoints.ensure(conn, self.name)
             signer = await self.keys.signer(conn)
             self.database.recovered()
-            if not await self._elect(conn, stop):
-                return
-            self.active = True
-            log.info("publisher %s active from %s", self.name, self.checkpoint.token() if self.checkpoint else "-")
-            await conn.add_listener(NOTIFY_CHANNEL, self.wake)
-            await self._follow(conn, stop, signer)
+            async with self.lease.term(stop, conn, lambda: self._stand_by(conn)) as elected:
+                if not elected:
+                    return
+                self.checkpoint = await checkpoints.read(conn, self.name)  # read under the lease: the last word
+                self.active = True
+                log.info("publisher %s active from %s", self.name, self.checkpoint.token())
+                await conn.add_listener(NOTIFY_CHANNEL, self.wake)
+                try:
+                    await self._follow(conn, stop, signer)
+                except Exception as exc:
+                    self.lease.check(exc)  # lapsed meanwhile (frozen, cut off): that is why it failed
+                    raise
         finally:
             self.active = False
-            await self._close_nats()
-            await _close_quietly(conn)
+            await self.link.close()
+            await close_quietly(conn)
 
-    async def _elect(self, conn: asyncpg.Connection, stop: asyncio.Event) -> bool:
-        """Wait for the advisory lock (True) or for `stop` (False); keep checkpoint and lag fresh meanwhile."""
-        while not stop.is_set():
-            if await checkpoints.try_lead(conn, self.name):
-                self.checkpoint = await checkpoints.read(conn, self.name)  # read under the lock: the last word
-                return True
-            self.checkpoint = await checkpoints.read(conn, self.name)
-            await self._measure_lag(conn)
-            await wait_or_stop(stop, self.settings.publish_standby_seconds)
-        return False
+    async def _stand_by(self, conn: asyncpg.Connection) -> None:
+        """While another publisher leads: keep checkpoint and lag fresh for /ready."""
+        self.checkpoint = await checkpoints.read(conn, self.name)
+        await self._measure_lag(conn)
 
     async def _follow(self, conn: asyncpg.Connection, stop: asyncio.Event, signer: Signer) -> None:
-        """Publish whatever is committed, then wait for a NOTIFY or the poll; back off while NATS is out."""
-        backoff = Backoff(self.settings.publish_backoff_initial_seconds, self.settings.publish_backoff_max_seconds)
+        """Publish whatever is committed, then wait for a NOTIFY or the poll; while NATS is out, wait for the
+        client to reconnect or for the backoff (which starts afresh after any progress or reconnection)."""
+        self._backoff.reset()
         while not stop.is_set():
             self._wake.clear()
+            self.link.reconnected.clear()
+            self.lease.check()
             try:
-                await self._drain(conn, await self._jetstream(), signer)
+                await self._drain(conn, await self.link.jetstream(), signer)
             except NatsUnavailable as exc:
-                self.nats.failed(str(exc), "publishing paused (writes go on), retrying with backoff")
-                await self._close_nats()
+                self.nats.failed(str(exc), "publishing paused (writes go on), retrying")
+                self.link.failed()
                 await self._measure_lag(conn, force=True)
-                await wait_or_stop(stop, backoff.next())
+                wait = self._backoff.next()
+                if not self.link.open:  # not connected at all: try as often as the client tries to reconnect
+                    wait = min(wait, self.settings.publish_reconnect_seconds)
+                await wait_or_stop(stop, wait, self.link.reconnected)
+                if self.link.reconnected.is_set():
+                    self._backoff.reset()
                 continue
-            backoff.reset()
             await wait_or_stop(stop, self.settings.publish_poll_seconds, self._wake)
 
     async def _drain(self, conn: asyncpg.Connection, js: JetStreamContext, signer: Signer) -> None:
         """Publish batch after batch until nothing committed is left beyond the checkpoint."""
         while True:
             assert self.checkpoint is not None
+            self.lease.check()
             events = await read_log(conn, self.checkpoint, self.settings.publish_batch_size)
             if not events:
                 self.lag, self.lag_seconds = 0, 0.0
                 return
-            result = await publish_batch(js, events, signer, self.settings.publish_ack_timeout_seconds, self._closed)
+            timeout, closed = self.settings.publish_ack_timeout_seconds, self.link.closed
+            result = await publish_batch(js, events, signer, timeout, closed, leading=lambda: self.lease.held)
             if result.acked:
                 await self._advance(conn, events[result.acked - 1].checkpoint, result)
             if result.error is not None:
@@ -179,12 +188,12 @@ class Publisher:
             await self._measure_lag(conn)
 
     async def _advance(self, conn: asyncpg.Connection, checkpoint: Checkpoint, result: BatchResult) -> None:
-        # forward only: a publisher that lost its lock without noticing can never move the checkpoint back
-        await checkpoints.save_forward(conn, self.name, checkpoint)
+        await self.lease.save(conn, checkpoint, forward=True)
         self.checkpoint = checkpoint
         self.published += result.acked
         self.duplicates += result.duplicates
         self.last_published_at = time.time()
+        self._backoff.reset()  # progress: the next outage is met with short retries again
 
     async def _measure_lag(self, conn: asyncpg.Connection, *, force: bool = False) -> None:
         """Count committed events not yet acknowledged (at most once a second unless forced)."""
@@ -194,58 +203,7 @@ class Publisher:
         behind = await checkpoints.reader_lag(conn, self.name)
         self.lag, self.lag_seconds = behind["lag_events"], behind["lag_seconds"]
 
-    async def _jetstream(self) -> JetStreamContext:
-        """The JetStream context of a live connection, connecting and ensuring the stream when needed."""
-        if self._js is not None and self._nc is not None and self._nc.is_connected:
-            return self._js
-        await self._close_nats()
-        self._closed = closed = asyncio.Event()
-
-        async def on_closed() -> None:
-            closed.set()
-
-        try:
-            self._nc = await self.connection.connect(
-                name=f"leadstore {self.name}",
-                # reconnecting is ours (capped backoff, logged once, resume from the checkpoint): one connect
-                # attempt and its immediate retry, as the client otherwise retries the first connect 60 times
-                allow_reconnect=False,
-                max_reconnect_attempts=1,
-                reconnect_time_wait=0,
-                connect_timeout=2,
-                error_cb=self._on_nats_error,
-                disconnected_cb=on_closed,
-                closed_cb=on_closed,
-            )
-            self._js = self._nc.jetstream(
-                timeout=self.settings.publish_ack_timeout_seconds,
-                publish_async_max_pending=max(4000, self.settings.publish_batch_size),
-            )
-            await ensure_stream(self._js, self.settings)
-        except NATS_ERRORS as exc:
-            await self._close_nats()
-            raise NatsUnavailable(f"{type(exc).__name__}: {exc}") from exc
-        return self._js
-
-    async def _on_nats_error(self, exc: Exception) -> None:
-        self.nats.last_error = f"{type(exc).__name__}: {exc}"
-        log.debug("NATS client error: %r", exc)
-
-    async def _close_nats(self) -> None:
-        nc, self._nc, self._js = self._nc, None, None
-        if nc is not None and not nc.is_closed:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(nc.close(), 5)
-
 
 def timestamp_or_none(epoch: float | None) -> str | None:
     """RFC 3339 of an epoch time, or None."""
     return None if epoch is None else timestamp(datetime.fromtimestamp(epoch, UTC))
-
-
-async def _close_quietly(conn: asyncpg.Connection) -> None:
-    """Close (which releases the advisory lock); drop the socket when the server does not answer."""
-    try:
-        await asyncio.wait_for(conn.close(), 5)
-    except Exception:
-        conn.terminate()

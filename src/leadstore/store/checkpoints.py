@@ -1,6 +1,7 @@
-"""Where each reader of the log has got to, and who leads it: checkpoints, read-model schema versions,
-advisory-lock keys and election, and how far behind a reader is. Projections, the publisher, replay,
-restore and the HTTP status all use these; nothing else writes the `checkpoints` table."""
+"""Where each reader of the log has got to: checkpoints (saved plainly, or fenced by the reader's lease),
+read-model schema versions, the advisory lock that lets one replay of a projection run at a time, and how far
+behind a reader is. Projections, the publisher, replay, restore and the HTTP status all use these; nothing
+else writes the `checkpoints` table."""
 
 from __future__ import annotations
 
@@ -17,8 +18,16 @@ READ = "SELECT transaction_id, position FROM checkpoints WHERE name = $1"
 LOCK = "SELECT transaction_id, position FROM checkpoints WHERE name = $1 FOR UPDATE"
 LOCK_ALL = "SELECT name, transaction_id, position FROM checkpoints ORDER BY name FOR UPDATE"
 SAVE = "UPDATE checkpoints SET transaction_id = $2::xid8, position = $3, updated_at = now() WHERE name = $1"
-# forward only: a leader that lost its lock without noticing can never move the checkpoint back
-SAVE_FORWARD = SAVE + " AND (transaction_id, position) < ($2::xid8, $3::bigint)"
+# A leader's save: only while it holds its lease ($4 holder, $5 token), whose row it locks until its transaction
+# ends, so a takeover waits for a save in flight and a save after a takeover changes nothing. With $6 it is
+# forward only (the publisher's, which is not in one transaction with its reading). True when the lease held.
+SAVE_FENCED = """
+WITH lease AS (SELECT FROM leases WHERE name = $1 AND holder = $4 AND token = $5 FOR SHARE),
+saved AS (
+    UPDATE checkpoints SET transaction_id = $2::xid8, position = $3, updated_at = now()
+    WHERE name = $1 AND EXISTS (SELECT FROM lease)
+      AND (NOT $6::boolean OR (transaction_id, position) < ($2::xid8, $3::bigint)))
+SELECT EXISTS (SELECT FROM lease)"""
 SCHEMA_VERSION = "SELECT schema_version FROM checkpoints WHERE name = $1"
 SAVE_SCHEMA_VERSION = "UPDATE checkpoints SET schema_version = $2 WHERE name = $1"
 TRY_LEAD = "SELECT pg_try_advisory_lock($1)"
@@ -65,9 +74,15 @@ async def save(conn: Conn, name: str, checkpoint: Checkpoint) -> None:
     await conn.execute(SAVE, name, checkpoint.transaction_id, checkpoint.position)
 
 
-async def save_forward(conn: Conn, name: str, checkpoint: Checkpoint) -> None:
-    """Save the checkpoint only if it is past the stored one."""
-    await conn.execute(SAVE_FORWARD, name, checkpoint.transaction_id, checkpoint.position)
+async def save_fenced(
+    conn: Conn, name: str, checkpoint: Checkpoint, holder: str, token: int, *, forward: bool = False
+) -> bool:
+    """Save the checkpoint (only past the stored one when `forward`) if `holder` still holds the lease with
+    `token`; False, having written nothing, when it does not."""
+    held: bool = await conn.fetchval(
+        SAVE_FENCED, name, checkpoint.transaction_id, checkpoint.position, holder, token, forward
+    )
+    return held
 
 
 async def schema_version(conn: Conn, name: str) -> int | None:
@@ -81,8 +96,8 @@ async def save_schema_version(conn: Conn, name: str, version: int) -> None:
 
 
 async def try_lead(conn: Conn, name: str) -> bool:
-    """Stand for election as the one active reader `name`: a session advisory lock held by `conn` for as
-    long as it lives, so a reader that loses its connection loses the lead with it."""
+    """Take the session advisory lock `name` (the one replay of a projection) on `conn`, for as long as it
+    lives or until `step_down`. Followers of the log hold leases instead (leadstore.leadership)."""
     won: bool = await conn.fetchval(TRY_LEAD, lock_key(name))
     return won
 
