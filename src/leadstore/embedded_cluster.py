@@ -93,7 +93,7 @@ class EmbeddedNatsCluster:
     def __init__(self, data_dir: Path, size: int = 3, *, auth: bool = True) -> None:
         self.data_dir = data_dir.resolve()
         self.passwords = {user: secrets.token_urlsafe(24) for user in USERS} if auth else None
-        ports = _free_ports(3 * size)
+        ports = free_ports(3 * size)
         self.nodes = [
             ClusterNode(f"nats-{n}", self.data_dir / f"nats-{n}", (ports.pop(), ports.pop(), ports.pop()))
             for n in range(1, size + 1)
@@ -153,7 +153,7 @@ class EmbeddedNatsCluster:
             node.stop()
 
 
-def _free_ports(count: int) -> list[int]:
+def free_ports(count: int) -> list[int]:
     """`count` different free ports (the OS may hand the same one out twice in a row)."""
     ports: set[int] = set()
     while len(ports) < count:
