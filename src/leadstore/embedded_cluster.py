@@ -8,6 +8,8 @@ cluster's view of its peers never changes.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import secrets
 import subprocess
@@ -17,6 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import nats
+import nats.errors
 
 from leadstore.embedded import free_port, wait_for_port
 from leadstore.embedded_nats import nats_server_exe
@@ -136,16 +139,26 @@ class EmbeddedNatsCluster:
                 raise TimeoutError(f"the NATS cluster is not healthy after {timeout}s (logs in {self.data_dir})")
             time.sleep(0.1)
 
-    async def stream_leader(self, stream: str) -> ClusterNode:
+    async def stream_leader(self, stream: str, answer_within: float = 5) -> ClusterNode:
         """The node that leads `stream` now (the service user may ask for the stream's info)."""
         nc = await nats.connect(self.url.split(","), connect_timeout=2, allow_reconnect=False)
         try:
-            info = await nc.jetstream(timeout=5).stream_info(stream)
+            info = await nc.jetstream(timeout=answer_within).stream_info(stream)
         finally:
             await nc.close()
         if info.cluster is None or info.cluster.leader is None:
             raise LookupError(f"stream {stream} has no leader right now")
         return self.node(info.cluster.leader)
+
+    async def next_leader(self, stream: str, former: ClusterNode, within: float = 60) -> ClusterNode:
+        """Wait until `stream` is led by another node than `former` (which died or stepped down); that node."""
+        async with asyncio.timeout(within):
+            while True:
+                with contextlib.suppress(LookupError, OSError, nats.errors.Error):
+                    leader = await self.stream_leader(stream, answer_within=1)
+                    if leader is not former:
+                        return leader
+                await asyncio.sleep(0.05)
 
     def stop(self) -> None:
         """Stop every node."""

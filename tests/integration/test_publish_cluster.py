@@ -76,6 +76,19 @@ class Progress:
         await asyncio.gather(self._task, return_exceptions=True)
 
 
+async def subscription_on(node: ClusterNode, reader_url: str, **options: Any) -> EventSubscription:
+    """An open subscription whose consumer runs on `node`: the server places an ephemeral consumer on one node
+    of the stream's at random, so open them until one lands there."""
+    for _ in range(40):
+        subscription = EventSubscription(reader_url, **options)
+        await subscription.open()
+        info = await subscription.consumer_info()
+        if info.cluster is not None and info.cluster.leader == node.name:
+            return subscription
+        await subscription.close()
+    raise AssertionError(f"no consumer was placed on {node.name}")
+
+
 async def write_until(node: Container, account: NewAccount, stop: asyncio.Event) -> int:
     """Leads (each created, then updated twice) written by one writer until `stop`; how many."""
     leads = 0
@@ -98,27 +111,32 @@ async def test_killing_the_node_that_leads_the_stream_loses_duplicates_and_reord
         publisher = node.publisher
         node.start_workers()
         await until(lambda: publisher.published > 0, 20)  # the stream exists, the account's opening is out
-        async with EventSubscription(
+        leader = await nats_cluster.stream_leader(STREAM)
+        subscription = await subscription_on(
+            leader,
             nats_cluster.reader_url,
             public_key=await signing_public_key(node),
             account_id=account.account_id,
             fetch_timeout=1,
-        ) as subscription:
+        )
+        try:
             progress, stop = Progress(node), asyncio.Event()
             writers = [asyncio.create_task(write_until(node, account, stop)) for _ in range(WRITERS)]
             await until(lambda: publisher.published >= BEFORE_THE_KILL, 30)
-            leader = await nats_cluster.stream_leader(STREAM)
+            assert await nats_cluster.stream_leader(STREAM) is leader
             leader.kill()
-            killed_at = time.monotonic()
-            await until(lambda: progress.resumed_after(killed_at), 30)
+            new_leader = await nats_cluster.next_leader(STREAM, leader)
+            elected_at = time.monotonic()
+            await until(lambda: progress.resumed_after(elected_at), 30)  # publishing goes on through it
             await asyncio.sleep(AFTER_RESUMING)
             stop.set()
             written = sum(await asyncio.gather(*writers))
             events = await subscription.take(3 * written, within=60)
             await progress.stop()
+        finally:
+            await subscription.close()
 
-        new_leader = await nats_cluster.stream_leader(STREAM)
-        assert new_leader is not leader and new_leader.running
+        assert new_leader.running and await nats_cluster.stream_leader(STREAM) is new_leader
         async with node.pool.acquire() as conn:
             expected = [r["event_id"] for r in await conn.fetch(LEAD_EVENTS)]
         assert len(expected) == 3 * written
