@@ -40,8 +40,24 @@ DEFAULT_NAME = "publisher:nats"
 NATS_ERRORS = (OSError, nats.errors.Error)  # OSError covers TimeoutError
 
 
+# On a JetStream cluster, the stream's replicas elect a new leader some seconds after its leader's node died
+# (4-9 s after a SIGKILL); until then the stream answers nothing. The publisher keeps its connection and
+# tries again every ELECTION_RETRY_SECONDS, with no growing backoff, so that it resumes right after the
+# election; past ELECTION_GRACE_SECONDS (no election takes that long: the stream has lost its quorum, or was
+# deleted) it falls back to reconnecting with backoff. Calls that manage the stream wait STREAM_API_SECONDS
+# at most, so that one asked during an election does not stall the publisher for a whole ack timeout.
+ELECTION_RETRY_SECONDS = 0.25
+ELECTION_GRACE_SECONDS = 30.0
+STREAM_API_SECONDS = 1.0
+
+
 class NatsUnavailable(Exception):
-    """NATS could not be reached, refused the stream, or did not acknowledge in time."""
+    """NATS could not be reached, refused the stream, or did not acknowledge in time; `electing` when only the
+    stream's leader was missing, on a live connection."""
+
+    def __init__(self, reason: str, *, electing: bool = False) -> None:
+        super().__init__(reason)
+        self.electing = electing
 
 
 class Publisher:
@@ -155,6 +171,10 @@ class Publisher:
                 await self._drain(conn, await self._jetstream(), signer)
             except NatsUnavailable as exc:
                 self.nats.failed(str(exc), "publishing paused (writes go on), retrying with backoff")
+                if exc.electing and time.time() - (self.nats.since or 0.0) < ELECTION_GRACE_SECONDS:
+                    await self._measure_lag(conn, force=True)
+                    await wait_or_stop(stop, ELECTION_RETRY_SECONDS)
+                    continue
                 await self._close_nats()
                 await self._measure_lag(conn, force=True)
                 await wait_or_stop(stop, backoff.next())
@@ -174,7 +194,7 @@ class Publisher:
             if result.acked:
                 await self._advance(conn, events[result.acked - 1].checkpoint, result)
             if result.error is not None:
-                raise NatsUnavailable(result.error)
+                raise NatsUnavailable(result.error, electing=result.electing)
             self.nats.recovered(f"publishing resumed, now at {self.checkpoint.token()}")
             await self._measure_lag(conn)
 
@@ -221,10 +241,11 @@ class Publisher:
                 timeout=self.settings.publish_ack_timeout_seconds,
                 publish_async_max_pending=max(4000, self.settings.publish_batch_size),
             )
-            await ensure_stream(self._js, self.settings)
+            await ensure_stream(self._nc.jetstream(timeout=STREAM_API_SECONDS), self.settings)
         except NATS_ERRORS as exc:
+            connected_but_unanswered = self._js is not None and isinstance(exc, TimeoutError)
             await self._close_nats()
-            raise NatsUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            raise NatsUnavailable(f"{type(exc).__name__}: {exc}", electing=connected_but_unanswered) from exc
         return self._js
 
     async def _on_nats_error(self, exc: Exception) -> None:
