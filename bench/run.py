@@ -10,6 +10,7 @@ BENCHMARKS = [
     "bench.http_bench",
     "bench.list_bench",
     "bench.publish_bench",
+    "bench.jetstream_failover",
     "bench.replay_bench",
     "bench.eventsourcing_bench",
 ]
