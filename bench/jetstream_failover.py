@@ -183,7 +183,7 @@ async def kill_leaders(
         pause = progress.longest_gap(killed_at, time.monotonic())
         results.append(Kill(elected_at - killed_at, pause, on_leader))
         await asyncio.to_thread(leader.start)
-        await asyncio.to_thread(cluster.wait_healthy)
+        await asyncio.to_thread(cluster.wait_ready)
         while not await replicas_current(cluster):  # noqa: ASYNC110 - a state to ask the cluster for
             await asyncio.sleep(0.2)
     return results

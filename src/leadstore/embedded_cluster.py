@@ -14,9 +14,9 @@ import json
 import secrets
 import subprocess
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import nats
 import nats.errors
@@ -81,13 +81,23 @@ class ClusterNode:
                 self.proc.wait()
         self.proc = None
 
-    def healthy(self) -> bool:
-        """Whether the node says it is healthy: for JetStream, that it knows the cluster's meta leader."""
+    def ready(self, cluster_size: int) -> bool:
+        """Whether the node is healthy and its JetStream knows the meta leader and every other node (and, on the
+        leader, sees them all caught up): only then may a stream be placed on all of them."""
+        meta = (self._monitoring("jsz") or {}).get("meta_cluster") or {}
+        peers = meta.get("replicas") or []
+        caught_up = meta.get("leader") != self.name or all(peer.get("current") for peer in peers)
+        known = bool(meta.get("leader")) and len(peers) == cluster_size - 1
+        return known and caught_up and self._monitoring("healthz") is not None
+
+    def _monitoring(self, endpoint: str) -> dict[str, Any] | None:
+        """The monitoring endpoint's JSON answer, or None when the node is down or answers an error."""
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.monitor_port}/healthz", timeout=2) as answer:
-                return bool(answer.status == 200)
-        except (OSError, urllib.error.URLError):
-            return False
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.monitor_port}/{endpoint}", timeout=2) as answer:
+                found: dict[str, Any] = json.load(answer)
+                return found
+        except (OSError, ValueError):  # HTTPError (a 503 from /healthz) is an OSError
+            return None
 
 
 class EmbeddedNatsCluster:
@@ -122,21 +132,21 @@ class EmbeddedNatsCluster:
         return found
 
     def start(self, timeout: float = 60) -> str:
-        """Start every node, wait until each is healthy (a meta leader elected), return the service's URLs."""
+        """Start every node, wait until each is ready (all in one JetStream cluster), return the service's URLs."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         for node in self.nodes:
             node.configure(self.nodes, self.passwords)
         for node in self.nodes:
             node.start()
-        self.wait_healthy(timeout)
+        self.wait_ready(timeout)
         return self.url
 
-    def wait_healthy(self, timeout: float = 60) -> None:
-        """Block until every running node reports healthy."""
+    def wait_ready(self, timeout: float = 60) -> None:
+        """Block until every node is ready (see ClusterNode.ready)."""
         deadline = time.monotonic() + timeout
-        while not all(node.healthy() for node in self.nodes if node.running):
+        while not all(node.ready(len(self.nodes)) for node in self.nodes):
             if time.monotonic() > deadline:
-                raise TimeoutError(f"the NATS cluster is not healthy after {timeout}s (logs in {self.data_dir})")
+                raise TimeoutError(f"the NATS cluster is not ready after {timeout}s (logs in {self.data_dir})")
             time.sleep(0.1)
 
     async def stream_leader(self, stream: str, answer_within: float = 5) -> ClusterNode:

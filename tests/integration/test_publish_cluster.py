@@ -206,8 +206,8 @@ def compose_cluster(tmp_path: Path) -> Iterator[ComposeCluster]:
     try:
         watched = [ClusterNode(node, tmp_path / node, ports[node]) for node in nodes]
         deadline = time.monotonic() + 30
-        while not all(node.healthy() for node in watched):
-            assert time.monotonic() < deadline, f"the compose cluster never got healthy: logs in {tmp_path}"
+        while not all(node.ready(len(watched)) for node in watched):
+            assert time.monotonic() < deadline, f"the compose cluster never got ready: logs in {tmp_path}"
             time.sleep(0.1)
         yield ComposeCluster(services, ports, passwords)
     finally:
