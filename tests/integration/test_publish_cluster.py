@@ -193,7 +193,9 @@ def compose_cluster(tmp_path: Path) -> Iterator[ComposeCluster]:
     assert nodes == ["nats-1", "nats-2", "nats-3"]
     free = free_ports(3 * len(nodes))
     ports = {node: (free.pop(), free.pop(), free.pop()) for node in nodes}
-    passwords = {"NATS_PASSWORD": secrets.token_urlsafe(16), "NATS_SUBSCRIBER_PASSWORD": secrets.token_urlsafe(16)}
+    # nats-server parses a `$VARIABLE`'s value as a configuration value: one that starts like a number or a date
+    # is not a string any more, so a password given this way must start with a letter
+    passwords = {"NATS_PASSWORD": f"p{secrets.token_hex(16)}", "NATS_SUBSCRIBER_PASSWORD": f"p{secrets.token_hex(16)}"}
     procs = [
         subprocess.Popen(
             local_arguments(services[node]["command"], tmp_path / node, ports, node),
