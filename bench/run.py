@@ -12,6 +12,7 @@ BENCHMARKS = [
     "bench.restart_bench",
     "bench.list_bench",
     "bench.publish_bench",
+    "bench.jetstream_failover",
     "bench.replay_bench",
     "bench.eventsourcing_bench",
     "bench.metrics_bench",

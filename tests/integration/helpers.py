@@ -12,14 +12,13 @@ from typing import Any
 from uuid import UUID
 
 import httpx
-import nats
 from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container
 from leadstore.cli.main import _parser
 from leadstore.domain.commands import Actor, CreateLead, UpdateLead
 from leadstore.projection.runner import ProjectionRunner
-from leadstore.publishing import STREAM, PublishedEvent, PublishingSettings
+from leadstore.publishing import STREAM, NatsConnection, PublishedEvent, PublishingSettings
 from leadstore.settings import Settings
 from leadstore.store import events as store
 from leadstore.store.accounts import NewAccount
@@ -137,7 +136,7 @@ FAST_PUBLISHING = PublishingSettings(
 
 async def stored_count(nats_url: str, account_id: UUID) -> int:
     """Lead-event messages the stream holds for an account, copies included."""
-    nc = await nats.connect(nats_url)
+    nc = await NatsConnection(url=nats_url).connect()  # one server, or a cluster's list
     try:
         info = await nc.jetstream().stream_info(STREAM, subjects_filter=f"leads.{account_id}.*")  # lead events
     finally:

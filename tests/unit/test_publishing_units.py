@@ -35,6 +35,20 @@ def test_nats_credentials_come_from_the_settings_one_kind_at_a_time() -> None:
         NatsConnection(url="nats://h", password="s3cret")
 
 
+def test_a_comma_separated_url_is_a_list_of_servers_sharing_the_credentials_it_carries() -> None:
+    cluster = NatsConnection(url="nats://leadstore:s3cret@n1:4222, nats://leadstore:s3cret@n2:4222,nats://n3")
+    # credentials go in the options, so they reach every server, those the cluster advertises too
+    assert cluster.servers() == ["nats://n1:4222", "nats://n2:4222", "nats://n3"]
+    assert cluster.options() == {"user": "leadstore", "password": "s3cret"}
+    assert NatsConnection(url="nats://t0k@n1:4222,nats://n2:4222").options() == {"token": "t0k"}
+    assert NatsConnection(url="nats://a%40b:p%3Aw@n1").options() == {"user": "a@b", "password": "p:w"}
+    assert NatsConnection(url="nats://n1:4222").options() == {} and NatsConnection(url="").servers() == []
+    given = NatsConnection(url="nats://old:pw@n1,nats://n2", user="leadstore", password="s3cret")
+    assert given.options() == {"user": "leadstore", "password": "s3cret"}  # the settings win over the URL
+    with pytest.raises(ValueError, match="different credentials"):
+        NatsConnection(url="nats://a:pw@n1,nats://b:pw@n2")
+
+
 def test_a_ca_file_makes_a_verifying_tls_context(tmp_path: Path) -> None:
     ca, _, _ = write_certificates(tmp_path, "127.0.0.1")
     context = NatsConnection(url="tls://h:4222", ca_file=str(ca)).options()["tls"]

@@ -17,6 +17,7 @@ from uuid import UUID
 import msgspec
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
+from nats.js.errors import NoStreamResponseError
 
 from leadstore.documents import event_envelope
 from leadstore.domain.account_events import ACCOUNT_STREAM
@@ -28,11 +29,13 @@ _encoder = msgspec.json.Encoder()
 
 
 class BatchResult(msgspec.Struct, frozen=True):
-    """How many events, from the start of the batch, are acknowledged; the error that stopped it, if any."""
+    """How many events, from the start of the batch, are acknowledged; the error that stopped it, if any, and
+    whether that error was only the stream having no leader (a cluster electing one after losing a node)."""
 
     acked: int
     duplicates: int = 0
     error: str | None = None
+    electing: bool = False
 
 
 def waves(events: Sequence[RecordedEvent]) -> list[list[int]]:
@@ -84,9 +87,10 @@ async def publish_batch(
         await _await_acks(list(futures), ack_timeout, closed)
         wave_duplicates, wave_error = _collect(futures, acked)
         duplicates += wave_duplicates
+        electing = error is None and _leaderless(futures)
         error = error or wave_error
         if error is not None:
-            return BatchResult(acked_prefix(acked), duplicates, error)
+            return BatchResult(acked_prefix(acked), duplicates, error, electing)
     return BatchResult(len(events), duplicates)
 
 
@@ -115,6 +119,15 @@ async def _await_acks(futures: list[asyncio.Future[PubAck]], ack_timeout: float,
     # a cancelled gathering ends with CancelledError as its exception: retrieve it, or asyncio logs
     # "_GatheringFuture exception was never retrieved" when it is collected
     await asyncio.gather(*waiters, return_exceptions=True)
+
+
+def _leaderless(futures: dict[asyncio.Future[PubAck], int]) -> bool:
+    """Whether every failed publish of a wave found no stream to answer it, with the connection up: the stream's
+    leader is gone and its replicas are electing another."""
+    if any(future.cancelled() for future in futures):
+        return False
+    failures = [exc for future in futures if (exc := future.exception()) is not None]
+    return bool(failures) and all(isinstance(exc, NoStreamResponseError) for exc in failures)
 
 
 def _collect(futures: dict[asyncio.Future[PubAck], int], acked: list[bool]) -> tuple[int, str | None]:

@@ -1,10 +1,15 @@
-"""How to reach NATS: the URL (which may carry `user:password@` or `token@`), a creds file or credentials, TLS."""
+"""How to reach NATS: the URL (which may carry `user:password@` or `token@`), a creds file or credentials, TLS.
+
+The URL may list several servers of a cluster, comma-separated; the client picks one and moves to another
+when it fails. Credentials written in the URLs are lifted into the connect options, so they reach every
+server, the ones the cluster advertises as well.
+"""
 
 from __future__ import annotations
 
 import ssl
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 import msgspec
 import nats
@@ -13,9 +18,13 @@ from nats.aio.client import Client as NatsClient
 from leadstore.settings import Settings
 
 
+def _split(url: str) -> list[SplitResult]:
+    return [urlsplit(part.strip()) for part in url.split(",") if part.strip()]
+
+
 def server_address(url: str) -> str:
     """`host:port` of each server of a URL list, for logs: user names, passwords and tokens stay out of them."""
-    servers = [urlsplit(part.strip()) for part in url.split(",") if part.strip()]
+    servers = _split(url)
     return ",".join(f"{s.hostname}:{s.port}" if s.port else str(s.hostname) for s in servers) or "(none)"
 
 
@@ -40,6 +49,8 @@ class NatsConnection(msgspec.Struct, frozen=True, kw_only=True):
             raise ValueError(f"NATS credentials: {' and '.join(given)} are both set; give one kind")
         if self.password and not self.user:
             raise ValueError("NATS credentials: a password needs a user (LEADSTORE_NATS_USER)")
+        if len(self._url_logins()) > 1:
+            raise ValueError("NATS URLs: the servers of the list carry different credentials; give one set")
 
     def __repr__(self) -> str:
         return f"NatsConnection({server_address(self.url)})"
@@ -66,9 +77,24 @@ class NatsConnection(msgspec.Struct, frozen=True, kw_only=True):
         """The servers, for logs (no credentials)."""
         return server_address(self.url)
 
+    def servers(self) -> list[str]:
+        """Each server of the URL list, without the credentials it carries (`options` has them)."""
+        return [server._replace(netloc=server.netloc.rpartition("@")[2]).geturl() for server in _split(self.url)]
+
+    def _url_logins(self) -> set[tuple[str, str | None]]:
+        """The (user, password) pairs written in the URLs; a user without a password is a token."""
+        return {
+            (unquote(server.username or ""), None if server.password is None else unquote(server.password))
+            for server in _split(self.url)
+            if server.username or server.password
+        }
+
     def options(self) -> dict[str, Any]:
         """The keyword arguments of `nats.connect` for these credentials and this trust."""
         options: dict[str, Any] = {}
+        if not (self.creds_file or self.user or self.token):  # credentials given apart win over the URL's
+            for user, password in self._url_logins():
+                options.update({"token": user} if password is None else {"user": user, "password": password})
         if self.creds_file:
             options["user_credentials"] = self.creds_file
         if self.user:
@@ -81,4 +107,4 @@ class NatsConnection(msgspec.Struct, frozen=True, kw_only=True):
 
     async def connect(self, **options: Any) -> NatsClient:
         """A new client connection (`options` are `nats.connect`'s: name, callbacks, reconnecting)."""
-        return await nats.connect(self.url, **self.options(), **options)
+        return await nats.connect(self.servers(), **self.options(), **options)

@@ -21,8 +21,18 @@ log = logging.getLogger(__name__)
 NATS_ERRORS = (OSError, nats.errors.Error)  # OSError covers TimeoutError
 
 
+# Calls that manage the stream wait this long at most, so that one asked while a cluster elects the stream's
+# leader does not stall the publisher for a whole ack timeout.
+STREAM_API_SECONDS = 1.0
+
+
 class NatsUnavailable(Exception):
-    """NATS could not be reached, refused the stream, or did not acknowledge in time."""
+    """NATS could not be reached, refused the stream, or did not acknowledge in time; `electing` when only the
+    stream's leader was missing, on a live connection."""
+
+    def __init__(self, reason: str, *, electing: bool = False) -> None:
+        super().__init__(reason)
+        self.electing = electing
 
 
 class JetStreamLink:
@@ -46,6 +56,12 @@ class JetStreamLink:
         return self._nc is not None and self._nc.is_connected
 
     @property
+    def server_port(self) -> int | None:
+        """The port of the server this link is connected to (which node of a cluster), if connected."""
+        url = self._nc.connected_url if self._nc is not None and self._nc.is_connected else None
+        return None if url is None else url.port
+
+    @property
     def open(self) -> bool:
         """Whether there is a client, connected or restoring its connection."""
         return self._nc is not None and not self._nc.is_closed
@@ -60,9 +76,10 @@ class JetStreamLink:
             raise NatsUnavailable(f"reconnecting to NATS ({self.outage.last_error or 'connection lost'})")
         if not self._stream_ready:
             try:
-                await ensure_stream(self._js, self.settings)
-            except NATS_ERRORS as exc:
-                raise NatsUnavailable(f"{type(exc).__name__}: {exc}") from exc
+                await ensure_stream(self._nc.jetstream(timeout=STREAM_API_SECONDS), self.settings)
+            except NATS_ERRORS as exc:  # unanswered on a live connection: the stream is electing its leader
+                electing = isinstance(exc, TimeoutError) and self._nc.is_connected
+                raise NatsUnavailable(f"{type(exc).__name__}: {exc}", electing=electing) from exc
             self._stream_ready = True
         return self._js
 

@@ -38,6 +38,13 @@ from leadstore.store.notifier import wait_or_stop
 log = logging.getLogger(__name__)
 
 DEFAULT_NAME = "publisher:nats"
+# On a JetStream cluster, the stream's replicas elect a new leader some seconds after its leader's node died
+# (4-9 s after a SIGKILL); until then the stream answers nothing. The publisher keeps its connection and
+# tries again every ELECTION_RETRY_SECONDS, with no growing backoff, so that it resumes right after the
+# election; past ELECTION_GRACE_SECONDS (no election takes that long: the stream has lost its quorum, or was
+# deleted) it falls back to its backoff.
+ELECTION_RETRY_SECONDS = 0.25
+ELECTION_GRACE_SECONDS = 30.0
 
 
 class Publisher:
@@ -159,6 +166,10 @@ class Publisher:
             except NatsUnavailable as exc:
                 self.nats.failed(str(exc), "publishing paused (writes go on), retrying")
                 self.link.failed()
+                if exc.electing and time.time() - (self.nats.since or 0.0) < ELECTION_GRACE_SECONDS:
+                    await self._measure_lag(conn, force=True)
+                    await wait_or_stop(stop, ELECTION_RETRY_SECONDS)
+                    continue
                 await self._measure_lag(conn, force=True)
                 wait = self._backoff.next()
                 if not self.link.open:  # not connected at all: try as often as the client tries to reconnect
@@ -183,7 +194,7 @@ class Publisher:
             if result.acked:
                 await self._advance(conn, events[result.acked - 1].checkpoint, result)
             if result.error is not None:
-                raise NatsUnavailable(result.error)
+                raise NatsUnavailable(result.error, electing=result.electing)
             self.nats.recovered(f"publishing resumed, now at {self.checkpoint.token()}")
             await self._measure_lag(conn)
 

@@ -15,7 +15,8 @@ acked, so a copy that escaped JetStream's duplicate window is not handed out twi
 in a bounded window (`remember`). A durable consumer resumes where it stopped; an ephemeral one (the
 default) starts at new events, or at the first with `from_start=True`, and is removed when closed.
 The subscription reconnects by itself and recreates its consumer (from the next sequence) if the
-server lost it.
+server lost it. On a cluster an ephemeral consumer lives on one node (a durable one is replicated like the
+stream): when that node is gone, the consumer stops answering, and it is recreated on a live node.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ import nats.errors
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from nats.js.errors import NotFoundError
+from nats.js.api import AckPolicy, ConsumerConfig, ConsumerInfo, DeliverPolicy
+from nats.js.errors import NotFoundError, ServiceUnavailableError
 
 from leadstore.publishing.connection import NatsConnection
 from leadstore.publishing.delivery import Delivery, PublishedEvent, RecentIds, decoder
@@ -44,6 +45,8 @@ from leadstore.publishing.stream import STREAM, files_under, filter_subject
 log = logging.getLogger(__name__)
 
 EPHEMERAL_INACTIVE_SECONDS = 300.0  # the server drops an ephemeral consumer this long after its client went away
+# what asking a consumer whose node is gone yields: no answer, or no responder for its subjects
+UNANSWERED = (nats.errors.TimeoutError, nats.errors.NoRespondersError, ServiceUnavailableError)
 
 
 class EventSubscription:
@@ -151,6 +154,12 @@ class EventSubscription:
         except NotFoundError:  # no stream yet: everything the publisher will send is new to us
             log.info("stream %s does not exist yet; waiting for the publisher to create it", STREAM)
 
+    async def consumer_info(self) -> ConsumerInfo:
+        """The server's view of this subscription's consumer: its name, pending messages, the node it runs on."""
+        if self._sub is None:
+            raise RuntimeError("the subscription has no consumer (not open, or being recreated)")
+        return await self._sub.consumer_info()
+
     async def close(self) -> None:
         """Stop; an ephemeral consumer is deleted, a durable one keeps its place."""
         nc, self._nc = self._nc, None
@@ -235,7 +244,11 @@ class EventSubscription:
         except NotFoundError:
             await self._recreate()
         except (nats.errors.Error, OSError) as exc:
-            log.debug("consumer check failed: %r", exc)
+            if self.durable is None and isinstance(exc, UNANSWERED):  # a durable one is replicated: it comes back
+                log.warning("the consumer of %s does not answer (%r): recreating it on a live node", self.subject, exc)
+                await self._recreate()
+            else:
+                log.debug("consumer check failed: %r", exc)
 
     async def _recreate(self) -> None:
         log.debug("(re)creating the consumer of %s from stream sequence %d", self.subject, self.last_sequence + 1)
