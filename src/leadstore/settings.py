@@ -63,6 +63,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Leases (issue 11): each projection and the publisher leads under a lease renewed every third of this; a
     # standby takes over one not renewed for this long, and the old leader can no longer save its checkpoint
     lease_seconds: float = 10.0
+    # Webhooks (issue 12): the key webhook secrets are sealed with (base64 of 32 bytes, or a file holding it),
+    # and whether deliveries may go to loopback, private and link-local addresses (`dev` allows them)
+    secrets_key: str = ""
+    secrets_key_file: str = ""
+    webhooks_allow_private: bool = False
 
     def __repr__(self) -> str:
         return f"Settings(database_url=..., nats_url=..., host={self.host!r}, port={self.port})"  # no secrets
