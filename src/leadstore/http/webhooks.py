@@ -167,7 +167,7 @@ class WebhookRoutes(Controller):
         services: Services,
         webhook_id: WebhookId,
         delivery_state: Annotated[
-            str | None, QueryParameter(query="state", description=STATE, schema_extra=STATES)
+            str | None, QueryParameter(name="state", description=STATE, schema_extra=STATES)
         ] = None,
         after: Annotated[str | None, QueryParameter(description=AFTER, schema_extra={"pattern": TOKEN_PATTERN})] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
