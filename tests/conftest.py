@@ -17,6 +17,7 @@ from leadstore.embedded import EmbeddedPostgres
 from leadstore.embedded_nats import EmbeddedNats
 from leadstore.settings import Settings
 from leadstore.store.accounts import NewAccount, create_account
+from leadstore.webhooks.secrets import SecretBox
 
 
 @pytest.fixture(scope="session")
@@ -113,7 +114,13 @@ async def container(database_url: str) -> AsyncIterator[Container]:
     """The composition root over the test database, migrated, with no background workers. The request limits
     are off: every test calls from 127.0.0.1, often with one key; the limits' tests build containers of their own."""
     settings = Settings(
-        database_url=database_url, nats_url="", pool_max_size=60, rate_limit_per_second=0, auth_failures_per_minute=0
+        database_url=database_url,
+        nats_url="",
+        pool_max_size=60,
+        rate_limit_per_second=0,
+        auth_failures_per_minute=0,
+        secrets_key=SecretBox.generate_key(),  # a throwaway key of this session's
+        webhooks_allow_private=True,  # webhook tests deliver to receivers on 127.0.0.1
     )
     built = await bootstrap(settings, run_migrations=True)
     yield built

@@ -23,6 +23,7 @@ from leadstore.store.idempotency import purge_idempotency_keys
 from leadstore.store.lead_store import LeadStore, PostgresLeadStore
 from leadstore.store.migrate import migrate_database
 from leadstore.store.rate_limits import PostgresBuckets, purge_full_buckets
+from leadstore.webhooks.secrets import SecretBox
 from projections import all_projections
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class Container:
         keys: SigningKeys,
         metrics: Metrics,
         read_pool: asyncpg.Pool | None = None,
+        secrets: SecretBox | None = None,
     ) -> None:
         self.settings = settings
         self.pool = pool
@@ -49,6 +51,7 @@ class Container:
         self.read_pool = pool if read_pool is None else read_pool
         self.handler = handler
         self.keys = keys  # what signs published events; GET /v1/signing-key serves its public half
+        self.secrets = secrets  # seals webhook signing secrets; None when no LEADSTORE_SECRETS_KEY is set
         self.principals = PrincipalCache()
         self.metrics = metrics
         self.limits = RequestLimits(
@@ -106,6 +109,7 @@ async def bootstrap(
     if not settings.database_url:
         raise ValueError("LEADSTORE_DATABASE_URL is not set")
     keys = SigningKeys.from_settings(settings)  # a bad key setting stops the process here, not at its first event
+    secrets = SecretBox.from_settings(settings.secrets_key, settings.secrets_key_file)  # likewise
     if run_migrations:
         await migrate_database(settings.database_url)
     pool = await db.create_pool(settings.database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size)
@@ -140,6 +144,7 @@ async def bootstrap(
         keys=keys,
         metrics=metrics,
         read_pool=read_pool,
+        secrets=secrets,
     )
     await container.setup_projections()
     return container

@@ -75,6 +75,7 @@ def test_dev_serves_on_free_ports_stops_cleanly_and_keeps_its_data(tmp_path: Pat
             refusals = asyncio.run(_nats_refusals(info["nats_url"], info["account_id"]))
             with urllib.request.urlopen(f"{info['url']}/v1/signing-key", timeout=5) as response:
                 served = json.load(response)
+            hook = _create_webhook(info, "http://127.0.0.1:9/hook")  # dev allows receivers on this machine
         finally:
             code = _stop(proc)
     assert code == 0
@@ -88,6 +89,8 @@ def test_dev_serves_on_free_ports_stops_cleanly_and_keeps_its_data(tmp_path: Pat
     public_key = b64(Signer(decode_key(key_file.read_bytes(), "signing.key")).public_key)
     assert served == {"algorithm": "ed25519", "public_key": public_key} and info["signing_public_key"] == public_key
     assert not _postgres_running(data_dir)
+    assert hook["secret"].startswith("whsec_")
+    assert (data_dir / "secrets.key").stat().st_mode & 0o777 == 0o600  # seals webhook secrets, kept across runs
 
     proc = _start(data_dir, busy_port)
     try:
@@ -98,6 +101,15 @@ def test_dev_serves_on_free_ports_stops_cleanly_and_keeps_its_data(tmp_path: Pat
     assert (again["account_id"], again["api_key"]) == (info["account_id"], info["api_key"])
     assert (again["nats_url"], again["signing_public_key"]) == (info["nats_url"], public_key)
     assert accounts == 1
+
+
+def _create_webhook(info: dict[str, str], url: str) -> dict[str, str]:
+    body = json.dumps({"url": url, "event_types": ["*"]}).encode()
+    headers = {"Authorization": f"Bearer {info['api_key']}", "Content-Type": "application/json"}
+    request = urllib.request.Request(f"{info['url']}/v1/webhooks", data=body, headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=5) as response:
+        created: dict[str, str] = json.load(response)
+    return created
 
 
 async def _nats_refusals(reader_url: str, account_id: str) -> list[str]:

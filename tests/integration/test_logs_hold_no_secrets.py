@@ -116,3 +116,19 @@ async def test_a_realistic_session_logs_no_key_and_no_personal_field(
     assert all({"request_id", "account_id", "route", "status", "duration_ms"} <= entry.keys() for entry in access)
     assert {entry["status"] for entry in access} >= {200, 201, 400, 401, 409, 412, 422}
     assert {entry["account_id"] for entry in access} >= {str(account.account_id), None}
+
+
+async def test_webhook_secrets_are_never_logged(
+    container: Container, account: NewAccount, captured: io.StringIO
+) -> None:
+    logging_on = copy.copy(container)
+    logging_on.settings = msgspec.structs.replace(container.settings, access_log=True)
+    async with serve(logging_on) as api, client(api, account.api_key) as admin:
+        hook = (await admin.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/", "event_types": ["*"]})).json()
+        rotated = (await admin.post(f"/v1/webhooks/{hook['id']}/rotate-secret")).json()
+        await admin.get(f"/v1/webhooks/{hook['id']}")
+
+    text = captured.getvalue()
+    assert hook["secret"].startswith("whsec_") and rotated["secret"].startswith("whsec_")
+    assert "whsec_" not in text and hook["secret"][6:20] not in text and rotated["secret"][6:20] not in text
+    assert f"/v1/webhooks/{hook['id']}/rotate-secret" in text or "/v1/webhooks" in text  # the requests were logged

@@ -25,6 +25,7 @@ from leadstore.publishing.signature import Signer, b64
 from leadstore.settings import Settings
 from leadstore.store.accounts import create_account
 from leadstore.store.migrate import migrate_database
+from leadstore.webhooks.secrets import SecretBox
 
 
 def register(sub: Any) -> None:
@@ -34,7 +35,9 @@ def register(sub: Any) -> None:
         description="Start embedded PostgreSQL and NATS under --data-dir, apply migrations, "
         "create a demo account, and serve the API with its workers in one process. "
         "Prints the URL and an admin key and writes them to DATA_DIR/dev.json, with a NATS URL that may "
-        "only read the stream and the public key of DATA_DIR/signing.key, which signs the published events.",
+        "only read the stream and the public key of DATA_DIR/signing.key, which signs the published events. "
+        "Webhook secrets are sealed with DATA_DIR/secrets.key (unless LEADSTORE_SECRETS_KEY(_FILE) is set), and "
+        "webhooks may point at private and loopback addresses.",
     )
     dev.add_argument("--port", type=int, default=8000, help="HTTP port (a free one is used if taken)")
     dev.add_argument("--data-dir", type=Path, default=Path(".leadstore"), help="where data is kept")
@@ -124,6 +127,12 @@ async def run_dev(args: argparse.Namespace, settings: Settings) -> int:
             key_file = data_dir / "signing.key"
             await asyncio.to_thread(write_key_file, key_file)
             settings = msgspec.structs.replace(settings, signing_key_file=str(key_file))
+        if not (settings.secrets_key or settings.secrets_key_file):
+            secrets_file = data_dir / "secrets.key"
+            await asyncio.to_thread(_write_secrets_key, secrets_file)
+            settings = msgspec.structs.replace(settings, secrets_key_file=str(secrets_file))
+        # a developer's receiver runs on this machine or the local network
+        settings = msgspec.structs.replace(settings, webhooks_allow_private=True)
         container = await bootstrap(settings, run_migrations=True, publishing=PublishingSettings.from_env())
         port = free_port(args.port)
         info = await _dev_account(container, data_dir, port, reader_url)
@@ -134,6 +143,15 @@ async def run_dev(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await asyncio.to_thread(nats.stop)
         await asyncio.to_thread(postgres.stop)
+
+
+def _write_secrets_key(path: Path) -> None:
+    """The key webhook secrets are sealed with, made on the first run and kept: losing it loses the secrets."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(0o600)
+    path.write_text(SecretBox.generate_key() + "\n")
 
 
 async def _dev_account(container: Container, data_dir: Path, port: int, nats_url: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ carry a secret: an issued key is named by its id, never by any part of the key.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, get_args
 from uuid import UUID
 
@@ -117,6 +118,46 @@ class RotationUpdated(msgspec.Struct, frozen=True):
     changes: dict[str, Change]
 
 
+class WebhookCreated(msgspec.Struct, frozen=True, kw_only=True):
+    """A webhook endpoint was added; its signing secret is never part of an event."""
+
+    webhook_id: UUID
+    url: str
+    event_types: list[str]
+    active: bool
+    description: str | None
+
+
+class WebhookUpdated(msgspec.Struct, frozen=True):
+    webhook_id: UUID
+    changes: dict[str, Change]
+
+
+class WebhookSecretRotated(msgspec.Struct, frozen=True, kw_only=True):
+    """A new signing secret; the previous one still signs until `previous_expires_at`."""
+
+    webhook_id: UUID
+    previous_expires_at: datetime
+
+
+class WebhookDeleted(msgspec.Struct, frozen=True):
+    webhook_id: UUID
+
+
+class WebhookReplayRequested(msgspec.Struct, frozen=True, kw_only=True):
+    """An admin asked to redeliver the events after position token `after`."""
+
+    webhook_id: UUID
+    after: str
+
+
+class WebhookDisabled(msgspec.Struct, frozen=True, kw_only=True):
+    """Deliveries to the endpoint failed for too long, so it was turned off."""
+
+    webhook_id: UUID
+    reason: str
+
+
 AccountEvent = (
     AccountCreated
     | UserCreated
@@ -133,6 +174,12 @@ AccountEvent = (
     | CustomFieldCreated
     | CustomFieldUpdated
     | RotationUpdated
+    | WebhookCreated
+    | WebhookUpdated
+    | WebhookSecretRotated
+    | WebhookDeleted
+    | WebhookReplayRequested
+    | WebhookDisabled
 )
 ACCOUNT_EVENT_TYPES: dict[str, type[AccountEvent]] = {cls.__name__: cls for cls in get_args(AccountEvent)}
 

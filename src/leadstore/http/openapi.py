@@ -45,7 +45,8 @@ PROBLEMS: dict[int, str] = {
     429: "`rate_limited`: the API key is over its request budget, or its client address made too many failed "
     "authentications; `Retry-After` gives the seconds to wait.",
     503: "`projection_lagging` (min_position not reached in time; `Retry-After` says when to retry) or "
-    "`unavailable` (database unreachable or restarting; `Retry-After` too). A write may have committed before "
+    "`unavailable` (database unreachable or restarting, or, creating a webhook or rotating its secret, no "
+    "LEADSTORE_SECRETS_KEY configured; `Retry-After` too). A write may have committed before "
     "its 503: retry writes with the same `Idempotency-Key` only.",
 }
 WRITE_PROBLEMS = (400, 404, 409, 412, 413, 422)
@@ -133,5 +134,6 @@ def openapi_config() -> OpenAPIConfig:
             Tag(name="leads", description="Leads: commands that append events, and reads."),
             Tag(name="events", description="The audit log and the account's event feed."),
             Tag(name="configuration", description="Admin-only: the account's pipeline, users and API keys."),
+            Tag(name="webhooks", description="Admin-only: endpoints that receive the account's events, signed."),
         ],
     )
