@@ -343,3 +343,26 @@ async def test_without_a_secrets_key_creating_an_endpoint_is_unavailable_and_wri
     problem = assert_problem(refused, 503, "unavailable")
     assert "LEADSTORE_SECRETS_KEY" in problem["detail"]
     assert "WebhookCreated" not in [e["type"] for e in await account_stream(container, account.account_id)]
+
+
+async def test_a_token_in_an_endpoint_url_never_reaches_the_account_stream(
+    api: str, container: Container, account: NewAccount
+) -> None:
+    async with client(api, account.api_key) as http:
+        created = await http.post(
+            "/v1/webhooks", json={"url": "https://hooks.example/in?token=first-secret&team=east", "event_types": ["*"]}
+        )
+        changed = await http.patch(
+            f"/v1/webhooks/{created.json()['id']}", json={"url": "https://hooks.example/in?token=second-secret"}
+        )
+    async with container.pool.acquire() as conn:
+        stream = await conn.fetch(
+            "SELECT type, data FROM events WHERE stream_id = $1 AND type LIKE 'Webhook%' ORDER BY version",
+            account.account_id,
+        )
+
+    assert created.status_code == 201 and changed.status_code == 200
+    assert changed.json()["url"] == "https://hooks.example/in?token=second-secret"  # the endpoint keeps its URL
+    logged = str([dict(row) for row in stream])
+    assert "first-secret" not in logged and "second-secret" not in logged
+    assert [row["type"] for row in stream] == ["WebhookCreated", "WebhookUpdated"]  # the change is still recorded

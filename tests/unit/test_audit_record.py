@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadstore.http.audit_record import masked_query, scrubbed
+from leadstore.redaction import masked_query, masked_url, scrubbed
 
 KEY = "lsk_Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZg"
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
@@ -34,3 +34,9 @@ def test_query_values_of_secret_named_parameters_and_credential_values_are_maske
         masked_query("skip_team_requirement=true&api_key=k&q=" + KEY) == "skip_team_requirement=true&api_key=***&q=***"
     )
     assert masked_query("") is None
+
+
+def test_a_url_kept_in_an_event_loses_its_credentials_and_secret_query_values() -> None:
+    kept = masked_url("https://user:pw@crm.example/hooks?token=abc&team=east#sig=1")
+    assert kept == "https://crm.example/hooks?token=***&team=east#***"
+    assert masked_url("https://crm.example/h") == "https://crm.example/h"

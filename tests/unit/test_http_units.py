@@ -24,7 +24,6 @@ from leadstore.domain.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from leadstore.http.audit_record import is_secret_header
 from leadstore.http.config_schemas import StatusInput
 from leadstore.http.context import convert_body, decode_object
 from leadstore.http.errors import (
@@ -40,6 +39,7 @@ from leadstore.http.errors import (
 )
 from leadstore.http.tracing import request_id
 from leadstore.http.writes import idempotency_key, if_match
+from leadstore.redaction import is_secret_header
 from leadstore.store.events import Checkpoint
 from leadstore.store.lead_list.query import (
     FILTERS,

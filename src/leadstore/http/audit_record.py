@@ -10,7 +10,6 @@ agent, headers) is scanned for credential shapes: leadstore keys, `Bearer`/`Basi
 from __future__ import annotations
 
 import ipaddress
-import re
 from functools import lru_cache
 from typing import Any
 
@@ -19,51 +18,16 @@ from litestar.datastructures import State
 
 from leadstore.http.server import trusted_proxies
 from leadstore.http.tracing import request_id
+from leadstore.redaction import MASK, is_secret_header, masked_query, scrubbed
 from leadstore.store.accounts import Principal
 
 AnyRequest = Request[Any, Any, State]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-MASK = "***"
 RECORDED_HEADERS = frozenset(
     {"content-type", "content-length", "user-agent", "origin", "referer", "x-request-id", "x-account-id", "if-match"}
 )
 FORWARDING_HEADERS = frozenset({"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded"})
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"})
-SECRET_WORDS = (
-    "token",
-    "secret",
-    "password",
-    "passwd",
-    "key",
-    "auth",
-    "session",
-    "credential",
-    "signature",
-    "jwt",
-    "cookie",
-)
-_SECRET_NAME = "|".join(SECRET_WORDS) + "|sig|pwd"
-_CREDENTIAL = re.compile(
-    r"lsk_[A-Za-z0-9_\-]+"  # a leadstore API key
-    r"|\b(?:Bearer|Basic|Token|Digest)\s+[A-Za-z0-9._~+/=\-]+"  # an Authorization-style credential
-    r"|\beyJ[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*",  # a JWT (its header always starts with `{"`)
-    re.IGNORECASE,
-)
-_SECRET_PAIR = re.compile(rf"((?:[\w.\-]*(?:{_SECRET_NAME})[\w.\-]*)\s*[=:]\s*)(\"[^\"]*\"|[^&;,\s]+)", re.IGNORECASE)
-
-
-def is_secret_header(name: str) -> bool:
-    lowered = name.lower()
-    return lowered in SECRET_HEADERS or any(word in lowered for word in SECRET_WORDS)
-
-
-def scrubbed(text: str) -> str:
-    """`text` with every credential-shaped part replaced by `***` (and NUL, which jsonb can not hold, removed)."""
-    text = text.replace("\x00", "")
-    if not text:
-        return text
-    return _SECRET_PAIR.sub(lambda match: match.group(1) + MASK, _CREDENTIAL.sub(MASK, text))
 
 
 def recorded_headers(request: AnyRequest, forwarded_by_trusted_proxy: bool) -> dict[str, str]:
@@ -78,14 +42,6 @@ def recorded_headers(request: AnyRequest, forwarded_by_trusted_proxy: bool) -> d
         elif lowered in RECORDED_HEADERS or (forwarded_by_trusted_proxy and lowered in FORWARDING_HEADERS):
             recorded[lowered] = scrubbed(value)
     return recorded
-
-
-def masked_query(query: str) -> str | None:
-    """The query string for the audit log, the values of secret-looking parameters replaced by `***`."""
-    if not query:
-        return None
-    pairs = [pair.partition("=") for pair in query.split("&")]
-    return scrubbed("&".join(name + sep + (MASK if is_secret_header(name) else value) for name, sep, value in pairs))
 
 
 @lru_cache(maxsize=8)

@@ -14,6 +14,8 @@ from uuid import UUID
 from uuid_utils.compat import uuid7
 
 from leadstore.domain import account_events as ev
+from leadstore.domain.events import Change
+from leadstore.redaction import masked_url
 from leadstore.store.account_log import AdminChange, lock_account, record
 from leadstore.store.config import Row, fetch_row, fetch_rows
 from leadstore.store.db import Conn
@@ -72,6 +74,7 @@ async def create_webhook(conn: Conn, change: AdminChange, webhook_id: UUID, valu
         row = await fetch_row(conn, INSERT, webhook_id, change.account_id, *args)
         assert row is not None
         created = {name: row[name] for name in ("url", "event_types", "active", "description")}
+        created["url"] = masked_url(created["url"])  # a token in the URL must not reach the append-only log
         await record(conn, change, ev.WebhookCreated(webhook_id=webhook_id, **created))
     return row
 
@@ -91,6 +94,8 @@ async def update_webhook(conn: Conn, change: AdminChange, webhook_id: UUID, chan
         row = await fetch_row(conn, UPDATE, change.account_id, webhook_id, *args)
         if before is not None and row is not None:
             diff = ev.changes_between(_changeable(before), _changeable(row))
+            if "url" in diff:  # the change is seen on the real URLs, and kept with their secrets masked
+                diff["url"] = Change(masked_url(diff["url"].from_), masked_url(diff["url"].to))
             if diff:
                 await record(conn, change, ev.WebhookUpdated(webhook_id, diff))
     return row
