@@ -117,6 +117,13 @@ class RotationUpdated(msgspec.Struct, frozen=True):
     changes: dict[str, Change]
 
 
+class WebhookDisabled(msgspec.Struct, frozen=True):
+    """The deliverer gave up on an endpoint after its retry window of continuous failures."""
+
+    webhook_id: UUID
+    reason: str
+
+
 AccountEvent = (
     AccountCreated
     | UserCreated
@@ -133,6 +140,7 @@ AccountEvent = (
     | CustomFieldCreated
     | CustomFieldUpdated
     | RotationUpdated
+    | WebhookDisabled
 )
 ACCOUNT_EVENT_TYPES: dict[str, type[AccountEvent]] = {cls.__name__: cls for cls in get_args(AccountEvent)}
 
