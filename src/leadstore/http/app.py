@@ -22,6 +22,7 @@ from leadstore.http.people import People
 from leadstore.http.ready import ready
 from leadstore.http.signing_key import signing_key
 from leadstore.http.tracing import add_request_id
+from leadstore.http.webhook_test import ping_webhook
 
 
 @get("/health", include_in_schema=False)
@@ -37,6 +38,7 @@ def create_app(container: Container) -> Litestar:
             LeadCommands,
             LeadReads,
             EventFeed,
+            ping_webhook,
             # configuration and people take no query parameter: any is a typo, refused (422)
             Router(path="/", route_handlers=[*ConfigRoutes, *People], before_request=refuse_query_parameters),
         ],
