@@ -19,8 +19,8 @@ from uuid_utils.compat import uuid7
 from leadstore.bootstrap import Container
 from leadstore.documents import event_envelope
 from leadstore.settings import Settings
-from leadstore.store import checkpoints
-from leadstore.store.accounts import NewAccount
+from leadstore.store import checkpoints, status
+from leadstore.store.accounts import NewAccount, create_account
 from leadstore.store.events import START, Checkpoint, RecordedEvent, read_log
 from leadstore.webhooks import verify
 from leadstore.webhooks.deliverer import EndpointDeliverer
@@ -255,6 +255,8 @@ async def test_delivery_never_contacts_a_private_address_when_they_are_not_allow
 async def test_replay_redelivers_exactly_the_events_after_a_position(
     container: Container, account: NewAccount, hooks: list[UUID]
 ) -> None:
+    async with container.pool.acquire() as conn:
+        other = await create_account(conn, f"other {uuid7()}", "admin@example.com")
     async with Receiver() as receiver:
         webhook_id, secret = await add_webhook(container, account, hooks, receiver.url)
         async with delivering(container, quick(container), webhook_id) as deliverer:
@@ -273,6 +275,15 @@ async def test_replay_redelivers_exactly_the_events_after_a_position(
             async with container.pool.acquire() as conn:
                 assert await conn.fetchval("SELECT replay_after FROM webhooks WHERE id = $1", webhook_id) is None
                 assert await checkpoints.read(conn, deliverer.name) >= events[-1].checkpoint
+            await write_lead(container, other, 0)  # another account's event: passed over, not lagged behind
+            deadline = time.monotonic() + 10
+            while True:
+                async with container.pool.acquire() as conn:
+                    [reader] = await status.readers(conn, [deliverer.name])
+                if reader.lag_events == 0:
+                    break
+                assert time.monotonic() < deadline, reader
+                await asyncio.sleep(0.1)
         assert_as_logged(receiver.received, events[5:], secret)
         assert len(receiver.received) == 5
 

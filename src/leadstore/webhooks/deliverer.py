@@ -23,7 +23,7 @@ import msgspec
 from leadstore.documents import event_envelope
 from leadstore.leadership import DATABASE_ERRORS, Lease, LeaseLost, close_quietly
 from leadstore.store import checkpoints, db
-from leadstore.store.events import NOTIFY_CHANNEL, read_log
+from leadstore.store.events import NOTIFY_CHANNEL, Checkpoint, RecordedEvent, read_log
 from leadstore.store.notifier import wait_or_stop
 from leadstore.webhooks import store
 from leadstore.webhooks.disabling import disable_if_failing
@@ -32,6 +32,17 @@ from leadstore.webhooks.shared import DeliveryContext, delivery_id
 
 log = logging.getLogger(__name__)
 _encoder = msgspec.json.Encoder()
+
+
+def past(checkpoint: Checkpoint, events: list[RecordedEvent], head: Checkpoint | None, limit: int) -> Checkpoint:
+    """Where the reader has got to after a batch of its account's events: past the batch, and, when the batch
+    was not cut short by `limit`, past the whole log's head as read before it, too, since any event of the
+    account at or before that head was committed in time for the batch's read to see it. So the checkpoint
+    also moves over other accounts' events: each read starts near the end, and its lag means what it says."""
+    reached = events[-1].checkpoint if events else checkpoint
+    if len(events) < limit and head is not None and head > reached:
+        return head
+    return reached
 
 
 class EndpointGone(Exception):
@@ -127,12 +138,14 @@ class EndpointDeliverer:
             endpoint = await store.endpoint(conn, self.webhook_id)
             if endpoint is None or not endpoint.active:
                 raise EndpointGone(self.name)
+            head = await store.head(conn)  # before the read: see `past`
             events = await read_log(conn, checkpoint, self.batch_size, endpoint.account_id)
-            if not events:
-                return 0
             await store.owe(conn, self.webhook_id, [e.event_id for e in events if endpoint.wants(e.type)])
-            await self.lease.save(conn, events[-1].checkpoint)
-        return len(events)
+            reached = past(checkpoint, events, head, self.batch_size)
+            if reached == checkpoint:
+                return 0
+            await self.lease.save(conn, reached)
+        return max(1, len(events))
 
     async def _send_loop(self) -> None:
         """Keep up to the endpoint's concurrency of due deliveries in flight until stopped."""

@@ -26,6 +26,11 @@ FROM (SELECT 1) AS one LEFT JOIN LATERAL (
     SELECT transaction_id, position FROM events WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
     ORDER BY transaction_id DESC, position DESC LIMIT 1) AS head ON true
 ON CONFLICT (name) DO NOTHING"""
+# The last committed event of the whole log below the oldest open transaction: every event at or before it that
+# a later statement's snapshot shows has committed (or never will), whatever account it belongs to.
+HEAD = """
+SELECT transaction_id, position FROM events WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY transaction_id DESC, position DESC LIMIT 1"""
 # An admin's replay request, taken (and cleared) by the reader in the transaction that moves its checkpoint.
 TAKE_REPLAY = """
 WITH asked AS (SELECT replay_after FROM webhooks WHERE id = $1 AND replay_after IS NOT NULL FOR UPDATE)
@@ -112,6 +117,11 @@ async def endpoint(conn: Conn, webhook_id: UUID, account_id: UUID | None = None)
 
 async def start_at_head(conn: Conn, name: str) -> None:
     await conn.execute(START_AT_HEAD, name)
+
+
+async def head(conn: Conn) -> Checkpoint | None:
+    row = await conn.fetchrow(HEAD)
+    return None if row is None else Checkpoint(row["transaction_id"], row["position"])
 
 
 async def take_replay(conn: Conn, webhook_id: UUID) -> Checkpoint | None:

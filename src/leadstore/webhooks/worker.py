@@ -96,6 +96,10 @@ class WebhookWorker:
             await self._context.client.aclose()
             self._context = None
 
+    def reader_names(self) -> list[str]:
+        """The checkpoint names of the endpoints' readers this process runs or stands by for."""
+        return [deliverer.name for deliverer, _ in self.deliverers.values()]
+
     def status(self) -> list[dict[str, object]]:
         """Each endpoint's deliverer in this process, for /ready."""
         return [deliverer.status() for deliverer, _ in self.deliverers.values()]
