@@ -4,34 +4,26 @@ The reader stands on the same pieces as a projection: the lease `webhook:<id>`, 
 the endpoint's account from the checkpoint of the same name (a new endpoint starts at the log's head as it is
 first seen), and a batch that writes one `pending` delivery row per matching event in the transaction of its
 fenced checkpoint save. It also applies an admin's replay request (the checkpoint moves back; the events after
-it are owed again). The sender, while the same lease is held, posts due rows: per stream in version order
-(a row is due only when no earlier version of its stream is pending), at most
-`webhooks_concurrency_per_endpoint` at a time and within the process's overall slots, so a hung endpoint holds
-only its own. Its row updates are fenced by the lease too.
+it are owed again). The sender (webhooks/sending.py) posts the due rows while the same lease is held.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 from uuid import UUID
 
 import asyncpg
-import msgspec
 
-from leadstore.documents import event_envelope
 from leadstore.leadership import DATABASE_ERRORS, Lease, LeaseLost, close_quietly
 from leadstore.store import checkpoints, db
 from leadstore.store.events import NOTIFY_CHANNEL, Checkpoint, RecordedEvent, read_log
 from leadstore.store.notifier import wait_or_stop
 from leadstore.webhooks import store
-from leadstore.webhooks.disabling import disable_if_failing
-from leadstore.webhooks.sender import Attempt, post, signed_headers
-from leadstore.webhooks.shared import DeliveryContext, delivery_id
+from leadstore.webhooks.sending import EndpointGone, Sender
+from leadstore.webhooks.shared import DeliveryContext
 
 log = logging.getLogger(__name__)
-_encoder = msgspec.json.Encoder()
 
 
 def past(checkpoint: Checkpoint, events: list[RecordedEvent], head: Checkpoint | None, limit: int) -> Checkpoint:
@@ -43,10 +35,6 @@ def past(checkpoint: Checkpoint, events: list[RecordedEvent], head: Checkpoint |
     if len(events) < limit and head is not None and head > reached:
         return head
     return reached
-
-
-class EndpointGone(Exception):
-    """The endpoint was deleted or disabled: its deliverer ends."""
 
 
 class EndpointDeliverer:
@@ -61,13 +49,18 @@ class EndpointDeliverer:
         self.lease = Lease(dsn, self.name, settings.lease_seconds, on_lost=self.wake)
         self.stop = asyncio.Event()  # set when the endpoint goes, or the worker stops
         self.active = False
-        self.sent = 0
+        self._sender: Sender | None = None
         self._wake = asyncio.Event()
-        self._send_wake = asyncio.Event()
+
+    @property
+    def sent(self) -> int:
+        """Deliveries this process's sender got a 2xx for, since it last took the lease."""
+        return 0 if self._sender is None else self._sender.sent
 
     def wake(self, *_: object) -> None:
         self._wake.set()
-        self._send_wake.set()
+        if self._sender is not None:
+            self._sender.wake.set()
 
     async def run(self) -> None:
         """Stand by until elected, then deliver until stopped; outlives lost leases and database outages."""
@@ -99,7 +92,8 @@ class EndpointDeliverer:
         self.active = True
         log.info("%s delivering", self.name)
         await conn.add_listener(NOTIFY_CHANNEL, self.wake)
-        sending = asyncio.create_task(self._send_loop(), name=f"{self.name} sender")
+        self._sender = Sender(self.pool, self.webhook_id, self.lease, self.context, self.stop)
+        sending = asyncio.create_task(self._sender.run(), name=f"{self.name} sender")
         try:
             while not self.stop.is_set():
                 self.lease.check()
@@ -108,7 +102,7 @@ class EndpointDeliverer:
                     return
                 try:
                     if await self.catch_up(conn):
-                        self._send_wake.set()
+                        self._sender.wake.set()
                 except Exception as exc:
                     self.lease.check(exc)
                     raise
@@ -146,72 +140,6 @@ class EndpointDeliverer:
                 return 0
             await self.lease.save(conn, reached)
         return max(1, len(events))
-
-    async def _send_loop(self) -> None:
-        """Keep up to the endpoint's concurrency of due deliveries in flight until stopped."""
-        in_flight: dict[UUID, asyncio.Task[None]] = {}
-        room = max(1, self.context.settings.webhooks_concurrency_per_endpoint)
-        try:
-            while not self.stop.is_set():
-                self.lease.check()
-                self._send_wake.clear()
-                if len(in_flight) < room:
-                    await self._start_due(in_flight, room - len(in_flight))
-                waiters: set[asyncio.Future[Any]] = {
-                    *in_flight.values(),
-                    asyncio.ensure_future(self._send_wake.wait()),
-                }
-                try:
-                    await asyncio.wait(waiters, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    waiters.difference_update(in_flight.values())
-                    for waiter in waiters:
-                        waiter.cancel()
-                for event_id, task in list(in_flight.items()):
-                    if task.done():
-                        del in_flight[event_id]
-                        task.result()  # a lost lease or database error ends the term
-        finally:
-            for task in in_flight.values():
-                task.cancel()
-            await asyncio.gather(*in_flight.values(), return_exceptions=True)
-
-    async def _start_due(self, in_flight: dict[UUID, asyncio.Task[None]], room: int) -> None:
-        async with self.pool.acquire() as conn:
-            endpoint = await store.endpoint(conn, self.webhook_id)
-            if endpoint is None or not endpoint.active:
-                raise EndpointGone(self.name)
-            due = await store.due(conn, self.webhook_id, list(in_flight), room)
-        if not due:
-            return
-        secrets = self.context.secrets(endpoint)
-        for row in due:
-            task = asyncio.create_task(self._deliver(endpoint, secrets, row), name=f"{self.name} delivery")
-            in_flight[row.event.event_id] = task
-
-    async def _deliver(self, endpoint: store.Endpoint, secrets: list[str], row: store.Due) -> None:
-        event = row.event
-        body = _encoder.encode(event_envelope(event))
-        headers = signed_headers(secrets, str(event.event_id), delivery_id(endpoint.id, event.event_id), body)
-        async with self.context.slots:
-            allow_private = self.context.settings.webhooks_allow_private
-            attempt = await post(self.context.client, endpoint.url, body, headers, allow_private=allow_private)
-        await self._record(endpoint, row, attempt)
-
-    async def _record(self, endpoint: store.Endpoint, row: store.Due, attempt: Attempt) -> None:
-        fence = (self.name, self.lease.holder, self.lease.token)
-        key = (self.webhook_id, row.event.event_id, attempt.status)
-        async with self.pool.acquire() as conn:
-            if attempt.delivered:
-                await conn.execute(store.DELIVERED, *key, *fence)
-                self.sent += 1
-            elif attempt.retry:
-                delay = self.context.backoff(row.attempts + 1, attempt.retry_after)
-                await conn.execute(store.RETRY, *key, *fence, attempt.error, delay)
-                if await disable_if_failing(conn, endpoint, self.context.settings.webhooks_retry_window_seconds):
-                    self.stop.set()
-            else:
-                await conn.execute(store.FAILED, *key, *fence, attempt.error)
 
     def status(self) -> dict[str, object]:
         return {"name": self.name, "active": self.active, "sent": self.sent}

@@ -57,9 +57,10 @@ NEXT_DUE = "SELECT min(next_attempt_at) FROM webhook_deliveries WHERE webhook_id
 # Every update of a row names the sender's lease ($4 name, $5 holder, $6 token): a deposed sender writes nothing.
 FENCE = "EXISTS (SELECT FROM leases WHERE name = $4 AND holder = $5 AND token = $6)"
 DELIVERED = f"""
-UPDATE webhook_deliveries SET state = 'delivered', attempts = attempts + 1, last_status = $3, last_error = NULL,
-       delivered_at = now(), first_failed_at = NULL
-WHERE webhook_id = $1 AND event_id = $2 AND state = 'pending' AND {FENCE}"""
+UPDATE webhook_deliveries d SET state = 'delivered', attempts = attempts + 1, last_status = s.status,
+       last_error = NULL, delivered_at = now(), first_failed_at = NULL
+FROM unnest($2::uuid[], $3::integer[]) AS s (event_id, status)
+WHERE d.webhook_id = $1 AND d.event_id = s.event_id AND d.state = 'pending' AND {FENCE}"""
 RETRY = f"""
 UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = $3, last_error = $7,
        next_attempt_at = now() + make_interval(secs => $8), first_failed_at = coalesce(first_failed_at, now())
