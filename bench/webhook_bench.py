@@ -30,7 +30,6 @@ from leadstore.settings import Settings
 from leadstore.store.accounts import NewAccount
 from leadstore.webhooks.deliverer import EndpointDeliverer
 from leadstore.webhooks.secrets import SecretBox, new_secret
-from leadstore.webhooks.sender import new_client
 from leadstore.webhooks.shared import DeliveryContext
 from tests.webhook_receiver import Receiver
 
@@ -52,9 +51,7 @@ async def endpoint(container: Container, account: NewAccount, url: str, *, from_
         secrets_key=base64.b64encode(KEY).decode(),
         webhooks_allow_private=True,
     )
-    return EndpointDeliverer(
-        container.pool, settings.database_url, webhook_id, DeliveryContext(settings, box, new_client())
-    )
+    return EndpointDeliverer(container.pool, settings.database_url, webhook_id, DeliveryContext(settings, box))
 
 
 async def deliver_backlog(container: Container, account: NewAccount) -> tuple[int, float]:
@@ -69,7 +66,6 @@ async def deliver_backlog(container: Container, account: NewAccount) -> tuple[in
         elapsed = time.perf_counter() - started
         deliverer.stop.set()
         await task
-        await deliverer.context.client.aclose()
     return total, total / elapsed
 
 
@@ -109,7 +105,6 @@ async def delivery_delays(
                     arrived.setdefault(request.headers["webhook-id"], request.at)
         deliverer.stop.set()
         await task
-        await deliverer.context.client.aclose()
     async with container.pool.acquire() as conn:
         committed = {str(r["event_id"]): r["at"] for r in await conn.fetch(COMMITTED_AT, account.account_id)}
     return sorted(arrived[event_id] - committed[event_id] for event_id in counted)

@@ -25,7 +25,6 @@ from leadstore.store.events import START, Checkpoint, RecordedEvent, read_log
 from leadstore.webhooks import verify
 from leadstore.webhooks.deliverer import EndpointDeliverer
 from leadstore.webhooks.secrets import SecretBox, new_secret
-from leadstore.webhooks.sender import new_client
 from leadstore.webhooks.shared import DeliveryContext
 from leadstore.webhooks.worker import WebhookWorker
 from tests.integration.helpers import write_lead
@@ -76,7 +75,7 @@ async def add_webhook(
 @contextlib.asynccontextmanager
 async def delivering(container: Container, settings: Settings, webhook_id: UUID) -> AsyncIterator[EndpointDeliverer]:
     """One deliverer of the endpoint, running until the block ends; yields once it leads."""
-    context = DeliveryContext(settings, BOX, new_client())
+    context = DeliveryContext(settings, BOX)
     deliverer = EndpointDeliverer(container.pool, settings.database_url, webhook_id, context)
     task = asyncio.create_task(deliverer.run())
     try:
@@ -85,7 +84,6 @@ async def delivering(container: Container, settings: Settings, webhook_id: UUID)
     finally:
         deliverer.stop.set()
         await asyncio.wait_for(task, 15)
-        await context.client.aclose()
 
 
 async def until(condition: Any, within: float) -> None:
@@ -214,7 +212,7 @@ async def test_a_standby_takes_over_from_a_worker_killed_mid_delivery(
     async with Receiver(slow) as receiver:
         webhook_id, secret = await add_webhook(container, account, hooks, receiver.url)
         settings = quick(container, lease_seconds=1.0, webhooks_concurrency_per_endpoint=2)
-        first_context = DeliveryContext(settings, BOX, new_client())
+        first_context = DeliveryContext(settings, BOX)
         first = EndpointDeliverer(container.pool, settings.database_url, webhook_id, first_context)
         killed = asyncio.create_task(first.run())
         await until(lambda: first.active, 10)
@@ -228,7 +226,6 @@ async def test_a_standby_takes_over_from_a_worker_killed_mid_delivery(
         assert await delivered_count(container, webhook_id) < len(events)
         async with delivering(container, settings, webhook_id):
             await all_delivered(container, webhook_id, events, 30)
-        await first_context.client.aclose()
         assert_as_logged(receiver.received, events, secret, earlier)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
 from uuid import uuid4
 
 from leadstore.settings import Settings
@@ -31,8 +32,8 @@ def test_retry_after_is_read_as_seconds_or_a_date() -> None:
     assert judge(503, "soon").retry_after is None
 
 
-def context(**settings: float) -> DeliveryContext:
-    return DeliveryContext(Settings(**settings), SecretBox(bytes(32)), None)  # type: ignore[arg-type]
+def context(**settings: Any) -> DeliveryContext:
+    return DeliveryContext(Settings(**settings), SecretBox(bytes(32)))
 
 
 def test_backoff_doubles_with_jitter_up_to_its_cap_and_honours_retry_after() -> None:

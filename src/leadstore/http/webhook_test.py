@@ -13,7 +13,6 @@ from leadstore.http.params import path_id, refuse_query_parameters
 from leadstore.webhooks import store
 from leadstore.webhooks.ping import PingResult, ping
 from leadstore.webhooks.secrets import SecretBox
-from leadstore.webhooks.sender import new_client
 from leadstore.webhooks.shared import DeliveryContext
 
 DESCRIPTION = """\
@@ -44,8 +43,4 @@ async def ping_webhook(request: AnyRequest, services: Services, webhook_id: Webh
     box = SecretBox.from_settings(settings.secrets_key, settings.secrets_key_file)
     if box is None:
         raise Unavailable("webhook secrets can not be opened: LEADSTORE_SECRETS_KEY is not set")
-    client = new_client()
-    try:
-        return await ping(settings, DeliveryContext(settings, box, client), endpoint)
-    finally:
-        await client.aclose()
+    return await ping(DeliveryContext(settings, box), endpoint)

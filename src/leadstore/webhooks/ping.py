@@ -10,8 +10,7 @@ import msgspec
 from uuid_utils.compat import uuid7
 
 from leadstore.documents import timestamp
-from leadstore.settings import Settings
-from leadstore.webhooks.sender import Attempt, post, signed_headers
+from leadstore.webhooks.sender import Attempt, new_client, post, signed_headers
 from leadstore.webhooks.shared import DeliveryContext
 from leadstore.webhooks.store import Endpoint
 
@@ -27,7 +26,7 @@ class PingResult(msgspec.Struct, kw_only=True):
     duration_ms: int
 
 
-async def ping(settings: Settings, context: DeliveryContext, endpoint: Endpoint) -> PingResult:
+async def ping(context: DeliveryContext, endpoint: Endpoint) -> PingResult:
     """Send `{"type": "WebhookTest", ...}` to the endpoint, signed with its secrets, through the delivery path."""
     message_id = str(uuid7())
     body = _encoder.encode(
@@ -42,8 +41,8 @@ async def ping(settings: Settings, context: DeliveryContext, endpoint: Endpoint)
     )
     headers = signed_headers(context.secrets(endpoint), message_id, message_id, body)
     started = time.monotonic()
-    attempt: Attempt = await post(
-        context.client, endpoint.url, body, headers, allow_private=settings.webhooks_allow_private
-    )
+    async with new_client(1) as client:
+        allow_private = context.settings.webhooks_allow_private
+        attempt: Attempt = await post(client, endpoint.url, body, headers, allow_private=allow_private)
     elapsed = int((time.monotonic() - started) * 1000)
     return PingResult(delivered=attempt.delivered, status=attempt.status, error=attempt.error, duration_ms=elapsed)

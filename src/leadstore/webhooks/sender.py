@@ -42,10 +42,12 @@ class Attempt(msgspec.Struct, frozen=True):
         return self.status is not None and 200 <= self.status < 300
 
 
-def new_client() -> httpx.AsyncClient:
-    """The client deliveries share: no redirects, no proxies from the environment, the attempt's timeouts."""
+def new_client(connections: int = 16) -> httpx.AsyncClient:
+    """A client for deliveries: no redirects, no proxies from the environment, the attempt's timeouts. Each
+    endpoint's sender has its own, as many connections as it has posts in flight: the client's pool looks at
+    every connection on every request, so one big shared pool costs each delivery more."""
     timeout = httpx.Timeout(TOTAL_SECONDS, connect=CONNECT_SECONDS)
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=64)
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     return httpx.AsyncClient(follow_redirects=False, trust_env=False, timeout=timeout, limits=limits)
 
 

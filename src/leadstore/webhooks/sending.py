@@ -15,13 +15,14 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+import httpx
 import msgspec
 
 from leadstore.documents import event_envelope
 from leadstore.leadership import Lease
 from leadstore.webhooks import store
 from leadstore.webhooks.disabling import disable_if_failing
-from leadstore.webhooks.sender import Attempt, post, signed_headers
+from leadstore.webhooks.sender import Attempt, new_client, post, signed_headers
 from leadstore.webhooks.shared import DeliveryContext, delivery_id
 
 _encoder = msgspec.json.Encoder()
@@ -49,8 +50,10 @@ class Sender:
         self._writer: asyncio.Task[None] | None = None
         self._endpoint: store.Endpoint | None = None
         self._secrets: list[str] = []
+        self._client: httpx.AsyncClient | None = None
 
     async def run(self) -> None:
+        self._client = new_client(self.room)
         try:
             while not self.stop.is_set():
                 self.lease.check()
@@ -65,6 +68,7 @@ class Sender:
             await asyncio.gather(*self._in_flight, return_exceptions=True)
             if self._writer is not None:
                 await asyncio.gather(self._writer, return_exceptions=True)
+            await self._client.aclose()
 
     def _collect(self) -> None:
         """Take the finished attempts; one writer at a time writes all that finished meanwhile (few statements
@@ -114,7 +118,8 @@ class Sender:
         headers = signed_headers(secrets, str(event.event_id), delivery_id(endpoint.id, event.event_id), body)
         async with self.context.slots:
             allow_private = self.context.settings.webhooks_allow_private
-            return await post(self.context.client, endpoint.url, body, headers, allow_private=allow_private)
+            assert self._client is not None
+            return await post(self._client, endpoint.url, body, headers, allow_private=allow_private)
 
     async def _record(self, outcomes: list[tuple[store.Due, Attempt]]) -> None:
         """Write what the attempts came to; a failure of the endpoint past its window disables it."""

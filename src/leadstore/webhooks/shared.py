@@ -1,5 +1,5 @@
-"""What every endpoint's deliverer in a process shares: settings, the secrets box, the HTTP client and the
-slots that bound deliveries in flight across all endpoints."""
+"""What every endpoint's deliverer in a process shares: settings, the secrets box and the slots that bound
+deliveries in flight across all endpoints."""
 
 from __future__ import annotations
 
@@ -8,20 +8,17 @@ import random
 import uuid
 from uuid import UUID
 
-import httpx
-
 from leadstore.settings import Settings
 from leadstore.webhooks.secrets import SecretBox
 from leadstore.webhooks.store import Endpoint
 
 
 class DeliveryContext:
-    """Settings, secrets, client and global concurrency of one process's webhook deliveries."""
+    """Settings, secrets and global concurrency of one process's webhook deliveries."""
 
-    def __init__(self, settings: Settings, box: SecretBox, client: httpx.AsyncClient) -> None:
+    def __init__(self, settings: Settings, box: SecretBox) -> None:
         self.settings = settings
         self.box = box
-        self.client = client
         self.slots = asyncio.Semaphore(max(1, settings.webhooks_concurrency))
 
     def secrets(self, endpoint: Endpoint) -> list[str]:

@@ -19,7 +19,6 @@ from leadstore.store.notifier import wait_or_stop
 from leadstore.webhooks import store
 from leadstore.webhooks.deliverer import EndpointDeliverer
 from leadstore.webhooks.secrets import SecretBox
-from leadstore.webhooks.sender import new_client
 from leadstore.webhooks.shared import DeliveryContext
 
 log = logging.getLogger(__name__)
@@ -84,7 +83,7 @@ class WebhookWorker:
                     log.error("webhooks: endpoints exist but LEADSTORE_SECRETS_KEY is not set: nothing is delivered")
                 self._told_no_key = True
                 return None
-            self._context = DeliveryContext(self.settings, box, new_client())
+            self._context = DeliveryContext(self.settings, box)
         return self._context
 
     async def _stop_all(self) -> None:
@@ -92,9 +91,6 @@ class WebhookWorker:
             deliverer.stop.set()
         await asyncio.gather(*(task for _, task in self.deliverers.values()), return_exceptions=True)
         self.deliverers.clear()
-        if self._context is not None:
-            await self._context.client.aclose()
-            self._context = None
 
     def reader_names(self) -> list[str]:
         """The checkpoint names of the endpoints' readers this process runs or stands by for."""
