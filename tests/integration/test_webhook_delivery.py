@@ -331,3 +331,23 @@ async def test_an_endpoint_failing_for_its_retry_window_is_disabled_with_an_even
         assert "failed continuously" in row["disabled_reason"]
         assert disabled is not None and disabled["data"]["webhook_id"] == str(webhook_id)
         assert len(receiver.received) >= 2
+
+
+async def test_a_refused_event_is_final_and_does_not_hold_back_the_rest_of_its_lead(
+    container: Container, account: NewAccount, hooks: list[UUID]
+) -> None:
+    async def refuse_creations(request: Received) -> int:
+        return 410 if request.json()["type"] == "LeadCreated" else 200
+
+    async with Receiver(refuse_creations) as receiver:
+        webhook_id, secret = await add_webhook(container, account, hooks, receiver.url, ["LeadCreated", "LeadUpdated"])
+        async with delivering(container, quick(container), webhook_id):
+            earlier = await log_events(container, account)
+            await write_lead(container, account, 2)
+            events = await written(container, account, len(earlier), 3)
+            await all_delivered(container, webhook_id, events[1:], 10)
+        async with container.pool.acquire() as conn:
+            created = await conn.fetchrow(DELIVERIES + " AND event_id = $2", webhook_id, events[0].event_id)
+        assert created is not None and created["state"] == "failed" and created["attempts"] == 1
+        assert created["last_status"] == 410
+        assert_as_logged(receiver.received, events, secret, earlier)
