@@ -17,6 +17,7 @@ BENCHMARKS = [
     "bench.eventsourcing_bench",
     "bench.metrics_bench",
     "bench.replica_bench",
+    "bench.webhook_bench",
 ]
 
 

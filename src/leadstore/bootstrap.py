@@ -24,6 +24,7 @@ from leadstore.store.lead_store import LeadStore, PostgresLeadStore
 from leadstore.store.migrate import migrate_database
 from leadstore.store.rate_limits import PostgresBuckets, purge_full_buckets
 from leadstore.webhooks.secrets import SecretBox
+from leadstore.webhooks.worker import WebhookWorker
 from projections import all_projections
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class Container:
         )
         self.runners = list(runners)
         self.publisher = publisher  # None when NATS_URL is empty (publishing disabled); status() is for /ready
+        self.webhooks = WebhookWorker(pool, settings)  # each active endpoint's deliverer (issue 12)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -74,11 +76,13 @@ class Container:
             await runner.setup()
 
     def start_workers(self) -> None:
-        """Run every projection and the publisher (standing by where another process is active)."""
+        """Run every projection, the publisher and the webhook deliverers (standing by where another process is
+        active)."""
         for runner in self.runners:
             self._tasks.append(asyncio.create_task(runner.run(self._stop), name=f"projection:{runner.name}"))
         if self.publisher is not None:
             self._tasks.append(asyncio.create_task(self.publisher.run(self._stop), name=self.publisher.name))
+        self._tasks.append(asyncio.create_task(self.webhooks.run(self._stop), name="webhooks"))
         self._tasks.append(asyncio.create_task(purge_idempotency_keys(self.pool, self._stop), name="maintenance"))
         self._tasks.append(asyncio.create_task(purge_full_buckets(self.pool, self._stop), name="rate-limit buckets"))
 

@@ -68,6 +68,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     secrets_key: str = ""
     secrets_key_file: str = ""
     webhooks_allow_private: bool = False
+    # Deliveries: retried with exponential backoff (base, doubling up to max, with jitter) until an endpoint has
+    # failed without a break for the retry window (3 days), when it is disabled; concurrency per endpoint and
+    # per process; how often the worker looks for new endpoints (and on every NOTIFY) and polls for due retries
+    webhooks_retry_window_seconds: float = 259_200.0
+    webhooks_backoff_base_seconds: float = 5.0
+    webhooks_backoff_max_seconds: float = 3600.0
+    webhooks_concurrency_per_endpoint: int = 8
+    webhooks_concurrency: int = 64
+    webhooks_discover_seconds: float = 5.0
+    webhooks_poll_seconds: float = 1.0
 
     def __repr__(self) -> str:
         return f"Settings(database_url=..., nats_url=..., host={self.host!r}, port={self.port})"  # no secrets

@@ -151,8 +151,8 @@ class WebhookReplayRequested(msgspec.Struct, frozen=True, kw_only=True):
     after: str
 
 
-class WebhookDisabled(msgspec.Struct, frozen=True, kw_only=True):
-    """Deliveries to the endpoint failed for too long, so it was turned off."""
+class WebhookDisabled(msgspec.Struct, frozen=True):
+    """The deliverer gave up on an endpoint after its retry window of continuous failures."""
 
     webhook_id: UUID
     reason: str

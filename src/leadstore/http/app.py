@@ -22,6 +22,7 @@ from leadstore.http.people import People
 from leadstore.http.ready import ready
 from leadstore.http.signing_key import signing_key
 from leadstore.http.tracing import add_request_id
+from leadstore.http.webhook_test import ping_webhook
 from leadstore.http.webhooks import WebhookRoutes
 
 
@@ -39,6 +40,7 @@ def create_app(container: Container) -> Litestar:
             LeadReads,
             EventFeed,
             WebhookRoutes,  # each route refuses query parameters but the delivery log's filters
+            ping_webhook,
             # configuration and people take no query parameter: any is a typo, refused (422)
             Router(path="/", route_handlers=[*ConfigRoutes, *People], before_request=refuse_query_parameters),
         ],

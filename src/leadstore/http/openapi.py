@@ -61,6 +61,7 @@ LeadId = Annotated[str, id_in_path("lead")]
 TeamId = Annotated[str, id_in_path("team")]
 UserId = Annotated[str, id_in_path("user")]
 KeyId = Annotated[str, id_in_path("API key")]
+WebhookId = Annotated[str, id_in_path("webhook")]
 
 ETAG = ResponseHeader(name="ETag", description='The lead\'s version, quoted: `"3"`.', documentation_only=True)
 POSITION = ResponseHeader(

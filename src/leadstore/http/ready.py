@@ -41,9 +41,11 @@ def code_migrations() -> frozenset[str]:
 
 
 def reader_names(container: Container) -> list[str]:
-    """Every reader of the log this process runs or stands by for: the projections and the publisher."""
+    """Every reader of the log this process runs or stands by for: the projections, the publisher and each
+    webhook endpoint's reader."""
     names = [runner.name for runner in container.runners]
-    return names + ([container.publisher.name] if container.publisher is not None else [])
+    names += [container.publisher.name] if container.publisher is not None else []
+    return names + container.webhooks.reader_names()
 
 
 async def database_status(container: Container) -> DatabaseStatus:
@@ -118,6 +120,8 @@ def report(container: Container, found: DatabaseStatus) -> dict[str, Any]:
             "lag": lag["lag_events"],
             "lag_seconds": lag["lag_seconds"],
         }
+    if webhooks := container.webhooks.status():
+        body["webhooks"] = {row["name"]: row | _lag(found.readers.get(str(row["name"]))) for row in webhooks}
     return body
 
 

@@ -52,10 +52,13 @@ async def resolve(url: str, *, allow_private: bool) -> list[Address]:
     """The addresses `url`'s host resolves to, every one of them allowed; AddressRefused naming why not."""
     host, port = check_url(url)
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise AddressRefused(f"the host {host!r} does not resolve: {exc.strerror}") from None
-    addresses = sorted({ipaddress.ip_address(info[4][0]) for info in infos}, key=str)
+        addresses: list[Address] = [ipaddress.ip_address(host)]  # a literal address needs no lookup
+    except ValueError:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise AddressRefused(f"the host {host!r} does not resolve: {exc.strerror}") from None
+        addresses = sorted({ipaddress.ip_address(info[4][0]) for info in infos}, key=str)
     if not allow_private:
         refused = [str(address) for address in addresses if not is_public(address)]
         if refused:

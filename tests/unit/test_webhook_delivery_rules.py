@@ -1,0 +1,74 @@
+"""How an attempt is judged, how long until the next one, and where a webhook reader's checkpoint moves."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from typing import Any
+from uuid import uuid4
+
+from leadstore.settings import Settings
+from leadstore.store.events import Checkpoint, RecordedEvent
+from leadstore.webhooks.deliverer import past
+from leadstore.webhooks.secrets import SecretBox
+from leadstore.webhooks.sender import judge
+from leadstore.webhooks.shared import DeliveryContext, delivery_id
+
+
+def test_2xx_is_delivered_and_only_some_failures_are_retried() -> None:
+    assert judge(204, None).delivered
+    for status in (500, 503, 408, 409, 425, 429):
+        assert judge(status, None).retry, status
+    for status in (400, 401, 404, 410, 422, 301, 302):
+        attempt = judge(status, None)
+        assert not attempt.delivered and not attempt.retry, status
+
+
+def test_retry_after_is_read_as_seconds_or_a_date() -> None:
+    assert judge(429, "7").retry_after == 7
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=120), usegmt=True)
+    seconds = judge(503, later).retry_after
+    assert seconds is not None and 100 < seconds <= 120
+    assert judge(503, "soon").retry_after is None
+
+
+def context(**settings: Any) -> DeliveryContext:
+    return DeliveryContext(Settings(**settings), SecretBox(bytes(32)))
+
+
+def test_backoff_doubles_with_jitter_up_to_its_cap_and_honours_retry_after() -> None:
+    ctx = context(webhooks_backoff_base_seconds=2, webhooks_backoff_max_seconds=60)
+    for attempts, ceiling in ((1, 2), (2, 4), (3, 8), (10, 60)):
+        delay = ctx.backoff(attempts, None)
+        assert ceiling / 2 <= delay <= ceiling
+    assert ctx.backoff(1, 30) == 30
+
+
+def test_a_delivery_id_is_the_same_for_one_event_and_endpoint() -> None:
+    webhook, event = uuid4(), uuid4()
+    assert delivery_id(webhook, event) == delivery_id(webhook, event) != delivery_id(uuid4(), event)
+
+
+def event_at(transaction_id: int, position: int) -> RecordedEvent:
+    return RecordedEvent(
+        position=position,
+        event_id=uuid4(),
+        account_id=uuid4(),
+        stream_id=uuid4(),
+        stream_type="lead",
+        version=1,
+        type="LeadCreated",
+        data={},
+        metadata={},
+        occurred_at=datetime.now(UTC),
+        transaction_id=transaction_id,
+    )
+
+
+def test_a_short_batch_moves_the_checkpoint_past_the_logs_head_a_full_one_does_not() -> None:
+    start, head = Checkpoint(10, 10), Checkpoint(50, 60)
+    assert past(start, [], head, 100) == head
+    assert past(start, [event_at(20, 20)], head, 100) == head
+    assert past(start, [event_at(20, 20)], head, 1) == Checkpoint(20, 20)
+    assert past(start, [event_at(70, 70)], head, 100) == Checkpoint(70, 70)
+    assert past(start, [], None, 100) == start
