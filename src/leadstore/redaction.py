@@ -29,7 +29,9 @@ _CREDENTIAL = re.compile(
     r"|\beyJ[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*",  # a JWT (its header always starts with `{"`)
     re.IGNORECASE,
 )
-_SECRET_PAIR = re.compile(rf"((?:[\w.\-]*(?:{_SECRET_NAME})[\w.\-]*)\s*[=:]\s*)(\"[^\"]*\"|[^&;,\s]+)", re.IGNORECASE)
+# name=value, name: value, name="value"; a name is tried once, from its first character
+_PAIR = re.compile(r"(?<![\w.\-])([\w.\-]+\s*[=:]\s*)(\"[^\"]*\"|[^&;,\s?#=]+)")
+_SECRET_IN_NAME = re.compile(_SECRET_NAME, re.IGNORECASE)
 
 
 def is_secret_header(name: str) -> bool:
@@ -37,12 +39,25 @@ def is_secret_header(name: str) -> bool:
     return lowered in SECRET_HEADERS or any(word in lowered for word in SECRET_WORDS)
 
 
+# What each shape needs to hold: substring tests (fast) spare most values (a user agent) both regexes.
+_CREDENTIAL_MARKS = ("lsk_", "eyj", "bearer", "basic", "token", "digest")
+_SECRET_NAME_MARKS = (*SECRET_WORDS, "sig", "pwd")
+
+
 def scrubbed(text: str) -> str:
     """`text` with every credential-shaped part replaced by `***` (and NUL, which jsonb can not hold, removed)."""
     text = text.replace("\x00", "")
-    if not text:
-        return text
-    return _SECRET_PAIR.sub(lambda match: match.group(1) + MASK, _CREDENTIAL.sub(MASK, text))
+    lowered = text.lower()
+    if any(mark in lowered for mark in _CREDENTIAL_MARKS):
+        text = _CREDENTIAL.sub(MASK, text)
+    if ("=" in text or ":" in text) and any(mark in lowered for mark in _SECRET_NAME_MARKS):
+        text = _PAIR.sub(_masked_pair, text)
+    return text
+
+
+def _masked_pair(match: re.Match[str]) -> str:
+    name = match.group(1)
+    return name + MASK if _SECRET_IN_NAME.search(name) else match.group(0)
 
 
 def masked_query(query: str) -> str | None:
