@@ -14,6 +14,7 @@ from uuid import UUID
 
 import msgspec
 import pytest
+from standardwebhooks.webhooks import Webhook
 from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container
@@ -137,8 +138,10 @@ def assert_as_logged(
     by_id = {str(event.event_id): event for event in events}
     before = {str(event.event_id) for event in earlier}
     firsts: dict[str, Received] = {}
+    by_the_specification = Webhook(secret)  # the Standard Webhooks reference library, as a receiver would
     for request in received:
         verify(request.body, request.headers, secret)
+        by_the_specification.verify(request.body, request.headers)
     received = [request for request in received if request.headers["webhook-id"] not in before]
     for request in received:
         firsts.setdefault(request.headers["webhook-id"], request)
