@@ -123,15 +123,16 @@ class EmbeddedPostgres:
         )
         return self.url
 
-    def stop(self) -> None:
-        """Stop the server (fast shutdown: open transactions are rolled back) and wait until it is gone.
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (fast shutdown: open transactions are rolled back; `immediate`: as a crash, recovered
+        at the next start) and wait until it is gone.
 
         pg_ctl returns once the postmaster has removed its pid file, a moment before the process exits;
         waiting for the process itself means a caller that returns has really stopped the server.
         """
         if self.port:
             postmaster = _postmaster_pid(self.pgdata)
-            self._run("pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "stop", check=False)
+            self._run("pg_ctl", "-D", str(self.pgdata), "-m", mode, "-w", "stop", check=False)
             self.port = 0
             deadline = time.monotonic() + 30
             while postmaster is not None and _alive(postmaster) and time.monotonic() < deadline:
