@@ -145,8 +145,9 @@ class ProjectionRunner:
     async def run(self, stop: asyncio.Event) -> None:
         """Stand by until elected (the projection's lease), then follow the log until `stop` is set.
 
-        A lost lease (taken over while this process was frozen or cut off) or a lost database connection (a
-        restart, a failover, a terminated backend): the runner steps down, reconnects and stands again.
+        A lost lease (taken over while this process was frozen or cut off), a lost database connection (a
+        restart, a failover, a terminated backend) or any other failure (logged with its traceback): the runner
+        steps down, reconnects and stands again.
         """
         while not stop.is_set():
             try:
@@ -155,6 +156,8 @@ class ProjectionRunner:
                 log.warning("projection %s stood down (%s); standing by", self.name, exc)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("projection %s lost its database connection (%s); reconnecting", self.name, exc)
+            except Exception:  # a bug (in a rebuild, say) must not end the task, which nothing awaits until close
+                log.exception("projection %s failed; standing by again", self.name)
             newer = self.built_by > self.projection.version  # stepped down: look again now and then, not often
             await wait_or_stop(stop, self.poll_seconds * (30 if newer else 1))
 
