@@ -81,7 +81,8 @@ class _Lease:
 class KeyBudgets:
     """Each API key's request budget. A process leases a slice of tokens from the key's shared bucket at a
     time and spends them locally: one statement per `lease` requests, never more admitted than the bucket
-    gave. A slice is at most a tenth of the burst, so processes share a key's budget fairly."""
+    gave. A slice is at most a tenth of the burst, so processes share a key's budget fairly; what a slice
+    left unspent when it lapsed goes back to the bucket before the next one is taken."""
 
     def __init__(self, buckets: Buckets, budget: Budget, lease: int) -> None:
         self.buckets = buckets
@@ -98,6 +99,9 @@ class KeyBudgets:
         if self._spend_leased(name):
             return
         self._empty.refuse(name, "key")
+        if unspent := self._lapsed(name):
+            # else a key used about once a lease pays a whole slice a request, far beyond its budget
+            await self.buckets.give_back(name, self.budget, unspent)
         grant = await self.buckets.take(name, self.budget, self.lease)
         if grant.tokens == 0:
             if self._spend_leased(name):  # leased by a concurrent request of this process meanwhile
@@ -112,6 +116,14 @@ class KeyBudgets:
             return False
         lease.tokens -= 1
         return True
+
+    def _lapsed(self, name: str) -> int:
+        """The unspent tokens of the key's lapsed lease, which is dropped; 0 when it has none."""
+        lease = self._leases.get(name)
+        if lease is None or lease.expires >= time.monotonic():
+            return 0
+        del self._leases[name]
+        return lease.tokens
 
     def _keep(self, name: str, tokens: int) -> None:
         lease = self._leases.get(name)

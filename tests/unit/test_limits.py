@@ -7,7 +7,7 @@ from uuid import uuid4
 
 import pytest
 
-from leadstore.limits import AddressFailures, KeyBudgets, RateLimited, address_bucket
+from leadstore.limits import LEASE_SECONDS, AddressFailures, KeyBudgets, RateLimited, address_bucket
 from leadstore.store.rate_limits import Budget, Grant
 
 
@@ -58,6 +58,20 @@ async def test_concurrent_requests_are_never_admitted_beyond_what_the_bucket_gav
     outcomes = await asyncio.gather(*(budgets.spend(key) for _ in range(40)), return_exceptions=True)
     assert sum(outcome is None for outcome in outcomes) == 15
     assert all(isinstance(outcome, RateLimited) for outcome in outcomes if outcome is not None)
+
+
+async def test_a_lapsed_slice_gives_its_unspent_tokens_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    # one request a second and a bit, well inside a budget of 1 a second: each new slice must not cost the
+    # bucket the nine tokens the lapsed one never spent, or the key is refused after ten requests
+    buckets = CountedBuckets(tokens=100)
+    budgets = KeyBudgets(buckets, Budget(1, 100), lease=10)
+    key = uuid4()
+    now = 1000.0
+    monkeypatch.setattr("leadstore.limits.time.monotonic", lambda: now)
+    for _ in range(30):
+        await budgets.spend(key)
+        now += LEASE_SECONDS + 0.1
+    assert buckets.tokens[f"key:{key}"] == 100 - 30 - 9  # spent, and the rest of the live slice
 
 
 async def test_an_empty_bucket_is_refused_locally_until_it_refills() -> None:
