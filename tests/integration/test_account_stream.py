@@ -10,9 +10,13 @@ from uuid import UUID
 import httpx
 import msgspec
 import pytest
+from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container
+from leadstore.domain.errors import InvalidTransition
 from leadstore.log.integrity import check_log
+from leadstore.store import people
+from leadstore.store.account_log import by_command_line
 from leadstore.store.accounts import NewAccount
 from tests.integration.helpers import ACCOUNT_OPENING, assert_problem, client, create
 
@@ -104,6 +108,25 @@ async def test_a_refused_administrative_change_writes_no_event(
     assert_problem(duplicate, 422, "validation_failed", "key")
     assert_problem(last_key, 409, "invalid_transition")
     assert_problem(missing, 404, "not_found")
+    assert await account_stream(container, account) == before
+
+
+async def test_deactivating_the_last_admin_with_a_working_key_is_refused(
+    container: Container, account: NewAccount
+) -> None:
+    # the route refuses only "yourself", judged by a principal read before the account row was locked: two
+    # admins deactivating each other (or one whose key was revoked a moment ago) would lock the account out
+    by_test = by_command_line(account.account_id, "test")
+    async with container.pool.acquire() as conn:
+        other = await people.create_user(conn, by_test, f"b-{uuid7().hex[:8]}@example.com", "B", "admin")
+        assert other is not None
+        await people.issue_api_key(conn, by_test, other["id"], "b")
+        assert await people.deactivate_user(conn, by_test, other["id"]) is not None  # the first admin remains
+        before = await account_stream(container, account)
+        with pytest.raises(InvalidTransition):
+            await people.deactivate_user(conn, by_test, account.user_id)
+        user = await conn.fetchrow("SELECT active FROM users WHERE id = $1", account.user_id)
+    assert user is not None and user["active"]
     assert await account_stream(container, account) == before
 
 

@@ -56,7 +56,7 @@ class UserRoutes(Controller):
         "/{user_id:str}/deactivate",
         guards=[admin_only],
         status_code=200,
-        responses=problems(404, 422),
+        responses=problems(404, 409, 422),
         summary="Deactivate a user",
     )
     async def deactivate_user(self, request: AnyRequest, services: Services, user_id: UserId) -> UserOut:

@@ -34,9 +34,10 @@ REVOKE_KEY = f"""
 UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE account_id = $1 AND id = $2
 RETURNING {KEY_COLUMNS}"""
 # The account's live admin keys: a key that works and belongs to an active admin. Revocations queue on the
-# account row (lock_account), so two of them can never both take away "the other" last admin key.
+# account row (lock_account), as deactivations do, so two of them can never both take away "the other" last
+# admin key.
 LIVE_ADMIN_KEYS = """
-SELECT k.id FROM api_keys k JOIN users u ON u.id = k.user_id AND u.active AND u.role = 'admin'
+SELECT k.id, k.user_id FROM api_keys k JOIN users u ON u.id = k.user_id AND u.active AND u.role = 'admin'
 WHERE k.account_id = $1 AND k.revoked_at IS NULL"""
 
 
@@ -59,8 +60,13 @@ async def create_user(conn: Conn, change: AdminChange, email: str, name: str | N
 
 
 async def deactivate_user(conn: Conn, change: AdminChange, user_id: UUID) -> Row | None:
+    """Deactivate a user; InvalidTransition when every live admin key of the account is theirs (judged here,
+    under the account's lock: the route's "not yourself" rests on a principal read before it)."""
     async with conn.transaction():
         await lock_account(conn, change.account_id)
+        live = await conn.fetch(LIVE_ADMIN_KEYS, change.account_id)
+        if live and all(row["user_id"] == user_id for row in live):
+            raise InvalidTransition("this user holds the account's last working admin keys: issue another first")
         before = await fetch_row(conn, GET_USER, change.account_id, user_id)
         row = await fetch_row(conn, DEACTIVATE_USER, change.account_id, user_id)
         if before is not None and before["active"]:
