@@ -29,7 +29,7 @@ from leadstore.store.notifier import wait_or_stop
 log = logging.getLogger(__name__)
 
 SET_SETTING = "SELECT set_config($1, $2, false)"
-DATABASE_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+DATABASE_ERRORS = db.DATABASE_ERRORS  # a lost connection in every form, InternalClientError included
 
 
 class LeaseLost(Exception):
@@ -167,7 +167,7 @@ class Lease:
                 renewed = await asyncio.wait_for(renewing, max(self._valid_until - sent, 0.001))
             except asyncpg.LockNotAvailableError:
                 continue  # a standby's look at a lapsed lease, or a save in flight: two more tries remain
-            except (TimeoutError, *DATABASE_ERRORS) as exc:
+            except DATABASE_ERRORS as exc:  # a renewal not answered in time too: TimeoutError is an OSError
                 self._lose(f"it could not be renewed ({type(exc).__name__}: {exc})")
                 return
             if not renewed:

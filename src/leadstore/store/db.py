@@ -21,6 +21,8 @@ CONNECTION_LOST: tuple[type[Exception], ...] = (
     asyncpg.InternalClientError,
     OSError,
 )
+# What a loop in the background retries after: a statement refused, or the connection lost in any form.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (asyncpg.PostgresError, *CONNECTION_LOST)
 
 _json_encoder = msgspec.json.Encoder()
 _JSONB_VERSION = b"\x01"  # jsonb's binary format: a version byte, then the JSON text

@@ -12,7 +12,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from leadstore.store.db import Conn
+from leadstore.store.db import DATABASE_ERRORS, Conn
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ async def purge_idempotency_keys(pool: asyncpg.Pool, stop: asyncio.Event, every:
                 purged = await purge_expired(conn)
             if purged:
                 log.info("purged %d expired idempotency records", purged)
-        except (OSError, asyncpg.PostgresError) as exc:
+        except DATABASE_ERRORS as exc:
             log.warning("purging idempotency records failed, will retry: %s", exc)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=every)

@@ -9,6 +9,8 @@ import logging
 import asyncpg
 import msgspec
 
+from leadstore.store.db import DATABASE_ERRORS
+
 log = logging.getLogger(__name__)
 
 TAKE = "SELECT granted, wait_seconds FROM take_tokens($1, $2, $3, $4)"
@@ -61,7 +63,7 @@ async def purge_full_buckets(pool: asyncpg.Pool, stop: asyncio.Event, every: flo
         try:
             async with pool.acquire() as conn:
                 await conn.execute(PURGE_FULL)
-        except (OSError, asyncpg.PostgresError) as exc:
+        except DATABASE_ERRORS as exc:
             log.warning("purging full rate-limit buckets failed, will retry: %s", exc)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=every)
