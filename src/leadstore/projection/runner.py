@@ -186,6 +186,7 @@ class ProjectionRunner:
             self.lease.check()  # lapsed while it waited (frozen, cut off): stand down
             if conn.is_closed():
                 raise ConnectionError("its database connection was closed")
+            self._wake.clear()  # before the batch: a commit notified while it runs wakes the next one
             try:
                 await self.catch_up(conn, self.lease)
             except Exception as exc:
@@ -193,5 +194,4 @@ class ProjectionRunner:
                 if isinstance(exc, LeaseLost | OSError | asyncpg.InterfaceError):
                     raise
                 log.exception("projection %s batch failed; retrying after %ss", self.name, self.poll_seconds)
-            self._wake.clear()
             await wait_or_stop(stop, self.poll_seconds, self._wake)
