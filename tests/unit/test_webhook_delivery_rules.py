@@ -32,6 +32,13 @@ def test_retry_after_is_read_as_seconds_or_a_date() -> None:
     assert judge(503, "soon").retry_after is None
 
 
+def test_a_retry_after_of_non_ascii_digits_is_ignored_not_raised() -> None:
+    # httpx decodes header bytes as latin-1 when they are not UTF-8: b"\xb2" is "²", which isdigit() accepts
+    for odd in ("\u00b2", "\u00b9\u00b2", "\u0661\u00b2"):
+        attempt = judge(503, odd)
+        assert attempt.retry and attempt.retry_after is None, odd
+
+
 def context(**settings: Any) -> DeliveryContext:
     return DeliveryContext(Settings(**settings), SecretBox(bytes(32)))
 

@@ -123,11 +123,11 @@ def _seconds(retry_after: str | None) -> float | None:
     if not retry_after:
         return None
     text = retry_after.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # "²".isdigit() too, and float() refuses it
         return float(text)
     try:
         when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
