@@ -1,0 +1,80 @@
+"""Webhook delivery against the database's interleavings: what a write in flight, a replay or a new endpoint
+may meet, checked step by step on the store and the sender rather than by timing."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from types import SimpleNamespace
+from typing import Any
+from uuid import UUID
+
+import pytest
+from uuid_utils.compat import uuid7
+
+from leadstore.bootstrap import Container
+from leadstore.store.accounts import NewAccount
+from leadstore.store.events import START, RecordedEvent, read_log
+from leadstore.webhooks import store
+from leadstore.webhooks.secrets import SecretBox, new_secret
+from leadstore.webhooks.sender import Attempt
+from leadstore.webhooks.sending import Sender
+from leadstore.webhooks.shared import DeliveryContext
+from tests.integration.helpers import write_lead
+from tests.integration.test_webhook_delivery import quick
+
+BOX = SecretBox(bytes(range(32)))
+ADD = """
+INSERT INTO webhooks (id, account_id, url, event_types, secret) VALUES ($1, $2, 'http://127.0.0.1:9/', '{*}', $3)"""
+LEASE = """
+INSERT INTO leases (name, holder, token, expires_at, acquired_at, renewed_at)
+VALUES ($1, 'test', 1, now() + interval '1 minute', now(), now())"""
+STATE = "SELECT state FROM webhook_deliveries WHERE webhook_id = $1 AND event_id = $2"
+
+
+@pytest.fixture
+async def webhook(container: Container, account: NewAccount) -> AsyncIterator[UUID]:
+    """An endpoint of the test's account (deleted afterwards, so no worker delivers to it)."""
+    webhook_id = UUID(str(uuid7()))
+    async with container.pool.acquire() as conn:
+        await conn.execute(ADD, webhook_id, account.account_id, BOX.seal(webhook_id, new_secret()))
+    yield webhook_id
+    async with container.pool.acquire() as conn:
+        await conn.execute("UPDATE webhooks SET deleted_at = now(), active = false WHERE id = $1", webhook_id)
+
+
+async def lead_event(container: Container, account: NewAccount) -> RecordedEvent:
+    lead_id = await write_lead(container, account, 0)
+    async with asyncio.timeout(10):
+        while True:
+            async with container.pool.acquire() as conn:
+                events = [e for e in await read_log(conn, START, 100_000, account.account_id) if e.stream_id == lead_id]
+            if events:
+                return events[0]
+            await asyncio.sleep(0.05)
+
+
+def sender(container: Container, webhook_id: UUID) -> Sender:
+    """A sender fenced by the lease row `LEASE` writes (holder `test`, token 1)."""
+    lease: Any = SimpleNamespace(name=f"webhook:{webhook_id}", holder="test", token=1)
+    context = DeliveryContext(quick(container), BOX)
+    return Sender(container.pool, webhook_id, lease, context, asyncio.Event())
+
+
+@pytest.mark.parametrize("attempt", [Attempt(204), Attempt(410, "the receiver answered 410")])
+async def test_a_replay_while_a_send_is_in_flight_owes_the_event_again_whatever_that_send_came_to(
+    container: Container, account: NewAccount, webhook: UUID, attempt: Attempt
+) -> None:
+    event = await lead_event(container, account)
+    async with container.pool.acquire() as conn:
+        await conn.execute(LEASE, f"webhook:{webhook}")
+        await store.owe(conn, webhook, [event.event_id])
+        [in_flight] = await store.due(conn, webhook, [], 10)
+        await store.owe(conn, webhook, [event.event_id])  # the reader meets it again: a replay asked for it
+    await sender(container, webhook)._record([(in_flight, attempt)])
+    async with container.pool.acquire() as conn:
+        assert await conn.fetchval(STATE, webhook, event.event_id) == "pending"
+        [again] = await store.due(conn, webhook, [], 10)
+    await sender(container, webhook)._record([(again, attempt)])
+    async with container.pool.acquire() as conn:
+        assert await conn.fetchval(STATE, webhook, event.event_id) != "pending"
