@@ -13,6 +13,8 @@ import pytest
 from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container
+from leadstore.store import checkpoints, webhooks
+from leadstore.store.account_log import AdminChange
 from leadstore.store.accounts import NewAccount
 from leadstore.store.events import START, RecordedEvent, read_log
 from leadstore.webhooks import store
@@ -78,3 +80,22 @@ async def test_a_replay_while_a_send_is_in_flight_owes_the_event_again_whatever_
     await sender(container, webhook)._record([(again, attempt)])
     async with container.pool.acquire() as conn:
         assert await conn.fetchval(STATE, webhook, event.event_id) != "pending"
+
+
+async def test_events_written_after_an_endpoint_is_created_are_owed_before_any_worker_has_seen_it(
+    container: Container, account: NewAccount
+) -> None:
+    webhook_id = webhooks.new_webhook_id()
+    values = {"url": "http://127.0.0.1:9/", "event_types": ["*"], "active": True, "description": None}
+    change = AdminChange(account.account_id, {"actor": {"user_id": None}, "request": {"method": "TEST"}})
+    async with container.pool.acquire() as conn:
+        await webhooks.create_webhook(conn, change, webhook_id, values, BOX.seal(webhook_id, new_secret()))
+    try:
+        event = await lead_event(container, account)  # answered 201 while no webhook worker runs
+        name = f"webhook:{webhook_id}"
+        async with container.pool.acquire() as conn:
+            await store.start_at_head(conn, name)  # a worker's deliverer, first seeing the endpoint now
+            assert await checkpoints.read(conn, name) < event.checkpoint
+    finally:
+        async with container.pool.acquire() as conn:
+            await conn.execute("UPDATE webhooks SET deleted_at = now(), active = false WHERE id = $1", webhook_id)

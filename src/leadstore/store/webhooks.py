@@ -20,6 +20,7 @@ from leadstore.store.account_log import AdminChange, lock_account, record
 from leadstore.store.config import Row, fetch_row, fetch_rows
 from leadstore.store.db import Conn
 from leadstore.store.events import Checkpoint
+from leadstore.webhooks.store import start_at_head
 
 PREVIOUS_SECRET_VALID = timedelta(hours=24)
 COLUMNS = "id, url, event_types, active, description, created_at, disabled_reason, disabled_at"
@@ -76,6 +77,8 @@ async def create_webhook(conn: Conn, change: AdminChange, webhook_id: UUID, valu
         created = {name: row[name] for name in ("url", "event_types", "active", "description")}
         created["url"] = masked_url(created["url"])  # a token in the URL must not reach the append-only log
         await record(conn, change, ev.WebhookCreated(webhook_id=webhook_id, **created))
+        # its reader starts here, not where a worker first sees it: a write answered after this one is owed
+        await start_at_head(conn, f"webhook:{webhook_id}")
     return row
 
 

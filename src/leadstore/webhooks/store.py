@@ -17,8 +17,9 @@ SELECT id, account_id, url, event_types, active AND deleted_at IS NULL AS active
        CASE WHEN previous_expires_at > now() THEN previous_secret END AS previous_secret
 FROM webhooks WHERE id = $1"""
 ENDPOINT_OF_ACCOUNT = ENDPOINT + " AND account_id = $2 AND deleted_at IS NULL"
-# A new endpoint's reader starts at the head of the log as it first sees it (what has committed below the
-# oldest open transaction), so deliveries start when the endpoint does and nothing in flight is skipped.
+# A new endpoint's reader starts at the head of the log as its creation sees it (what has committed below the
+# oldest open transaction), so deliveries start when the endpoint does and nothing in flight is skipped; a
+# worker's deliverer ensures it too (an endpoint added by other means starts where a worker first sees it).
 START_AT_HEAD = """
 INSERT INTO checkpoints (name, transaction_id, position)
 SELECT $1, coalesce(head.transaction_id, '0'::xid8), coalesce(head.position, 0)
