@@ -18,7 +18,10 @@ class AddressRefused(Exception):
 
 def check_url(url: str) -> tuple[str, int]:
     """(host, port) of an http(s) URL with a host and no credentials; AddressRefused otherwise."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. a host that changes under NFKC normalization
+        raise AddressRefused("the URL is not a valid URL") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise AddressRefused("the URL must be http:// or https:// with a host")
     if parts.username or parts.password:
@@ -58,6 +61,8 @@ async def resolve(url: str, *, allow_private: bool) -> list[Address]:
             infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as exc:
             raise AddressRefused(f"the host {host!r} does not resolve: {exc.strerror}") from None
+        except UnicodeError:  # the idna codec refuses the name (an empty or over-long label) before any lookup
+            raise AddressRefused(f"the host {host!r} does not resolve: not a valid host name") from None
         addresses = sorted({ipaddress.ip_address(info[4][0]) for info in infos}, key=str)
     if not allow_private:
         refused = [str(address) for address in addresses if not is_public(address)]
