@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 from uuid import uuid4
 
+import httpx
+
 from leadstore.settings import Settings
 from leadstore.store.events import Checkpoint, RecordedEvent
 from leadstore.webhooks.deliverer import past
 from leadstore.webhooks.secrets import SecretBox
-from leadstore.webhooks.sender import judge
+from leadstore.webhooks.sender import _send, judge
 from leadstore.webhooks.shared import DeliveryContext, delivery_id
 
 
@@ -79,3 +82,19 @@ def test_a_short_batch_moves_the_checkpoint_past_the_logs_head_a_full_one_does_n
     assert past(start, [event_at(20, 20)], head, 1) == Checkpoint(20, 20)
     assert past(start, [event_at(70, 70)], head, 100) == Checkpoint(70, 70)
     assert past(start, [], None, 100) == start
+
+
+async def test_a_delivery_to_an_internationalised_host_name_names_it_in_idna() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(204, stream=httpx.ByteStream(b""))
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as client:
+        address = ipaddress.ip_address("93.184.216.34")
+        attempt = await _send(client, "https://b\u00fccher.example:8443/hook", address, b"{}", {})
+    assert attempt.delivered
+    [request] = seen
+    assert request.headers["host"] == "xn--bcher-kva.example:8443"
+    assert request.url.host == "93.184.216.34" and request.extensions["sni_hostname"] == "xn--bcher-kva.example"

@@ -91,12 +91,14 @@ async def _send(
     parts = urlsplit(url)
     host = f"[{address}]" if address.version == 6 else str(address)
     pinned = urlunsplit(parts._replace(netloc=host + (f":{parts.port}" if parts.port else "")))
+    # an internationalised name goes on the wire as IDNA (the lookup already encoded it so): headers are ASCII
+    host_header = parts.netloc.rpartition("@")[2].encode("idna").decode("ascii")
     request = client.build_request(
         "POST",
         pinned,
         content=body,
-        headers={**headers, "host": parts.netloc.rpartition("@")[2]},
-        extensions={"sni_hostname": parts.hostname or ""},
+        headers={**headers, "host": host_header},
+        extensions={"sni_hostname": (parts.hostname or "").encode("idna").decode("ascii")},
     )
     response = await client.send(request, stream=True)
     try:
