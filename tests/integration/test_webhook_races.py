@@ -99,3 +99,24 @@ async def test_events_written_after_an_endpoint_is_created_are_owed_before_any_w
     finally:
         async with container.pool.acquire() as conn:
             await conn.execute("UPDATE webhooks SET deleted_at = now(), active = false WHERE id = $1", webhook_id)
+
+
+async def test_a_deposed_sender_does_not_disable_the_endpoint(
+    container: Container, account: NewAccount, webhook: UUID
+) -> None:
+    event = await lead_event(container, account)
+    async with container.pool.acquire() as conn:
+        await conn.execute(LEASE, f"webhook:{webhook}")
+        await store.owe(conn, webhook, [event.event_id])
+        [row] = await store.due(conn, webhook, [], 10)
+        await conn.execute(
+            "UPDATE webhook_deliveries SET first_failed_at = now() - interval '4 days' WHERE webhook_id = $1", webhook
+        )
+        await conn.execute("UPDATE leases SET token = 2, holder = 'standby' WHERE name = $1", f"webhook:{webhook}")
+    deposed = sender(container, webhook)  # still token 1: a standby took the lease over meanwhile
+    async with container.pool.acquire() as conn:
+        deposed._endpoint = await store.endpoint(conn, webhook)
+    await deposed._record([(row, Attempt(503, "the receiver answered 503", retry=True))])
+    async with container.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT active FROM webhooks WHERE id = $1", webhook) is True
+    assert not deposed.stop.is_set()

@@ -141,6 +141,6 @@ class Sender:
                     await conn.execute(store.FAILED, *key)
             if any(attempt.retry for _, attempt in outcomes) and self._endpoint is not None:
                 window = self.context.settings.webhooks_retry_window_seconds
-                if await disable_if_failing(conn, self._endpoint, window):
+                if await disable_if_failing(conn, self._endpoint, window, fence):
                     self.stop.set()
         self.wake.set()  # their streams' next versions may be due now

@@ -75,9 +75,16 @@ WHERE webhook_id = $1 AND event_id = $2 AND generation = $8 AND state = 'pending
 # Continuous failure: an undelivered event has been failing for longer than the retry window.
 FAILING_SINCE = """
 SELECT min(first_failed_at) FROM webhook_deliveries WHERE webhook_id = $1 AND state = 'pending'"""
+# Only by the lease's holder ($3 name, $4 holder, $5 token; its row locked until the transaction ends, so a
+# takeover waits), and only while a row still fails past the window ($6 seconds) as the statement sees it: a
+# delivery that succeeded since the sender looked keeps the endpoint on.
 DISABLE = """
 UPDATE webhooks SET active = false, disabled_reason = $2, disabled_at = now()
-WHERE id = $1 AND active AND deleted_at IS NULL RETURNING account_id"""
+WHERE id = $1 AND active AND deleted_at IS NULL
+  AND EXISTS (SELECT FROM leases WHERE name = $3 AND holder = $4 AND token = $5 FOR SHARE)
+  AND EXISTS (SELECT FROM webhook_deliveries WHERE webhook_id = $1 AND state = 'pending'
+              AND first_failed_at <= now() - make_interval(secs => $6))
+RETURNING account_id"""
 # Re-enabled, an endpoint gets a fresh window and retries its pending rows at once.
 RESTART_WINDOW = """
 UPDATE webhook_deliveries SET first_failed_at = NULL, next_attempt_at = now()
