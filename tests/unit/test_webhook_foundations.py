@@ -48,6 +48,9 @@ def test_the_secrets_key_comes_from_the_setting_or_a_file(tmp_path: pytest.TempP
         "fe80::1",
         "::ffff:127.0.0.1",
         "224.0.0.1",
+        "2002:7f00:1::1",  # 6to4 of 127.0.0.1
+        "2002:a9fe:a9fe::1",  # 6to4 of 169.254.169.254
+        "fec0::1",  # site-local (deprecated, still routed as local by some stacks)
     ],
 )
 def test_private_and_special_addresses_are_not_public(address: str) -> None:

@@ -34,9 +34,13 @@ def check_url(url: str) -> tuple[str, int]:
 
 
 def is_public(address: Address) -> bool:
-    """Whether `address` is on the public internet (an IPv4-mapped IPv6 address is judged as its IPv4)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """Whether `address` is on the public internet (an IPv4-mapped or 6to4 IPv6 address is judged as its IPv4)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.is_site_local:
+            return False
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is not None:
+            address = embedded
     return not (
         address.is_private
         or address.is_loopback
