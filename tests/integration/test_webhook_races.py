@@ -23,7 +23,8 @@ from leadstore.webhooks.sender import Attempt
 from leadstore.webhooks.sending import Sender
 from leadstore.webhooks.shared import DeliveryContext
 from tests.integration.helpers import write_lead
-from tests.integration.test_webhook_delivery import quick
+from tests.integration.test_webhook_delivery import add_webhook, all_delivered, delivering, log_events, quick, written
+from tests.webhook_receiver import Receiver
 
 BOX = SecretBox(bytes(range(32)))
 ADD = """
@@ -120,3 +121,29 @@ async def test_a_deposed_sender_does_not_disable_the_endpoint(
     async with container.pool.acquire() as conn:
         assert await conn.fetchval("SELECT active FROM webhooks WHERE id = $1", webhook) is True
     assert not deposed.stop.is_set()
+
+
+async def test_a_replay_after_a_position_the_reader_has_not_reached_skips_nothing(
+    container: Container, account: NewAccount
+) -> None:
+    hooks: list[UUID] = []
+    async with Receiver() as receiver:
+        webhook_id, _ = await add_webhook(container, account, hooks, receiver.url)
+        try:
+            before = len(await log_events(container, account))
+            await write_lead(container, account, 9)
+            events = await written(container, account, before, 10)
+            async with container.pool.acquire() as conn:  # where the reader stopped (disabled, say), and a replay
+                await conn.execute(
+                    "INSERT INTO checkpoints (name, transaction_id, position) VALUES ($1, $2, $3)",
+                    f"webhook:{webhook_id}",
+                    events[0].checkpoint.transaction_id,
+                    events[0].checkpoint.position,
+                )
+                replay = events[5].checkpoint.token()
+                await conn.execute("UPDATE webhooks SET replay_after = $2 WHERE id = $1", webhook_id, replay)
+            async with delivering(container, quick(container), webhook_id):
+                await all_delivered(container, webhook_id, events[1:], 10)
+        finally:
+            async with container.pool.acquire() as conn:
+                await conn.execute("UPDATE webhooks SET deleted_at = now(), active = false WHERE id = $1", webhook_id)

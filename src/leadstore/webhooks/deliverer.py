@@ -127,7 +127,8 @@ class EndpointDeliverer:
             replay = await store.take_replay(conn, self.webhook_id)
             if replay is not None:
                 log.info("%s: replaying after %s", self.name, replay.token())
-                checkpoint = replay
+                # back, never forward: a replay past where the reader stopped (it was disabled) skips nothing
+                checkpoint = min(replay, checkpoint)
                 await self.lease.save(conn, checkpoint)
             endpoint = await store.endpoint(conn, self.webhook_id)
             if endpoint is None or not endpoint.active:
