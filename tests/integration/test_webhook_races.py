@@ -147,3 +147,20 @@ async def test_a_replay_after_a_position_the_reader_has_not_reached_skips_nothin
         finally:
             async with container.pool.acquire() as conn:
                 await conn.execute("UPDATE webhooks SET deleted_at = now(), active = false WHERE id = $1", webhook_id)
+
+
+async def test_two_replay_requests_before_the_reader_takes_them_redeliver_after_the_earlier(
+    container: Container, account: NewAccount, webhook: UUID
+) -> None:
+    before = len(await log_events(container, account))
+    await write_lead(container, account, 3)
+    events = await written(container, account, before, 4)
+    change = AdminChange(account.account_id, {"actor": {"user_id": None}, "request": {"method": "TEST"}})
+    async with container.pool.acquire() as conn:
+        await webhooks.request_replay(conn, change, webhook, events[0].checkpoint)
+        await webhooks.request_replay(conn, change, webhook, events[2].checkpoint)
+        assert await conn.fetchval("SELECT replay_after FROM webhooks WHERE id = $1", webhook) == (
+            events[0].checkpoint.token()
+        )
+        await webhooks.request_replay(conn, change, webhook, events[1].checkpoint)
+        assert await store.take_replay(conn, webhook) == events[0].checkpoint

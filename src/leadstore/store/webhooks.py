@@ -45,8 +45,12 @@ WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING {COLUMNS}, pr
 DELETE = """
 UPDATE webhooks SET deleted_at = now(), active = false
 WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING id"""
+# A request not yet taken by the reader is kept when it asks for more (an earlier position) than this one.
 REQUEST_REPLAY = f"""
-UPDATE webhooks SET replay_after = $3
+UPDATE webhooks SET replay_after = CASE
+    WHEN replay_after IS NULL OR (split_part(replay_after, '.', 1)::numeric, split_part(replay_after, '.', 2)::numeric)
+        > (split_part($3, '.', 1)::numeric, split_part($3, '.', 2)::numeric) THEN $3
+    ELSE replay_after END
 WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING {COLUMNS}"""
 # Newest first, after the cursor (the position of the last delivery of the previous page); fixed fragments.
 DELIVERIES = """
