@@ -9,9 +9,11 @@ from typing import Any
 from uuid import uuid4
 
 import httpx
+import pytest
 
 from leadstore.settings import Settings
 from leadstore.store.events import Checkpoint, RecordedEvent
+from leadstore.webhooks import sender
 from leadstore.webhooks.deliverer import past
 from leadstore.webhooks.secrets import SecretBox
 from leadstore.webhooks.sender import _send, judge
@@ -98,3 +100,23 @@ async def test_a_delivery_to_an_internationalised_host_name_names_it_in_idna() -
     [request] = seen
     assert request.headers["host"] == "xn--bcher-kva.example:8443"
     assert request.url.host == "93.184.216.34" and request.extensions["sni_hostname"] == "xn--bcher-kva.example"
+
+
+async def test_a_name_whose_first_address_does_not_connect_is_delivered_to_its_next(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a dual-stack receiver seen from a host with no IPv6 route: the IPv6 address fails to connect
+    addresses = [ipaddress.ip_address("2606:2800:220:1::1"), ipaddress.ip_address("93.184.216.34")]
+
+    async def resolve(url: str, *, allow_private: bool) -> list[Any]:
+        return addresses
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.host.startswith("2606"):
+            raise httpx.ConnectError("Network is unreachable", request=request)
+        return httpx.Response(204, stream=httpx.ByteStream(b""))
+
+    monkeypatch.setattr(sender, "resolve", resolve)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as client:
+        attempt = await sender.post(client, "https://receiver.example/hook", b"{}", {}, allow_private=False)
+    assert attempt.delivered, attempt

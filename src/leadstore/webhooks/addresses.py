@@ -67,7 +67,8 @@ async def resolve(url: str, *, allow_private: bool) -> list[Address]:
             raise AddressRefused(f"the host {host!r} does not resolve: {exc.strerror}") from None
         except UnicodeError:  # the idna codec refuses the name (an empty or over-long label) before any lookup
             raise AddressRefused(f"the host {host!r} does not resolve: not a valid host name") from None
-        addresses = sorted({ipaddress.ip_address(info[4][0]) for info in infos}, key=str)
+        # in the resolver's order (RFC 6724: the families this host can reach first), each once
+        addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))
     if not allow_private:
         refused = [str(address) for address in addresses if not is_public(address)]
         if refused:

@@ -70,7 +70,12 @@ async def post(
     try:
         async with asyncio.timeout(TOTAL_SECONDS):
             addresses = await resolve(url, allow_private=allow_private)
-            return await _send(client, url, addresses[0], body, headers)
+            for address in addresses[:-1]:
+                try:
+                    return await _send(client, url, address, body, headers)
+                except httpx.ConnectError:
+                    continue  # the name's next address may connect (this host has no IPv6 route, say)
+            return await _send(client, url, addresses[-1], body, headers)
     except AddressRefused as exc:
         return Attempt(None, f"address refused: {exc}", retry=True)
     except TimeoutError:
