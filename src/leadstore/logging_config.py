@@ -16,6 +16,8 @@ import msgspec
 FORMATS = ("json", "text")
 TEXT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
+# httpx logs every request's URL at INFO: a webhook's URL may carry its receiver's token (in the path or query)
+QUIETED_LOGGERS = ("httpx",)
 # what every record carries (so is not an `extra`), and uvicorn's copy of its message in terminal colours
 _NOT_EXTRA = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName", "color_message"}
 _encoder = msgspec.json.Encoder(enc_hook=repr)  # an extra of a type JSON lacks (or a key of one) as its repr
@@ -58,4 +60,6 @@ def configure_logging(level: str, fmt: str, stream: TextIO | None = None) -> log
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+    for name in QUIETED_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     return handler

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
+import ipaddress
 import json
 import logging
 import sys
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from leadstore.logging_config import JsonFormatter, configure_logging, log_format
+from leadstore.webhooks.sender import _send
 
 
 @pytest.fixture
@@ -18,7 +21,9 @@ def restored_logging() -> Iterator[None]:
     """Put back the root logger's handlers and level, and uvicorn's, as pytest had them."""
     root, uvicorn = logging.getLogger(), logging.getLogger("uvicorn")
     saved = (root.handlers[:], root.level, uvicorn.handlers[:], uvicorn.propagate)
+    httpx_level = logging.getLogger("httpx").level
     yield
+    logging.getLogger("httpx").setLevel(httpx_level)
     root.handlers[:], uvicorn.handlers[:] = saved[0], saved[2]
     root.setLevel(saved[1])
     uvicorn.propagate = saved[3]
@@ -90,3 +95,16 @@ def test_uvicorns_loggers_write_through_the_one_handler_in_the_chosen_format() -
         ("leadstore.access", "GET /health 200"),
     ]
     assert lines[1]["status"] == 200
+
+
+@pytest.mark.usefixtures("restored_logging")
+async def test_a_webhook_delivery_logs_no_part_of_its_url_even_at_debug() -> None:
+    # receivers put tokens in the URL (Slack's are its path): httpx logs every request's URL at INFO
+    stream = io.StringIO()
+    configure_logging("DEBUG", "json", stream)
+    transport = httpx.MockTransport(lambda _: httpx.Response(204, stream=httpx.ByteStream(b"")))
+    async with httpx.AsyncClient(transport=transport) as client:
+        address = ipaddress.ip_address("93.184.216.34")
+        attempt = await _send(client, "https://hooks.example/services/T0/B0/s3cr3tT0k3n?k=qu3ryK3y", address, b"{}", {})
+    assert attempt.delivered
+    assert "s3cr3tT0k3n" not in stream.getvalue() and "qu3ryK3y" not in stream.getvalue()

@@ -48,6 +48,9 @@ def test_the_secrets_key_comes_from_the_setting_or_a_file(tmp_path: pytest.TempP
         "fe80::1",
         "::ffff:127.0.0.1",
         "224.0.0.1",
+        "2002:7f00:1::1",  # 6to4 of 127.0.0.1
+        "2002:a9fe:a9fe::1",  # 6to4 of 169.254.169.254
+        "fec0::1",  # site-local (deprecated, still routed as local by some stacks)
     ],
 )
 def test_private_and_special_addresses_are_not_public(address: str) -> None:
@@ -58,7 +61,9 @@ def test_public_addresses_are_public() -> None:
     assert is_public(ipaddress.ip_address("93.184.216.34")) and is_public(ipaddress.ip_address("2606:4700::1111"))
 
 
-@pytest.mark.parametrize("url", ["ftp://x.example/", "http:///nohost", "https://user:pw@x.example/", "http://x:99999/"])
+@pytest.mark.parametrize(
+    "url", ["ftp://x.example/", "http:///nohost", "https://user:pw@x.example/", "http://x:99999/", "http://\u2100.com/"]
+)
 def test_only_plain_http_urls_with_a_host_are_taken(url: str) -> None:
     with pytest.raises(AddressRefused):
         check_url(url)
@@ -70,3 +75,10 @@ async def test_a_name_resolving_to_loopback_is_refused_unless_private_addresses_
     with pytest.raises(AddressRefused, match=r"169\.254\.169\.254"):
         await resolve("http://169.254.169.254/latest/meta-data", allow_private=False)
     assert ipaddress.ip_address("127.0.0.1") in await resolve("http://localhost:8080/hook", allow_private=True)
+
+
+@pytest.mark.parametrize("url", ["http://a..example/", "http://" + "a" * 64 + ".example/"])
+async def test_a_host_no_name_lookup_can_encode_is_refused_as_unresolvable_not_raised(url: str) -> None:
+    # the idna codec refuses empty and over-long labels before any lookup: a UnicodeError, which ended a sender
+    with pytest.raises(AddressRefused, match="does not resolve"):
+        await resolve(url, allow_private=True)

@@ -20,6 +20,7 @@ from leadstore.store.account_log import AdminChange, lock_account, record
 from leadstore.store.config import Row, fetch_row, fetch_rows
 from leadstore.store.db import Conn
 from leadstore.store.events import Checkpoint
+from leadstore.webhooks.store import start_at_head
 
 PREVIOUS_SECRET_VALID = timedelta(hours=24)
 COLUMNS = "id, url, event_types, active, description, created_at, disabled_reason, disabled_at"
@@ -44,8 +45,12 @@ WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING {COLUMNS}, pr
 DELETE = """
 UPDATE webhooks SET deleted_at = now(), active = false
 WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING id"""
+# A request not yet taken by the reader is kept when it asks for more (an earlier position) than this one.
 REQUEST_REPLAY = f"""
-UPDATE webhooks SET replay_after = $3
+UPDATE webhooks SET replay_after = CASE
+    WHEN replay_after IS NULL OR (split_part(replay_after, '.', 1)::numeric, split_part(replay_after, '.', 2)::numeric)
+        > (split_part($3, '.', 1)::numeric, split_part($3, '.', 2)::numeric) THEN $3
+    ELSE replay_after END
 WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING {COLUMNS}"""
 # Newest first, after the cursor (the position of the last delivery of the previous page); fixed fragments.
 DELIVERIES = """
@@ -76,6 +81,8 @@ async def create_webhook(conn: Conn, change: AdminChange, webhook_id: UUID, valu
         created = {name: row[name] for name in ("url", "event_types", "active", "description")}
         created["url"] = masked_url(created["url"])  # a token in the URL must not reach the append-only log
         await record(conn, change, ev.WebhookCreated(webhook_id=webhook_id, **created))
+        # its reader starts here, not where a worker first sees it: a write answered after this one is owed
+        await start_at_head(conn, f"webhook:{webhook_id}")
     return row
 
 

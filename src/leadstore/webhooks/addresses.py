@@ -18,7 +18,10 @@ class AddressRefused(Exception):
 
 def check_url(url: str) -> tuple[str, int]:
     """(host, port) of an http(s) URL with a host and no credentials; AddressRefused otherwise."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. a host that changes under NFKC normalization
+        raise AddressRefused("the URL is not a valid URL") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise AddressRefused("the URL must be http:// or https:// with a host")
     if parts.username or parts.password:
@@ -31,9 +34,13 @@ def check_url(url: str) -> tuple[str, int]:
 
 
 def is_public(address: Address) -> bool:
-    """Whether `address` is on the public internet (an IPv4-mapped IPv6 address is judged as its IPv4)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """Whether `address` is on the public internet (an IPv4-mapped or 6to4 IPv6 address is judged as its IPv4)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.is_site_local:
+            return False
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is not None:
+            address = embedded
     return not (
         address.is_private
         or address.is_loopback
@@ -58,7 +65,10 @@ async def resolve(url: str, *, allow_private: bool) -> list[Address]:
             infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as exc:
             raise AddressRefused(f"the host {host!r} does not resolve: {exc.strerror}") from None
-        addresses = sorted({ipaddress.ip_address(info[4][0]) for info in infos}, key=str)
+        except UnicodeError:  # the idna codec refuses the name (an empty or over-long label) before any lookup
+            raise AddressRefused(f"the host {host!r} does not resolve: not a valid host name") from None
+        # in the resolver's order (RFC 6724: the families this host can reach first), each once
+        addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))
     if not allow_private:
         refused = [str(address) for address in addresses if not is_public(address)]
         if refused:

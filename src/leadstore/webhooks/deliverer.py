@@ -1,8 +1,8 @@
 """One endpoint's deliverer: a follower of the log (DESIGN.md decisions 3 and 11) in two steps.
 
 The reader stands on the same pieces as a projection: the lease `webhook:<id>`, the commit-order `read_log` of
-the endpoint's account from the checkpoint of the same name (a new endpoint starts at the log's head as it is
-first seen), and a batch that writes one `pending` delivery row per matching event in the transaction of its
+the endpoint's account from the checkpoint of the same name (a new endpoint starts at the log's head as its
+creation sees it), and a batch that writes one `pending` delivery row per matching event in the transaction of its
 fenced checkpoint save. It also applies an admin's replay request (the checkpoint moves back; the events after
 it are owed again). The sender (webhooks/sending.py) posts the due rows while the same lease is held.
 """
@@ -127,7 +127,8 @@ class EndpointDeliverer:
             replay = await store.take_replay(conn, self.webhook_id)
             if replay is not None:
                 log.info("%s: replaying after %s", self.name, replay.token())
-                checkpoint = replay
+                # back, never forward: a replay past where the reader stopped (it was disabled) skips nothing
+                checkpoint = min(replay, checkpoint)
                 await self.lease.save(conn, checkpoint)
             endpoint = await store.endpoint(conn, self.webhook_id)
             if endpoint is None or not endpoint.active:

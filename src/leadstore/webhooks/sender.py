@@ -70,7 +70,12 @@ async def post(
     try:
         async with asyncio.timeout(TOTAL_SECONDS):
             addresses = await resolve(url, allow_private=allow_private)
-            return await _send(client, url, addresses[0], body, headers)
+            for address in addresses[:-1]:
+                try:
+                    return await _send(client, url, address, body, headers)
+                except httpx.ConnectError:
+                    continue  # the name's next address may connect (this host has no IPv6 route, say)
+            return await _send(client, url, addresses[-1], body, headers)
     except AddressRefused as exc:
         return Attempt(None, f"address refused: {exc}", retry=True)
     except TimeoutError:
@@ -91,12 +96,14 @@ async def _send(
     parts = urlsplit(url)
     host = f"[{address}]" if address.version == 6 else str(address)
     pinned = urlunsplit(parts._replace(netloc=host + (f":{parts.port}" if parts.port else "")))
+    # an internationalised name goes on the wire as IDNA (the lookup already encoded it so): headers are ASCII
+    host_header = parts.netloc.rpartition("@")[2].encode("idna").decode("ascii")
     request = client.build_request(
         "POST",
         pinned,
         content=body,
-        headers={**headers, "host": parts.netloc.rpartition("@")[2]},
-        extensions={"sni_hostname": parts.hostname or ""},
+        headers={**headers, "host": host_header},
+        extensions={"sni_hostname": (parts.hostname or "").encode("idna").decode("ascii")},
     )
     response = await client.send(request, stream=True)
     try:
@@ -123,11 +130,11 @@ def _seconds(retry_after: str | None) -> float | None:
     if not retry_after:
         return None
     text = retry_after.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # "²".isdigit() too, and float() refuses it
         return float(text)
     try:
         when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)

@@ -128,18 +128,19 @@ class Sender:
         async with self.pool.acquire() as conn:
             if delivered:
                 ids, statuses = [row.event.event_id for row, _ in delivered], [a.status for _, a in delivered]
-                await conn.execute(store.DELIVERED, self.webhook_id, ids, statuses, *fence)
+                generations = [row.generation for row, _ in delivered]
+                await conn.execute(store.DELIVERED, self.webhook_id, ids, statuses, *fence, generations)
                 self.sent += len(delivered)
             for row, attempt in outcomes:
                 if attempt.delivered:
                     continue
-                key = (self.webhook_id, row.event.event_id, attempt.status, *fence, attempt.error)
+                key = (self.webhook_id, row.event.event_id, attempt.status, *fence, attempt.error, row.generation)
                 if attempt.retry:
                     await conn.execute(store.RETRY, *key, self.context.backoff(row.attempts + 1, attempt.retry_after))
                 else:
                     await conn.execute(store.FAILED, *key)
             if any(attempt.retry for _, attempt in outcomes) and self._endpoint is not None:
                 window = self.context.settings.webhooks_retry_window_seconds
-                if await disable_if_failing(conn, self._endpoint, window):
+                if await disable_if_failing(conn, self._endpoint, window, fence):
                     self.stop.set()
         self.wake.set()  # their streams' next versions may be due now

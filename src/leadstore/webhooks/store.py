@@ -17,8 +17,9 @@ SELECT id, account_id, url, event_types, active AND deleted_at IS NULL AS active
        CASE WHEN previous_expires_at > now() THEN previous_secret END AS previous_secret
 FROM webhooks WHERE id = $1"""
 ENDPOINT_OF_ACCOUNT = ENDPOINT + " AND account_id = $2 AND deleted_at IS NULL"
-# A new endpoint's reader starts at the head of the log as it first sees it (what has committed below the
-# oldest open transaction), so deliveries start when the endpoint does and nothing in flight is skipped.
+# A new endpoint's reader starts at the head of the log as its creation sees it (what has committed below the
+# oldest open transaction), so deliveries start when the endpoint does and nothing in flight is skipped; a
+# worker's deliverer ensures it too (an endpoint added by other means starts where a worker first sees it).
 START_AT_HEAD = """
 INSERT INTO checkpoints (name, transaction_id, position)
 SELECT $1, coalesce(head.transaction_id, '0'::xid8), coalesce(head.position, 0)
@@ -35,16 +36,17 @@ ORDER BY transaction_id DESC, position DESC LIMIT 1"""
 TAKE_REPLAY = """
 WITH asked AS (SELECT replay_after FROM webhooks WHERE id = $1 AND replay_after IS NOT NULL FOR UPDATE)
 UPDATE webhooks w SET replay_after = NULL FROM asked WHERE w.id = $1 RETURNING asked.replay_after"""
-# One pending row per event; an event met again after a replay is owed again.
+# One pending row per event; an event met again after a replay is owed again, as a new generation.
 OWE = """
 INSERT INTO webhook_deliveries (webhook_id, event_id, stream_id, version, transaction_id, position)
 SELECT $1, e.event_id, e.stream_id, e.version, e.transaction_id, e.position
 FROM events e WHERE e.event_id = ANY($2::uuid[])
 ON CONFLICT (webhook_id, event_id) DO UPDATE
-SET state = 'pending', next_attempt_at = now(), first_failed_at = NULL, delivered_at = NULL"""
+SET state = 'pending', next_attempt_at = now(), first_failed_at = NULL, delivered_at = NULL,
+    generation = webhook_deliveries.generation + 1"""
 # Due rows whose stream has no earlier version still pending (in flight ones are pending too), oldest first.
 DUE = f"""
-SELECT d.attempts, {", ".join("e." + c.strip() for c in EVENT_COLUMNS.split(","))}
+SELECT d.attempts, d.generation, {", ".join("e." + c.strip() for c in EVENT_COLUMNS.split(","))}
 FROM webhook_deliveries d JOIN events e ON e.event_id = d.event_id
 WHERE d.webhook_id = $1 AND d.state = 'pending' AND d.next_attempt_at <= now()
   AND NOT d.event_id = ANY($2::uuid[])
@@ -54,26 +56,35 @@ WHERE d.webhook_id = $1 AND d.state = 'pending' AND d.next_attempt_at <= now()
 ORDER BY d.transaction_id, d.position
 LIMIT $3"""
 NEXT_DUE = "SELECT min(next_attempt_at) FROM webhook_deliveries WHERE webhook_id = $1 AND state = 'pending'"
-# Every update of a row names the sender's lease ($4 name, $5 holder, $6 token): a deposed sender writes nothing.
+# Every update of a row names the sender's lease ($4 name, $5 holder, $6 token): a deposed sender writes nothing;
+# and the generation it sent: an outcome of a send that a replay overtook writes nothing either.
 FENCE = "EXISTS (SELECT FROM leases WHERE name = $4 AND holder = $5 AND token = $6)"
 DELIVERED = f"""
 UPDATE webhook_deliveries d SET state = 'delivered', attempts = attempts + 1, last_status = s.status,
        last_error = NULL, delivered_at = now(), first_failed_at = NULL
-FROM unnest($2::uuid[], $3::integer[]) AS s (event_id, status)
-WHERE d.webhook_id = $1 AND d.event_id = s.event_id AND d.state = 'pending' AND {FENCE}"""
+FROM unnest($2::uuid[], $3::integer[], $7::integer[]) AS s (event_id, status, generation)
+WHERE d.webhook_id = $1 AND d.event_id = s.event_id AND d.generation = s.generation AND d.state = 'pending'
+  AND {FENCE}"""
 RETRY = f"""
 UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = $3, last_error = $7,
-       next_attempt_at = now() + make_interval(secs => $8), first_failed_at = coalesce(first_failed_at, now())
-WHERE webhook_id = $1 AND event_id = $2 AND state = 'pending' AND {FENCE}"""
+       next_attempt_at = now() + make_interval(secs => $9), first_failed_at = coalesce(first_failed_at, now())
+WHERE webhook_id = $1 AND event_id = $2 AND generation = $8 AND state = 'pending' AND {FENCE}"""
 FAILED = f"""
 UPDATE webhook_deliveries SET state = 'failed', attempts = attempts + 1, last_status = $3, last_error = $7
-WHERE webhook_id = $1 AND event_id = $2 AND state = 'pending' AND {FENCE}"""
+WHERE webhook_id = $1 AND event_id = $2 AND generation = $8 AND state = 'pending' AND {FENCE}"""
 # Continuous failure: an undelivered event has been failing for longer than the retry window.
 FAILING_SINCE = """
 SELECT min(first_failed_at) FROM webhook_deliveries WHERE webhook_id = $1 AND state = 'pending'"""
+# Only by the lease's holder ($3 name, $4 holder, $5 token; its row locked until the transaction ends, so a
+# takeover waits), and only while a row still fails past the window ($6 seconds) as the statement sees it: a
+# delivery that succeeded since the sender looked keeps the endpoint on.
 DISABLE = """
 UPDATE webhooks SET active = false, disabled_reason = $2, disabled_at = now()
-WHERE id = $1 AND active AND deleted_at IS NULL RETURNING account_id"""
+WHERE id = $1 AND active AND deleted_at IS NULL
+  AND EXISTS (SELECT FROM leases WHERE name = $3 AND holder = $4 AND token = $5 FOR SHARE)
+  AND EXISTS (SELECT FROM webhook_deliveries WHERE webhook_id = $1 AND state = 'pending'
+              AND first_failed_at <= now() - make_interval(secs => $6))
+RETURNING account_id"""
 # Re-enabled, an endpoint gets a fresh window and retries its pending rows at once.
 RESTART_WINDOW = """
 UPDATE webhook_deliveries SET first_failed_at = NULL, next_attempt_at = now()
@@ -100,6 +111,7 @@ class Due(msgspec.Struct, frozen=True):
 
     event: RecordedEvent
     attempts: int
+    generation: int = 0  # which owing of the event this is (see migration 090)
 
 
 async def active_endpoints(conn: Conn) -> list[UUID]:
@@ -141,7 +153,11 @@ async def owe(conn: Conn, webhook_id: UUID, event_ids: list[UUID]) -> None:
 
 async def due(conn: Conn, webhook_id: UUID, in_flight: list[UUID], limit: int) -> list[Due]:
     rows = await conn.fetch(DUE, webhook_id, in_flight, limit)
-    return [Due(RecordedEvent(**{k: v for k, v in row.items() if k != "attempts"}), row["attempts"]) for row in rows]
+    extra = ("attempts", "generation")
+    return [
+        Due(RecordedEvent(**{k: v for k, v in row.items() if k not in extra}), row["attempts"], row["generation"])
+        for row in rows
+    ]
 
 
 async def next_due(conn: Conn, webhook_id: UUID) -> datetime | None:
