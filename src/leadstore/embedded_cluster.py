@@ -22,7 +22,7 @@ import nats
 import nats.errors
 
 from leadstore.embedded import free_port, wait_for_port
-from leadstore.embedded_nats import nats_server_exe
+from leadstore.embedded_nats import client_urls, nats_server_exe, private_file
 from leadstore.publishing.permissions import SERVICE_USER, SUBSCRIBER_USER, USERS, authorization
 
 CLUSTER_NAME = "leadstore"
@@ -53,7 +53,7 @@ class ClusterNode:
             f"  routes: {json.dumps(routes)} }}",
         ]
         config = self.store.parent / f"{self.name}.conf"
-        _private_file(config, "\n".join(lines) + "\n" + (authorization(passwords) if passwords else ""))
+        private_file(config, "\n".join(lines) + "\n" + (authorization(passwords) if passwords else ""))
         return config
 
     def start(self) -> None:
@@ -123,8 +123,7 @@ class EmbeddedNatsCluster:
         return self._urls(SUBSCRIBER_USER)
 
     def _urls(self, user: str) -> str:
-        login = f"{user}:{self.passwords[user]}@" if self.passwords else ""
-        return ",".join(f"nats://{login}127.0.0.1:{node.port}" for node in self.nodes)
+        return client_urls(user, self.passwords, (node.port for node in self.nodes))
 
     def node(self, name: str) -> ClusterNode:
         """The node of that server name."""
@@ -182,9 +181,3 @@ def free_ports(count: int) -> list[int]:
     while len(ports) < count:
         ports.add(free_port())
     return list(ports)
-
-
-def _private_file(path: Path, text: str) -> None:
-    path.touch(mode=0o600)
-    path.chmod(0o600)
-    path.write_text(text)

@@ -12,6 +12,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from leadstore.embedded import free_port, remembered_port, wait_for_port
@@ -26,10 +27,17 @@ def nats_server_exe() -> str:
     return exe
 
 
-def _private_file(path: Path, text: str) -> None:
+def private_file(path: Path, text: str) -> None:
+    """Write `text` to `path`, readable by its owner only (passwords, configurations that hold them)."""
     path.touch(mode=0o600)
     path.chmod(0o600)
     path.write_text(text)
+
+
+def client_urls(user: str, passwords: dict[str, str] | None, ports: Iterable[int]) -> str:
+    """`user`'s URL of each server on 127.0.0.1 at `ports`, comma-separated; no login when `passwords` is None."""
+    login = f"{user}:{passwords[user]}@" if passwords else ""
+    return ",".join(f"nats://{login}127.0.0.1:{port}" for port in ports)
 
 
 class EmbeddedNats:
@@ -52,8 +60,7 @@ class EmbeddedNats:
         return self._url(SUBSCRIBER_USER)
 
     def _url(self, user: str) -> str:
-        login = f"{user}:{self._passwords()[user]}@" if self.auth else ""
-        return f"nats://{login}127.0.0.1:{self.port}"
+        return client_urls(user, self._passwords() if self.auth else None, [self.port])
 
     def _passwords(self) -> dict[str, str]:
         """Each user's password: made on the first start, then read from the data directory."""
@@ -63,7 +70,7 @@ class EmbeddedNats:
             if set(known) == set(USERS):
                 return known
         made = {user: secrets.token_urlsafe(24) for user in USERS}
-        _private_file(path, json.dumps(made))
+        private_file(path, json.dumps(made))
         return made
 
     def start(self) -> str:
@@ -79,7 +86,7 @@ class EmbeddedNats:
         command = [exe, "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(store)]
         if self.auth:
             config = self.data_dir / "nats.conf"
-            _private_file(config, authorization(self._passwords()))
+            private_file(config, authorization(self._passwords()))
             command += ["-c", str(config)]
         self.proc = subprocess.Popen(command, stdout=log, stderr=log)
         wait_for_port(self.port, 30, self.proc)
