@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import platform
@@ -27,6 +28,26 @@ def machine() -> str:
     """The machine the figures come from, printed next to every figure."""
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return f"{os.cpu_count()} cores, {memory:.0f} GiB, {platform.python_implementation()} {platform.python_version()}"
+
+
+def backlog_and_delay_arguments(doc: str | None, *, events: int) -> argparse.Namespace:
+    """The command line of a benchmark that drains a backlog of `events`, then measures commit-to-delivery delay."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=events, help="events in the backlog")
+    parser.add_argument("--rate", type=float, default=200.0, help="writes a second for the delay measurement")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of the delay measurement")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of writes before the measurement")
+    return parser.parse_args()
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
+
+
+def delay_summary(sorted_delays: list[float]) -> str:
+    """p50, p99 and max of delays in seconds, in milliseconds."""
+    p50, p99 = percentile(sorted_delays, 0.5) * 1000, percentile(sorted_delays, 0.99) * 1000
+    return f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {sorted_delays[-1] * 1000:.1f} ms"
 
 
 def cpu_seconds(processes: dict[str, int]) -> dict[str, float]:

@@ -12,7 +12,6 @@ writers, publisher and subscriber share one process (one event loop), as in `lea
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import tempfile
@@ -26,7 +25,7 @@ import msgspec
 import nats
 from uuid_utils.compat import uuid7
 
-from bench.common import fill_log, machine
+from bench.common import backlog_and_delay_arguments, delay_summary, fill_log, machine
 from leadstore.bootstrap import Container, bootstrap
 from leadstore.documents import event_envelope
 from leadstore.domain.commands import Actor, CreateLead
@@ -168,17 +167,8 @@ async def delivery_delays(
     return sorted(received[event_id] - committed[event_id] for event_id in counted)
 
 
-def percentile(sorted_values: list[float], q: float) -> float:
-    return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
-
-
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--events", type=int, default=100_000, help="events in the backlog")
-    parser.add_argument("--rate", type=float, default=200.0, help="writes a second for the delay measurement")
-    parser.add_argument("--seconds", type=float, default=20.0, help="length of the delay measurement")
-    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of writes before the measurement")
-    args = parser.parse_args()
+    args = backlog_and_delay_arguments(__doc__, events=100_000)
     print(f"machine: {machine()}")
     async with servers() as (container, account, nats_url):
         await fill_log(container, account, args.events, updates=1)
@@ -189,9 +179,8 @@ async def main() -> None:
         print(f"publisher / bare: {published / raw:.2f}")
     async with servers() as (container, account, nats_url):
         delays = await delivery_delays(container, account, nats_url, args.rate, args.seconds, args.warmup)
-        p50, p99 = percentile(delays, 0.5) * 1000, percentile(delays, 0.99) * 1000
         print(f"commit to delivery, {args.rate:,.0f} writes/s for {args.seconds:.0f}s ({len(delays):,} events):")
-        print(f"  p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {delays[-1] * 1000:.1f} ms")
+        print(f"  {delay_summary(delays)}")
 
 
 if __name__ == "__main__":

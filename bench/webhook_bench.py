@@ -13,7 +13,6 @@ and receiver share one process (one event loop), as in `leadstore dev`.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import base64
 import time
@@ -22,8 +21,8 @@ from uuid import UUID
 
 from uuid_utils.compat import uuid7
 
-from bench.common import fill_log, machine
-from bench.publish_bench import COMMITTED_AT, METADATA, percentile, publish_backlog, servers
+from bench.common import backlog_and_delay_arguments, delay_summary, fill_log, machine
+from bench.publish_bench import COMMITTED_AT, METADATA, publish_backlog, servers
 from leadstore.bootstrap import Container
 from leadstore.domain.commands import Actor, CreateLead
 from leadstore.settings import Settings
@@ -111,12 +110,7 @@ async def delivery_delays(
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--events", type=int, default=20_000, help="events in the backlog")
-    parser.add_argument("--rate", type=float, default=200.0, help="writes a second for the delay measurement")
-    parser.add_argument("--seconds", type=float, default=20.0, help="length of the delay measurement")
-    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of writes before the measurement")
-    args = parser.parse_args()
+    args = backlog_and_delay_arguments(__doc__, events=20_000)
     print(f"machine: {machine()}")
     async with servers() as (container, account, nats_url):
         await fill_log(container, account, args.events, updates=1)
@@ -126,9 +120,8 @@ async def main() -> None:
         print(f"NATS publisher over the same backlog: {published:,.0f} events/s")
     async with servers() as (container, account, _):
         delays = await delivery_delays(container, account, args.rate, args.seconds, args.warmup)
-        p50, p99 = percentile(delays, 0.5) * 1000, percentile(delays, 0.99) * 1000
         print(f"commit to webhook, {args.rate:,.0f} writes/s for {args.seconds:.0f}s ({len(delays):,} events):")
-        print(f"  p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {delays[-1] * 1000:.1f} ms")
+        print(f"  {delay_summary(delays)}")
 
 
 if __name__ == "__main__":
