@@ -38,6 +38,7 @@ from leadstore.embedded_cluster import ClusterNode, EmbeddedNatsCluster
 from leadstore.publishing import STREAM, EventSubscription, NatsConnection, PublishedEvent, Publisher
 from leadstore.publishing import PublishingSettings as Tuning
 from leadstore.store.accounts import NewAccount
+from tests.publish_progress import Progress
 
 COUNT_EVENTS = "SELECT count(*) FROM events"
 LEAD_EVENT_IDS = "SELECT event_id FROM events WHERE stream_type = 'lead' AND account_id = $1"
@@ -94,34 +95,6 @@ async def replication_cost(events: int, rounds: int) -> None:
     )
     print(f" (R3/R1 {r3 / r1:.2f})")
     print("  rounds: " + ", ".join(f"R1 {a:,.0f} / R3 {b:,.0f}" for a, b in zip(rates[1], rates[3], strict=True)))
-
-
-class Progress:
-    """When the publisher's count of acknowledged events moved, sampled every 10 ms."""
-
-    def __init__(self, publisher: Publisher) -> None:
-        self.publisher = publisher
-        self.moved_at: list[float] = []
-        self._task = asyncio.create_task(self._sample())
-
-    async def _sample(self) -> None:
-        seen = self.publisher.published
-        while True:
-            await asyncio.sleep(0.01)
-            if self.publisher.published != seen:
-                seen = self.publisher.published
-                self.moved_at.append(time.monotonic())
-
-    def resumed_after(self, moment: float) -> bool:
-        return bool(self.moved_at) and self.moved_at[-1] > moment
-
-    def longest_gap(self, since: float, until: float) -> float:
-        """The longest stretch without progress that ended between `since` and `until`."""
-        pairs = zip(self.moved_at, self.moved_at[1:], strict=False)
-        return max((later - earlier for earlier, later in pairs if since < later <= until), default=0.0)
-
-    def stop(self) -> None:
-        self._task.cancel()
 
 
 async def write(container: Container, account: NewAccount, stop: asyncio.Event, written: list[int]) -> None:
@@ -234,7 +207,7 @@ async def failover(container: Container, account: NewAccount, writers: int, seco
             elapsed = time.monotonic() - started
             await until(lambda: len(received) >= written[0], 300)
             receiving.cancel()
-            progress.stop()
+            await progress.stop()
             duplicates = sub.duplicates
         async with container.pool.acquire() as conn:
             expected = {r["event_id"] for r in await conn.fetch(LEAD_EVENT_IDS, account.account_id)}

@@ -24,6 +24,7 @@ from leadstore.publishing.stream import ensure_stream
 from leadstore.settings import Settings
 from leadstore.store.accounts import NewAccount, create_account
 from tests.integration.helpers import assert_version_order, signing_public_key, stored_count, until, write_lead
+from tests.publish_progress import Progress
 
 REPLICATED = PublishingSettings(nats_stream_replicas=3)  # otherwise the production settings
 WRITERS = 8
@@ -41,37 +42,6 @@ def nats_cluster(tmp_path: Path) -> Iterator[EmbeddedNatsCluster]:
         yield cluster
     finally:
         cluster.stop()
-
-
-class Progress:
-    """When the publisher's count of acknowledged events moved, sampled every 10 ms."""
-
-    def __init__(self, node: Container) -> None:
-        assert node.publisher is not None
-        self.publisher = node.publisher
-        self.moved_at: list[float] = []
-        self._task = asyncio.create_task(self._sample())
-
-    async def _sample(self) -> None:
-        seen = self.publisher.published
-        while True:
-            await asyncio.sleep(0.01)
-            if self.publisher.published != seen:
-                seen = self.publisher.published
-                self.moved_at.append(time.monotonic())
-
-    def longest_pause(self) -> float:
-        return max(later - earlier for earlier, later in zip(self.moved_at, self.moved_at[1:], strict=False))
-
-    def resumed_after(self, moment: float) -> bool:
-        return bool(self.moved_at) and self.moved_at[-1] > moment
-
-    def first_move_after(self, moment: float) -> float:
-        return next(at for at in self.moved_at if at > moment)
-
-    async def stop(self) -> None:
-        self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
 
 
 async def subscription_on(node: ClusterNode, reader_url: str, **options: Any) -> EventSubscription:
@@ -118,7 +88,7 @@ async def test_killing_the_node_that_leads_the_stream_loses_duplicates_and_reord
             fetch_timeout=1,
         )
         try:
-            progress, stop = Progress(node), asyncio.Event()
+            progress, stop = Progress(publisher), asyncio.Event()
             writers = [asyncio.create_task(write_until(node, account, stop)) for _ in range(WRITERS)]
             await until(lambda: publisher.published >= BEFORE_THE_KILL, 30)
             assert await nats_cluster.stream_leader(STREAM) is leader
@@ -141,7 +111,7 @@ async def test_killing_the_node_that_leads_the_stream_loses_duplicates_and_reord
         assert len(events) == len(expected) and {e.id for e in events} == set(expected)  # each once, none missing
         assert_version_order(events)
         assert await stored_count(nats_cluster.url, account.account_id) == len(expected)  # no copy in the stream
-        pause, after_election = progress.longest_pause(), progress.first_move_after(elected_at) - elected_at
+        pause, after_election = progress.longest_gap(), progress.first_move_after(elected_at) - elected_at
         print(f"\n{len(expected)} events; publishing paused {pause:.1f}s, resumed {after_election:.1f}s after election")
         assert after_election < RESUME_WITHIN
     finally:
