@@ -166,11 +166,11 @@ class Publisher:
             except NatsUnavailable as exc:
                 self.nats.failed(str(exc), "publishing paused (writes go on), retrying")
                 self.link.failed()
-                if exc.electing and time.time() - (self.nats.since or 0.0) < ELECTION_GRACE_SECONDS:
-                    await self._measure_lag(conn, force=True)
+                electing = exc.electing and time.time() - (self.nats.since or 0.0) < ELECTION_GRACE_SECONDS
+                await self._measure_lag(conn, force=not electing)  # electing: retried 4 times a second, counted once
+                if electing:
                     await wait_or_stop(stop, ELECTION_RETRY_SECONDS)
                     continue
-                await self._measure_lag(conn, force=True)
                 wait = self._backoff.next()
                 if not self.link.open:  # not connected at all: try as often as the client tries to reconnect
                     wait = min(wait, self.settings.publish_reconnect_seconds)
