@@ -211,3 +211,31 @@ async def test_a_burst_of_administrative_changes_does_not_starve_lead_writes(
         )
     assert len(set(ids)) == 48 and sorted(str(r["stream_id"]) for r in stored) == sorted(ids)
     assert {r["version"] for r in stored} == {1}
+
+
+WAITING_ON_A_LOCK = """
+SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"""
+
+
+async def test_a_key_is_not_issued_to_a_user_deactivated_while_the_request_waited(
+    api: str, container: Container, account: NewAccount
+) -> None:
+    # the route's "active user" check must run under the account's lock: checked before it, a deactivation
+    # committing while the issue waits on that lock left a key for a user who can never use it
+    by_test = by_command_line(account.account_id, "test")
+    async with container.pool.acquire() as conn:
+        user = await people.create_user(conn, by_test, f"r-{uuid7().hex[:8]}@example.com", "Rep", "member")
+    assert user is not None
+    async with client(api, account.api_key) as http, container.pool.acquire() as admin:
+        async with admin.transaction():
+            await people.deactivate_user(admin, by_test, user["id"])
+            issuing = asyncio.create_task(http.post("/v1/api-keys", json={"user_id": str(user["id"])}))
+            for _ in range(500):
+                if await admin.fetchval(WAITING_ON_A_LOCK):
+                    break
+                await asyncio.sleep(0.01)
+            else:
+                raise AssertionError("the issue never waited on the account's lock")
+        response = await issuing
+
+    assert_problem(response, 422, "validation_failed", "user_id")

@@ -13,15 +13,12 @@ import ipaddress
 from functools import lru_cache
 from typing import Any
 
-from litestar import Request
-from litestar.datastructures import State
-
+from leadstore.http.context import AnyRequest
 from leadstore.http.server import trusted_proxies
 from leadstore.http.tracing import request_id
 from leadstore.redaction import MASK, is_secret_header, masked_query, scrubbed
 from leadstore.store.accounts import Principal
 
-AnyRequest = Request[Any, Any, State]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 RECORDED_HEADERS = frozenset(

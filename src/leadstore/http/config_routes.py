@@ -80,6 +80,9 @@ async def check_team(conn: Conn, account_id: UUID, team_id: UUID | None) -> None
 
 
 async def check_members(conn: Conn, account_id: UUID, members: list[UUID]) -> None:
+    """ValidationFailed unless every member is an active user; inside the change's transaction, whose account
+    lock it takes first, so that a deactivation waiting on that lock can not slip between check and write."""
+    await lock_account(conn, account_id)
     known = await people.active_users(conn, account_id, members)
     message = "is not an active user of this account"
     errors = [FieldError(f"members[{i}]", "unknown_user", message) for i, u in enumerate(members) if u not in known]
@@ -212,7 +215,7 @@ class TeamRoutes(Controller):
     )
     async def create_team(self, request: AnyRequest, services: Services) -> TeamOut:
         body = convert_body(await body_object(request), TeamInput)
-        async with services.pool.acquire() as conn:
+        async with services.pool.acquire() as conn, conn.transaction():
             await check_members(conn, account(request), body.members)
             row = await config.create_team(
                 conn, admin_change(request, services), body.name, body.rotation, body.members
@@ -229,7 +232,7 @@ class TeamRoutes(Controller):
         """Rename, switch rotation, or set the members."""
         raw = await body_object(request)
         body = convert_body(raw, TeamPatch)
-        async with services.pool.acquire() as conn:
+        async with services.pool.acquire() as conn, conn.transaction():
             await check_members(conn, account(request), body.members or [])
             row = await config.update_team(
                 conn, admin_change(request, services), path_id(team_id, "team"), _sent(raw, body)
@@ -294,7 +297,7 @@ class RotationRoutes(Controller):
     async def put_rotation(self, request: AnyRequest, services: Services) -> RotationOut:
         """Turn the default rotation on or off and set its members, in rotation order."""
         body = convert_body(await body_object(request), RotationInput)
-        async with services.pool.acquire() as conn:
+        async with services.pool.acquire() as conn, conn.transaction():
             await check_members(conn, account(request), body.members)
             row = await config.put_rotation(conn, admin_change(request, services), body.enabled, body.members)
         return msgspec.convert(row, RotationOut)

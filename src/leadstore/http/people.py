@@ -23,6 +23,7 @@ from leadstore.http.context import AnyRequest, Services, body_object, convert_bo
 from leadstore.http.openapi import KeyId, UserId, problems
 from leadstore.http.params import path_id
 from leadstore.store import people
+from leadstore.store.account_log import lock_account
 
 
 class UserRoutes(Controller):
@@ -87,7 +88,8 @@ class ApiKeyRoutes(Controller):
         """A new key for a user (default: yourself). The key is in this response only."""
         body = convert_body(await body_object(request, optional=True), ApiKeyInput)
         user_id = body.user_id or principal_of(request).actor.user_id
-        async with services.pool.acquire() as conn:
+        async with services.pool.acquire() as conn, conn.transaction():
+            await lock_account(conn, account(request))  # a deactivation waiting on it is seen by the check
             if not await people.active_users(conn, account(request), [user_id]):
                 raise ValidationFailed([FieldError("user_id", "unknown_user", "is not an active user of this account")])
             row, key = await people.issue_api_key(conn, admin_change(request, services), user_id, body.name)

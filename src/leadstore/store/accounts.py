@@ -125,10 +125,9 @@ class PrincipalCache:
 
     async def principal(self, pool: asyncpg.Pool, api_key: str) -> Principal | None:
         """The key's principal, from the cache or looked up (None for an unknown, revoked or orphaned key)."""
+        if (kept := self.cached(api_key)) is not None:
+            return kept
         digest = hash_key(api_key)
-        seen = self._seen.get(digest)
-        if seen is not None and seen[1] > time.monotonic():
-            return seen[0]
         async with pool.acquire() as conn:
             principal = await authenticate(conn, api_key)
         self._seen.pop(digest, None)
