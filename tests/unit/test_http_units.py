@@ -39,6 +39,7 @@ from leadstore.http.errors import (
     problem,
     status_of,
 )
+from leadstore.http.openapi import public_problems
 from leadstore.http.params import reject_unknown_query
 from leadstore.http.tracing import request_id
 from leadstore.http.writes import idempotency_key, if_match
@@ -218,3 +219,7 @@ def test_query_parameters_are_refused_when_unknown_repeated_or_not_digits() -> N
     found = [(error.field, error.code) for error in refused.value.errors]
     assert found == [("a", "unknown_field"), ("limit", "repeated"), ("min_score", "invalid")]
     reject_unknown_query(SimpleNamespace(query_params=MultiDict([("sort", "x")])), "sort", "limit")
+
+
+def test_a_route_without_a_key_documents_no_refusal_of_a_key() -> None:
+    assert sorted(public_problems(422)) == [422, 503]  # no 401, 403 nor 429: no key is checked, nor budgeted
