@@ -85,6 +85,7 @@ class Metrics:
         self.readers = ReaderLag()
         registry.register(self.readers)
         self._pool: Pool | None = None
+        self._pool_gauges: list[Gauge] = []
         for reason in AUTH_FAILURE_REASONS:  # every series is there from the start, at 0
             self.auth_failures.labels(reason=reason)
         for kind in RATE_LIMIT_KINDS:
@@ -93,14 +94,17 @@ class Metrics:
     def watch_pool(self, pool: Pool) -> None:
         """Report this pool's connections from now on."""
         self._pool = pool
+        # bound once, not looked up (under a lock) four times a request; no series before a pool is watched
+        self._pool_gauges = [self.pool_connections.labels(state=state) for state in POOL_STATES]
         self.observe_pool()
 
     def observe_pool(self) -> None:
         """Set the pool gauge to the pool's state now (after each request and at each scrape)."""
         if self._pool is not None:
             size, idle = self._pool.get_size(), self._pool.get_idle_size()
-            for state, value in zip(POOL_STATES, (size, idle, size - idle, self._pool.get_max_size()), strict=True):
-                self.pool_connections.labels(state=state).set(value)
+            values = (size, idle, size - idle, self._pool.get_max_size())
+            for gauge, value in zip(self._pool_gauges, values, strict=True):
+                gauge.set(value)
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one answered HTTP request and its duration."""

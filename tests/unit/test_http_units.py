@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 import pytest
 from litestar import exceptions as framework
+from litestar.datastructures import MultiDict
 
 from leadstore.documents import as_of_bound
 from leadstore.domain import field_checks
@@ -37,6 +39,8 @@ from leadstore.http.errors import (
     problem,
     status_of,
 )
+from leadstore.http.openapi import public_problems
+from leadstore.http.params import reject_unknown_query
 from leadstore.http.tracing import request_id
 from leadstore.http.writes import idempotency_key, if_match
 from leadstore.redaction import is_secret_header
@@ -205,3 +209,17 @@ def test_a_position_token_is_ascii_digits_a_dot_and_ascii_digits(token: str) -> 
 def test_an_instant_is_a_date_or_an_rfc_3339_timestamp_only(text: str) -> None:
     with pytest.raises(field_checks.InvalidValueError):
         field_checks.instant(text)
+
+
+def test_query_parameters_are_refused_when_unknown_repeated_or_not_digits() -> None:
+    sent = [("limit", "5"), ("limit", "6"), ("sort", "x"), ("min_score", "1e1")] + [("a", "")] * 5_000
+    request = SimpleNamespace(query_params=MultiDict(sent))
+    with pytest.raises(ValidationFailed) as refused:
+        reject_unknown_query(request, "limit", "sort", "min_score", integers=("limit", "min_score"))
+    found = [(error.field, error.code) for error in refused.value.errors]
+    assert found == [("a", "unknown_field"), ("limit", "repeated"), ("min_score", "invalid")]
+    reject_unknown_query(SimpleNamespace(query_params=MultiDict([("sort", "x")])), "sort", "limit")
+
+
+def test_a_route_without_a_key_documents_no_refusal_of_a_key() -> None:
+    assert sorted(public_problems(422)) == [422, 503]  # no 401, 403 nor 429: no key is checked, nor budgeted

@@ -69,7 +69,11 @@ def _boolean(value: Any, rule: CustomFieldRule) -> bool:
 
 
 def _date(value: Any, rule: CustomFieldRule) -> str:
-    day = text(value, 10)
+    return calendar_date(text(value, 10))
+
+
+def calendar_date(day: str) -> str:
+    """`day` when it is a real date written `YYYY-MM-DD`, as a date field holds it."""
     try:
         if not _DATE.match(day):
             raise ValueError(day)

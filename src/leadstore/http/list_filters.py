@@ -6,21 +6,19 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import phonenumbers
 
 from leadstore.domain import field_checks
-from leadstore.domain.custom_fields import utc_text
+from leadstore.domain.custom_fields import calendar_date, utc_text
 from leadstore.domain.field_checks import InvalidValueError, Problems, phone, text
 from leadstore.store.lead_list.query import CustomRange
 
 PREFIX = "custom."
 MAX_VALUE = 1_000  # characters of a custom filter's value
 _NUMBER = re.compile(r"\A-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?\Z")  # JSON's number grammar
-_DATE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 RANGE_KINDS = frozenset({"number", "date", "datetime"})
 # One region per country calling code: a national number is read in each (see phone_numbers).
 _REGIONS = sorted({regions[0] for regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.values()} - {"001"})
@@ -105,16 +103,6 @@ def _boolean(value: str) -> bool:
     return value == "true"
 
 
-def _date(value: str) -> str:
-    try:
-        if not _DATE.match(value):
-            raise ValueError(value)
-        date.fromisoformat(value)
-    except ValueError:
-        raise InvalidValueError("invalid", "must be a real date written YYYY-MM-DD") from None
-    return value
-
-
 def _datetime(value: str) -> str:
     return utc_text(field_checks.instant(value))
 
@@ -134,7 +122,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "text": lambda value: value,
     "number": _number,
     "boolean": _boolean,
-    "date": _date,
+    "date": calendar_date,
     "datetime": _datetime,
     "choice": _choice,
     "multi_choice": _choice,

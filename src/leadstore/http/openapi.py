@@ -118,7 +118,7 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
 
 def public_problems(*statuses: int) -> dict[int, ResponseSpec]:
     """The problem responses of a route that needs no API key: 503, plus `statuses`."""
-    return {status: spec for status, spec in problems(*statuses).items() if status not in (401, 403)}
+    return {status: spec for status, spec in problems(*statuses).items() if status not in (401, 403, 429)}
 
 
 def openapi_config() -> OpenAPIConfig:
