@@ -128,10 +128,17 @@ async def container(database_url: str) -> AsyncIterator[Container]:
 
 
 @pytest.fixture
-async def account(container: Container) -> NewAccount:
-    """A new account of its own for each test."""
+async def account(container: Container) -> AsyncIterator[NewAccount]:
+    """A new account of its own for each test. Its webhooks are deleted afterwards: the tests share one
+    database, and a later test's webhook worker would otherwise deliver to this test's endpoints too."""
     async with container.pool.acquire() as conn:
-        return await create_account(conn, f"test {uuid.uuid4().hex[:8]}", "admin@example.com")
+        new = await create_account(conn, f"test {uuid.uuid4().hex[:8]}", "admin@example.com")
+    yield new
+    async with container.pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE webhooks SET deleted_at = now(), active = false WHERE account_id = $1 AND deleted_at IS NULL",
+            new.account_id,
+        )
 
 
 # Publishing (issue 4): a NATS server a test may kill and restart, and a database of a test's own.
