@@ -22,6 +22,7 @@ from leadstore.webhooks.secrets import SecretBox
 from leadstore.webhooks.shared import DeliveryContext
 
 log = logging.getLogger(__name__)
+STOP_GRACE_SECONDS = 5.0  # how long a stopping worker lets its deliverers finish what they are sending
 LOOK_GAP_SECONDS = 0.25  # at most four looks a second, however often the log notifies
 
 
@@ -87,9 +88,16 @@ class WebhookWorker:
         return self._context
 
     async def _stop_all(self) -> None:
+        """Ask every deliverer to stop; cancel those still busy after STOP_GRACE_SECONDS (a send waiting on a
+        slow receiver or a name lookup): fencing makes an interrupted batch harmless, it is read again."""
         for deliverer, _ in self.deliverers.values():
             deliverer.stop.set()
-        await asyncio.gather(*(task for _, task in self.deliverers.values()), return_exceptions=True)
+        tasks = [task for _, task in self.deliverers.values()]
+        if tasks:
+            _, busy = await asyncio.wait(tasks, timeout=STOP_GRACE_SECONDS)
+            for task in busy:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
         self.deliverers.clear()
 
     def reader_names(self) -> list[str]:
