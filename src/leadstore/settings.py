@@ -78,6 +78,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webhooks_concurrency: int = 64
     webhooks_discover_seconds: float = 5.0
     webhooks_poll_seconds: float = 1.0
+    # Imports (issue 14): the largest upload (bytes, lead rows); how many imports a worker process runs at
+    # once, rows per saved chunk, rows of a chunk written at once, and how often it looks for new imports
+    import_max_bytes: int = 50 * 1024 * 1024
+    import_max_rows: int = 100_000
+    import_runs: int = 2
+    import_chunk_rows: int = 250
+    import_concurrency: int = 12
+    import_poll_seconds: float = 1.0
 
     def __repr__(self) -> str:
         return f"Settings(database_url=..., nats_url=..., host={self.host!r}, port={self.port})"  # no secrets

@@ -13,6 +13,7 @@ from leadstore.http.auth import authenticated
 from leadstore.http.config_routes import ConfigRoutes
 from leadstore.http.errors import handle_exception
 from leadstore.http.feed import EventFeed
+from leadstore.http.imports import ImportRoutes
 from leadstore.http.lead_reads import LeadReads
 from leadstore.http.leads import LeadCommands
 from leadstore.http.metrics_route import metrics
@@ -38,6 +39,7 @@ def create_app(container: Container) -> Litestar:
         route_handlers=[
             LeadCommands,
             LeadReads,
+            ImportRoutes,
             EventFeed,
             WebhookRoutes,  # each route refuses query parameters but the delivery log's filters
             ping_webhook,

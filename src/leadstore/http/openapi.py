@@ -135,6 +135,7 @@ def openapi_config() -> OpenAPIConfig:
             Tag(name="leads", description="Leads: commands that append events, and reads."),
             Tag(name="events", description="The audit log and the account's event feed."),
             Tag(name="configuration", description="Admin-only: the account's pipeline, users and API keys."),
+            Tag(name="imports", description="Bulk imports of leads from CSV and NDJSON files, run by the workers."),
             Tag(name="webhooks", description="Admin-only: endpoints that receive the account's events, signed."),
         ],
     )
