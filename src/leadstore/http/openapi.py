@@ -40,6 +40,7 @@ PROBLEMS: dict[int, str] = {
     409: "`duplicate_email`, `invalid_transition` (closed, archived or won-by-status) or `already_converted`.",
     412: "`version_conflict`: the lead is no longer at the version `If-Match` names.",
     413: "`payload_too_large`: the body is larger than the server accepts.",
+    415: "`unsupported_media_type`: the body is not of a type this route reads (see its Content-Type).",
     422: "`validation_failed` (every bad field is in `errors`), `team_required`, `source_required` or "
     "`idempotency_conflict` (the key was used with another body).",
     429: "`rate_limited`: the API key is over its request budget, or its client address made too many failed "
