@@ -25,12 +25,12 @@ from tests.integration.imports_helpers import finished, import_worker, queued
 from tests.integration.workers import WorkerProcess
 
 ROWS, BAD, DUPLICATES = 10_000, 300, 200
-BAD_KINDS = [  # (cells of first_name, email, phone, score; the field reported)
-    (lambda n: f"Bad{n},user{n}@,,", "email"),
-    (lambda n: f"Bad{n},bad{n}@example.com,12,", "phone"),
-    (lambda n: f"Bad{n},bad{n}@example.com,,lots", "score"),
-    (lambda n: f",,,{n % 100}", "first_name"),
-    (lambda n: f'"Bad{n}"x,bad{n}@example.com,,', None),  # not valid CSV
+BAD_KINDS: list[tuple[str, str | None]] = [  # (first_name, email, phone, score), and the field reported
+    ("Bad{n},user{n}@,,", "email"),
+    ("Bad{n},bad{n}@example.com,12,", "phone"),
+    ("Bad{n},bad{n}@example.com,,lots", "score"),
+    (",,,{n}", "first_name"),
+    ('"Bad{n}"x,bad{n}@example.com,,', None),  # not valid CSV
 ]
 WORKER = {"lease_seconds": "1.5", "import_poll_seconds": "0.2", "import_chunk_rows": "100"}
 PRE_EXISTING = DUPLICATES // 2
@@ -42,12 +42,14 @@ def big_file() -> tuple[bytes, dict[int, str | None], list[str]]:
     kinds = ["good"] * (ROWS - BAD - DUPLICATES) + ["bad"] * BAD + ["dup_file"] * PRE_EXISTING
     kinds += ["dup_account"] * (DUPLICATES - PRE_EXISTING)
     rng.shuffle(kinds)
-    lines, bad, good_emails, existing = ["first_name,email,phone,score"], {}, [], []
+    lines, bad = ["first_name,email,phone,score"], {}
+    good_emails: list[str] = []
+    existing: list[str] = []
     for n, kind in enumerate(kinds):
         row = n + 2  # the header is row 1
         if kind == "bad":
-            make, field = BAD_KINDS[n % len(BAD_KINDS)]
-            lines.append(make(n))
+            cells, field = BAD_KINDS[n % len(BAD_KINDS)]
+            lines.append(cells.format(n=n % 100))
             bad[row] = field
         elif kind == "dup_file" and good_emails:
             lines.append(f"Again{n},{rng.choice(good_emails).upper()},,")
