@@ -25,7 +25,10 @@ def test_bom_crlf_and_quoted_line_breaks_are_read_and_rows_numbered_as_a_spreads
 
 
 def test_a_malformed_row_or_a_bad_byte_fails_only_its_row() -> None:
-    data = b'first_name,email\nAnn,a@example.com\n"Bo"b,b@example.com\nCy,c@\xff.com\nDee,d@example.com,extra\nEd,e@example.com\n'
+    data = (
+        b'first_name,email\nAnn,a@example.com\n"Bo"b,b@example.com\nCy,c@\xff.com\n'
+        b"Dee,d@example.com,extra\nEd,e@example.com\n"
+    )
     found = rows(data)
     assert [(r.number, r.error[0] if r.error else None) for r in found] == [
         (2, None),

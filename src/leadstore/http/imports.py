@@ -14,7 +14,6 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Response, get, post
-from litestar.datastructures import ResponseHeader
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import QueryParameter
@@ -74,9 +73,6 @@ PROGRESS_EXAMPLE = {
 }
 _QUEUED = {"state": "queued", "done": 0, "created": 0, "skipped": 0, "failed": 0, "errors": [], "finished_at": None}
 _DUPLICATE_ENUM = {"enum": ["skip", "update"]}
-LOCATION = ResponseHeader(
-    name="Location", description="/v1/imports/{id}: follow the import there.", documentation_only=True
-)
 LIMIT_DESCRIPTION = "Imports a page, 1..100."
 CURSOR_DESCRIPTION = "The previous page's `next_cursor`."
 
@@ -143,11 +139,10 @@ class ImportRoutes(Controller):
         status_code=202,
         request_max_body_size=None,  # the route reads its body itself, up to LEADSTORE_IMPORT_MAX_BYTES
         dependencies=documented_text_body("text/csv", BODY, [CSV_EXAMPLE]),
-        response_headers=[LOCATION],
         responses={
             202: ResponseSpec(
                 data_container=store.ImportProgress,
-                description="Accepted: the import is queued; follow it at `Location`.",
+                description="Accepted: the import is queued; follow it at its `Location` header, /v1/imports/{id}.",
                 examples=[Example(summary="Queued", value=PROGRESS_EXAMPLE | _QUEUED)],
             ),
             **problems(400, 413, 415, 422),
