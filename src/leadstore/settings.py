@@ -84,7 +84,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     import_max_rows: int = 100_000
     import_runs: int = 2
     import_chunk_rows: int = 250
-    import_concurrency: int = 12
+    import_concurrency: int = 8  # rows in flight: each holds a pooled connection the API shares
     import_poll_seconds: float = 1.0
 
     def __repr__(self) -> str:

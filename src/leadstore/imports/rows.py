@@ -129,7 +129,7 @@ class RowWriter:
                 account_id=job.account_id,
                 metadata=job.metadata | {"request": request},
                 visible=job.visible,
-                idempotency=Idempotency(key, fingerprint, status, {}),
+                idempotency=Idempotency(key, fingerprint, status, {}, b'{"lead_id":"%s"}' % str(cmd.lead_id).encode()),
             )
         except KeyTaken:
             done = await self._done(number)
