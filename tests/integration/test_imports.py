@@ -186,3 +186,15 @@ async def test_update_changes_existing_leads_by_email_and_a_second_upload_create
     assert (again["created"], again["skipped"]) == (0, 2)
     assert await events_of(container, account) == events
     assert lead["company"] == "Acme" and lead["email"] == "A@example.com"
+
+
+async def test_the_first_thousand_row_errors_are_kept_in_row_order_and_every_failure_counted(
+    api: str, container: Container, account: NewAccount
+) -> None:
+    csv = "email,first_name\n" + "".join(f"bad{n}@,Row{n}\n" for n in range(1_200))
+    async with client(api, account.api_key) as http, import_worker(container, import_chunk_rows=100):
+        result = await finished(http, await queued(http, csv))
+
+    assert (result["rows"], result["failed"], result["created"]) == (1_200, 1_200, 0)
+    assert [e["row"] for e in result["errors"]] == list(range(2, 1_002))
+    assert {(e["field"], e["code"]) for e in result["errors"]} == {("email", "invalid_email")}

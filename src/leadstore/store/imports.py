@@ -43,8 +43,8 @@ ADVANCE = f"""{FENCE}, saved AS (
     UPDATE imports SET cursor = $5, done = done + $6, created = created + $7, updated = updated + $8,
         skipped = skipped + $9, failed = failed + $10,
         errors = CASE WHEN jsonb_array_length(errors) >= {MAX_ERRORS} THEN errors
-                      ELSE (SELECT coalesce(jsonb_agg(e), '[]') FROM (
-                              SELECT e FROM jsonb_array_elements(errors || $11::jsonb) WITH ORDINALITY AS x(e, n)
+                      ELSE (SELECT coalesce(jsonb_agg(e ORDER BY n), '[]') FROM (
+                              SELECT e, n FROM jsonb_array_elements(errors || $11::jsonb) WITH ORDINALITY AS x(e, n)
                               ORDER BY n LIMIT {MAX_ERRORS}) AS kept) END
     WHERE id = $1 AND cursor = $12 AND state = 'running' AND EXISTS (SELECT FROM lease)
     RETURNING 1)
