@@ -198,3 +198,35 @@ async def test_the_first_thousand_row_errors_are_kept_in_row_order_and_every_fai
     assert (result["rows"], result["failed"], result["created"]) == (1_200, 1_200, 0)
     assert [e["row"] for e in result["errors"]] == list(range(2, 1_002))
     assert {(e["field"], e["code"]) for e in result["errors"]} == {("email", "invalid_email")}
+
+
+async def test_an_import_whose_key_is_revoked_stops_as_failed_and_writes_nothing_more(
+    api: str, container: Container, account: NewAccount
+) -> None:
+    member_id, member_key = await add_user(container, account.account_id, "member")
+    async with client(api, member_key) as http, client(api, account.api_key) as admin_http:
+        import_id = await queued(http, "email\nrevoked1@example.com\nrevoked2@example.com\n")
+        async with container.pool.acquire() as conn:
+            await conn.execute("UPDATE api_keys SET revoked_at = now() WHERE user_id = $1", member_id)
+        async with import_worker(container):
+            result = await finished(admin_http, import_id)
+        async with container.pool.acquire() as conn:
+            reserved = await conn.fetchval(
+                "SELECT count(*) FROM lead_emails WHERE account_id = $1 AND email_lower LIKE 'revoked%'",
+                account.account_id,
+            )
+
+    assert result["state"] == "failed" and "revoked" in result["failure"]
+    assert (result["created"], reserved) == (0, 0)
+
+
+async def test_imports_are_listed_newest_first_page_by_page(api: str, account: NewAccount) -> None:
+    async with client(api, account.api_key) as http:
+        made = [await queued(http, f"email\nlisted{n}@example.com\n") for n in range(3)]
+        first = (await http.get("/v1/imports", params={"limit": 2})).json()
+        second = (await http.get("/v1/imports", params={"limit": 2, "cursor": first["next_cursor"]})).json()
+        bad = await http.get("/v1/imports", params={"cursor": "nonsense"})
+
+    assert [i["id"] for i in first["data"] + second["data"]] == made[::-1]
+    assert first["has_more"] and not second["has_more"] and second["next_cursor"] is None
+    assert_problem(bad, 422, "validation_failed", "cursor")
