@@ -32,7 +32,7 @@ BAD_KINDS: list[tuple[str, str | None]] = [  # (first_name, email, phone, score)
     (",,,{n}", "first_name"),
     ('"Bad{n}"x,bad{n}@example.com,,', None),  # not valid CSV
 ]
-WORKER = {"lease_seconds": "1.5", "import_poll_seconds": "0.2", "import_chunk_rows": "100"}
+WORKER = {"lease_seconds": "1.5", "import_poll_seconds": "0.2", "import_chunk_rows": "100", "import_concurrency": "16"}
 PRE_EXISTING = DUPLICATES // 2
 
 
