@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any, Literal, TypeVar, cast
+from uuid import UUID
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="WebhookOut")
+
+
+@_attrs_define
+class WebhookOut:
+    """
+    Attributes:
+        id (UUID):
+        url (str):
+        event_types (list[str]):
+        active (bool):
+        description (None | str):
+        created_at (datetime.datetime):
+        disabled_reason (None | str): Why deliveries turned the endpoint off (after 3 days of failures).
+        disabled_at (datetime.datetime | None):
+        object_ (Literal['webhook'] | Unset):  Default: 'webhook'.
+    """
+
+    id: UUID
+    url: str
+    event_types: list[str]
+    active: bool
+    description: None | str
+    created_at: datetime.datetime
+    disabled_reason: None | str
+    disabled_at: datetime.datetime | None
+    object_: Literal["webhook"] | Unset = "webhook"
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        id = str(self.id)
+
+        url = self.url
+
+        event_types = self.event_types
+
+        active = self.active
+
+        description: None | str
+        description = self.description
+
+        created_at = self.created_at.isoformat()
+
+        disabled_reason: None | str
+        disabled_reason = self.disabled_reason
+
+        disabled_at: None | str
+        if isinstance(self.disabled_at, datetime.datetime):
+            disabled_at = self.disabled_at.isoformat()
+        else:
+            disabled_at = self.disabled_at
+
+        object_ = self.object_
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "id": id,
+                "url": url,
+                "event_types": event_types,
+                "active": active,
+                "description": description,
+                "created_at": created_at,
+                "disabled_reason": disabled_reason,
+                "disabled_at": disabled_at,
+            }
+        )
+        if object_ is not UNSET:
+            field_dict["object"] = object_
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        id = UUID(d.pop("id"))
+
+        url = d.pop("url")
+
+        event_types = cast(list[str], d.pop("event_types"))
+
+        active = d.pop("active")
+
+        def _parse_description(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        description = _parse_description(d.pop("description"))
+
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
+        def _parse_disabled_reason(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        disabled_reason = _parse_disabled_reason(d.pop("disabled_reason"))
+
+        def _parse_disabled_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                disabled_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return disabled_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        disabled_at = _parse_disabled_at(d.pop("disabled_at"))
+
+        object_ = cast(Literal["webhook"] | Unset, d.pop("object", UNSET))
+        if object_ != "webhook" and not isinstance(object_, Unset):
+            raise ValueError(f"object must match const 'webhook', got '{object_}'")
+
+        webhook_out = cls(
+            id=id,
+            url=url,
+            event_types=event_types,
+            active=active,
+            description=description,
+            created_at=created_at,
+            disabled_reason=disabled_reason,
+            disabled_at=disabled_at,
+            object_=object_,
+        )
+
+        webhook_out.additional_properties = d
+        return webhook_out
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
