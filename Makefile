@@ -4,7 +4,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: help dev test lint bench compose-check clean
+.PHONY: help dev test lint bench client compose-check clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -22,9 +22,10 @@ test: $(STAMP) ## run the whole test suite (embedded servers unless LEADSTORE_TE
 	$(BIN)/pytest -q
 
 lint: $(BENCH_STAMP) ## ruff and mypy --strict (bench/ too, so with the bench extras)
-	$(BIN)/ruff check src projections tests bench
-	$(BIN)/ruff format --check src projections tests bench
+	$(BIN)/ruff check src projections tests bench clients/generate.py
+	$(BIN)/ruff format --check src projections tests bench clients/generate.py
 	$(BIN)/mypy
+	$(BIN)/mypy --strict clients/generate.py
 
 $(BENCH_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
@@ -32,6 +33,9 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP) ## run the benchmarks of bench/ (figures for the README)
 	$(BIN)/python -m bench.run
+
+client: $(STAMP) ## regenerate clients/openapi.json and the Python client clients/python (after changing any route)
+	$(BIN)/python clients/generate.py
 
 compose-check: ## validate compose.yaml with a docker compose client, when one is installed
 	@if docker compose version >/dev/null 2>&1; then docker compose -f compose.yaml config -q && echo "compose.yaml is valid";\

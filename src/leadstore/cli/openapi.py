@@ -34,5 +34,6 @@ async def run_openapi(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def document_text(document: dict[str, Any]) -> str:
-    """The document as committed in clients/openapi.json: indented, keys in Litestar's order, a final newline."""
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    """The document as committed in clients/openapi.json: indented, with a final newline, and its keys sorted
+    (Litestar orders some members, such as response headers, as it finds them in sets)."""
+    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"

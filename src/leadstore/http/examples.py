@@ -146,10 +146,10 @@ STATUS: dict[str, Any] = {"key": "qualified", "label": "Qualified", "kind": "ope
 SOURCE: dict[str, Any] = {"key": "webinar", "label": "Webinar", "team_id": None}
 TEAM_OUT: dict[str, Any] = {"id": TEAM, "name": "EMEA sales", "members": [MEMBER, ADMIN], "rotation": True}
 FIELD: dict[str, Any] = {"key": "budget", "label": "Budget", "type": "number", "choices": [], "required": False}
-USER: dict[str, Any] = {"id": MEMBER, "name": "Grace Hopper", "role": "member", "email": "grace@example.com", "active": True}
-USER |= {"created_at": WHEN}
-API_KEY: dict[str, Any] = {"id": KEY_ID, "user_id": MEMBER, "name": "CRM sync", "prefix": "lsk_3f9a", "created_at": WHEN}
-API_KEY |= {"revoked_at": None, "last_used_at": None}
+USER: dict[str, Any] = {"id": MEMBER, "name": "Grace Hopper", "role": "member", "email": "grace@example.com"}
+USER |= {"active": True, "created_at": WHEN}
+API_KEY: dict[str, Any] = {"id": KEY_ID, "user_id": MEMBER, "name": "CRM sync", "prefix": "lsk_3f9a"}
+API_KEY |= {"created_at": WHEN, "revoked_at": None, "last_used_at": None}
 WEBHOOK_OUT: dict[str, Any] = {
     "id": WEBHOOK,
     "object": "webhook",

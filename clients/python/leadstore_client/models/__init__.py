@@ -18,7 +18,6 @@ from .delivery_out_state import DeliveryOutState
 from .delivery_page import DeliveryPage
 from .event_out import EventOut
 from .event_out_data import EventOutData
-from .event_out_type import EventOutType
 from .event_page import EventPage
 from .field_error import FieldError
 from .lead_input import LeadInput
@@ -46,7 +45,7 @@ from .reason_input import ReasonInput
 from .replay_input import ReplayInput
 from .replay_out import ReplayOut
 from .request_out import RequestOut
-from .request_out_headers import RequestOutHeaders
+from .request_out_headers_type_0 import RequestOutHeadersType0
 from .rotation_input import RotationInput
 from .rotation_out import RotationOut
 from .signing_key_out import SigningKeyOut
@@ -95,7 +94,6 @@ __all__ = (
     "DeliveryPage",
     "EventOut",
     "EventOutData",
-    "EventOutType",
     "EventPage",
     "FieldError",
     "LeadInput",
@@ -123,7 +121,7 @@ __all__ = (
     "ReplayInput",
     "ReplayOut",
     "RequestOut",
-    "RequestOutHeaders",
+    "RequestOutHeadersType0",
     "RotationInput",
     "RotationOut",
     "SigningKeyOut",

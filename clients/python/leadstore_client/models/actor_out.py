@@ -14,39 +14,39 @@ T = TypeVar("T", bound="ActorOut")
 class ActorOut:
     """
     Attributes:
-        user_id (None | UUID):
-        email (None | str):
         api_key_id (None | UUID):
+        email (None | str):
+        user_id (None | UUID):
     """
 
-    user_id: None | UUID
-    email: None | str
     api_key_id: None | UUID
+    email: None | str
+    user_id: None | UUID
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        user_id: None | str
-        if isinstance(self.user_id, UUID):
-            user_id = str(self.user_id)
-        else:
-            user_id = self.user_id
-
-        email: None | str
-        email = self.email
-
         api_key_id: None | str
         if isinstance(self.api_key_id, UUID):
             api_key_id = str(self.api_key_id)
         else:
             api_key_id = self.api_key_id
 
+        email: None | str
+        email = self.email
+
+        user_id: None | str
+        if isinstance(self.user_id, UUID):
+            user_id = str(self.user_id)
+        else:
+            user_id = self.user_id
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "user_id": user_id,
-                "email": email,
                 "api_key_id": api_key_id,
+                "email": email,
+                "user_id": user_id,
             }
         )
 
@@ -55,28 +55,6 @@ class ActorOut:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-
-        def _parse_user_id(data: object) -> None | UUID:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                user_id_type_0 = UUID(data)
-
-                return user_id_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | UUID, data)
-
-        user_id = _parse_user_id(d.pop("user_id"))
-
-        def _parse_email(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        email = _parse_email(d.pop("email"))
 
         def _parse_api_key_id(data: object) -> None | UUID:
             if data is None:
@@ -93,10 +71,32 @@ class ActorOut:
 
         api_key_id = _parse_api_key_id(d.pop("api_key_id"))
 
+        def _parse_email(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        email = _parse_email(d.pop("email"))
+
+        def _parse_user_id(data: object) -> None | UUID:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                user_id_type_0 = UUID(data)
+
+                return user_id_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | UUID, data)
+
+        user_id = _parse_user_id(d.pop("user_id"))
+
         actor_out = cls(
-            user_id=user_id,
-            email=email,
             api_key_id=api_key_id,
+            email=email,
+            user_id=user_id,
         )
 
         actor_out.additional_properties = d

@@ -15,43 +15,32 @@ T = TypeVar("T", bound="ApiKeyCreated")
 class ApiKeyCreated:
     """
     Attributes:
+        created_at (datetime.datetime):
         id (UUID):
-        user_id (UUID):
+        key (str): The key itself: shown this once, stored only as a hash.
+        last_used_at (datetime.datetime | None): When the key last authenticated (to the minute).
         name (None | str):
         prefix (str): The key's first characters, to recognise it.
-        created_at (datetime.datetime):
         revoked_at (datetime.datetime | None):
-        last_used_at (datetime.datetime | None): When the key last authenticated (to the minute).
-        key (str): The key itself: shown this once, stored only as a hash.
+        user_id (UUID):
     """
 
+    created_at: datetime.datetime
     id: UUID
-    user_id: UUID
+    key: str
+    last_used_at: datetime.datetime | None
     name: None | str
     prefix: str
-    created_at: datetime.datetime
     revoked_at: datetime.datetime | None
-    last_used_at: datetime.datetime | None
-    key: str
+    user_id: UUID
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        id = str(self.id)
-
-        user_id = str(self.user_id)
-
-        name: None | str
-        name = self.name
-
-        prefix = self.prefix
-
         created_at = self.created_at.isoformat()
 
-        revoked_at: None | str
-        if isinstance(self.revoked_at, datetime.datetime):
-            revoked_at = self.revoked_at.isoformat()
-        else:
-            revoked_at = self.revoked_at
+        id = str(self.id)
+
+        key = self.key
 
         last_used_at: None | str
         if isinstance(self.last_used_at, datetime.datetime):
@@ -59,20 +48,31 @@ class ApiKeyCreated:
         else:
             last_used_at = self.last_used_at
 
-        key = self.key
+        name: None | str
+        name = self.name
+
+        prefix = self.prefix
+
+        revoked_at: None | str
+        if isinstance(self.revoked_at, datetime.datetime):
+            revoked_at = self.revoked_at.isoformat()
+        else:
+            revoked_at = self.revoked_at
+
+        user_id = str(self.user_id)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "created_at": created_at,
                 "id": id,
-                "user_id": user_id,
+                "key": key,
+                "last_used_at": last_used_at,
                 "name": name,
                 "prefix": prefix,
-                "created_at": created_at,
                 "revoked_at": revoked_at,
-                "last_used_at": last_used_at,
-                "key": key,
+                "user_id": user_id,
             }
         )
 
@@ -81,35 +81,11 @@ class ApiKeyCreated:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        id = UUID(d.pop("id"))
-
-        user_id = UUID(d.pop("user_id"))
-
-        def _parse_name(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        name = _parse_name(d.pop("name"))
-
-        prefix = d.pop("prefix")
-
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
-        def _parse_revoked_at(data: object) -> datetime.datetime | None:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                revoked_at_type_0 = datetime.datetime.fromisoformat(data)
+        id = UUID(d.pop("id"))
 
-                return revoked_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
-
-        revoked_at = _parse_revoked_at(d.pop("revoked_at"))
+        key = d.pop("key")
 
         def _parse_last_used_at(data: object) -> datetime.datetime | None:
             if data is None:
@@ -126,17 +102,41 @@ class ApiKeyCreated:
 
         last_used_at = _parse_last_used_at(d.pop("last_used_at"))
 
-        key = d.pop("key")
+        def _parse_name(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        name = _parse_name(d.pop("name"))
+
+        prefix = d.pop("prefix")
+
+        def _parse_revoked_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                revoked_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return revoked_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        revoked_at = _parse_revoked_at(d.pop("revoked_at"))
+
+        user_id = UUID(d.pop("user_id"))
 
         api_key_created = cls(
+            created_at=created_at,
             id=id,
-            user_id=user_id,
+            key=key,
+            last_used_at=last_used_at,
             name=name,
             prefix=prefix,
-            created_at=created_at,
             revoked_at=revoked_at,
-            last_used_at=last_used_at,
-            key=key,
+            user_id=user_id,
         )
 
         api_key_created.additional_properties = d

@@ -16,16 +16,22 @@ T = TypeVar("T", bound="ApiKeyInput")
 class ApiKeyInput:
     """
     Attributes:
-        user_id (None | Unset | UUID): An active user of the account; default: yourself.
         name (None | str | Unset): 1-255 characters on one line: no control or bidi control characters, not only
             invisible ones.
+        user_id (None | Unset | UUID): An active user of the account; default: yourself.
     """
 
-    user_id: None | Unset | UUID = UNSET
     name: None | str | Unset = UNSET
+    user_id: None | Unset | UUID = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        name: None | str | Unset
+        if isinstance(self.name, Unset):
+            name = UNSET
+        else:
+            name = self.name
+
         user_id: None | str | Unset
         if isinstance(self.user_id, Unset):
             user_id = UNSET
@@ -34,25 +40,28 @@ class ApiKeyInput:
         else:
             user_id = self.user_id
 
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if user_id is not UNSET:
-            field_dict["user_id"] = user_id
         if name is not UNSET:
             field_dict["name"] = name
+        if user_id is not UNSET:
+            field_dict["user_id"] = user_id
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+
+        def _parse_name(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        name = _parse_name(d.pop("name", UNSET))
 
         def _parse_user_id(data: object) -> None | Unset | UUID:
             if data is None:
@@ -71,18 +80,9 @@ class ApiKeyInput:
 
         user_id = _parse_user_id(d.pop("user_id", UNSET))
 
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-
         api_key_input = cls(
-            user_id=user_id,
             name=name,
+            user_id=user_id,
         )
 
         api_key_input.additional_properties = d

@@ -15,41 +15,28 @@ T = TypeVar("T", bound="ApiKeyOut")
 class ApiKeyOut:
     """
     Attributes:
+        created_at (datetime.datetime):
         id (UUID):
-        user_id (UUID):
+        last_used_at (datetime.datetime | None): When the key last authenticated (to the minute).
         name (None | str):
         prefix (str): The key's first characters, to recognise it.
-        created_at (datetime.datetime):
         revoked_at (datetime.datetime | None):
-        last_used_at (datetime.datetime | None): When the key last authenticated (to the minute).
+        user_id (UUID):
     """
 
+    created_at: datetime.datetime
     id: UUID
-    user_id: UUID
+    last_used_at: datetime.datetime | None
     name: None | str
     prefix: str
-    created_at: datetime.datetime
     revoked_at: datetime.datetime | None
-    last_used_at: datetime.datetime | None
+    user_id: UUID
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        id = str(self.id)
-
-        user_id = str(self.user_id)
-
-        name: None | str
-        name = self.name
-
-        prefix = self.prefix
-
         created_at = self.created_at.isoformat()
 
-        revoked_at: None | str
-        if isinstance(self.revoked_at, datetime.datetime):
-            revoked_at = self.revoked_at.isoformat()
-        else:
-            revoked_at = self.revoked_at
+        id = str(self.id)
 
         last_used_at: None | str
         if isinstance(self.last_used_at, datetime.datetime):
@@ -57,17 +44,30 @@ class ApiKeyOut:
         else:
             last_used_at = self.last_used_at
 
+        name: None | str
+        name = self.name
+
+        prefix = self.prefix
+
+        revoked_at: None | str
+        if isinstance(self.revoked_at, datetime.datetime):
+            revoked_at = self.revoked_at.isoformat()
+        else:
+            revoked_at = self.revoked_at
+
+        user_id = str(self.user_id)
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "created_at": created_at,
                 "id": id,
-                "user_id": user_id,
+                "last_used_at": last_used_at,
                 "name": name,
                 "prefix": prefix,
-                "created_at": created_at,
                 "revoked_at": revoked_at,
-                "last_used_at": last_used_at,
+                "user_id": user_id,
             }
         )
 
@@ -76,35 +76,9 @@ class ApiKeyOut:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        id = UUID(d.pop("id"))
-
-        user_id = UUID(d.pop("user_id"))
-
-        def _parse_name(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        name = _parse_name(d.pop("name"))
-
-        prefix = d.pop("prefix")
-
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
-        def _parse_revoked_at(data: object) -> datetime.datetime | None:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                revoked_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return revoked_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
-
-        revoked_at = _parse_revoked_at(d.pop("revoked_at"))
+        id = UUID(d.pop("id"))
 
         def _parse_last_used_at(data: object) -> datetime.datetime | None:
             if data is None:
@@ -121,14 +95,40 @@ class ApiKeyOut:
 
         last_used_at = _parse_last_used_at(d.pop("last_used_at"))
 
+        def _parse_name(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        name = _parse_name(d.pop("name"))
+
+        prefix = d.pop("prefix")
+
+        def _parse_revoked_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                revoked_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return revoked_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        revoked_at = _parse_revoked_at(d.pop("revoked_at"))
+
+        user_id = UUID(d.pop("user_id"))
+
         api_key_out = cls(
+            created_at=created_at,
             id=id,
-            user_id=user_id,
+            last_used_at=last_used_at,
             name=name,
             prefix=prefix,
-            created_at=created_at,
             revoked_at=revoked_at,
-            last_used_at=last_used_at,
+            user_id=user_id,
         )
 
         api_key_out.additional_properties = d

@@ -15,40 +15,40 @@ T = TypeVar("T", bound="CustomFieldOut")
 class CustomFieldOut:
     """
     Attributes:
+        choices (list[str]):
         key (str):
         label (str):
-        type_ (CustomFieldOutType):
-        choices (list[str]):
         required (bool):
+        type_ (CustomFieldOutType):
     """
 
+    choices: list[str]
     key: str
     label: str
-    type_: CustomFieldOutType
-    choices: list[str]
     required: bool
+    type_: CustomFieldOutType
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        choices = self.choices
+
         key = self.key
 
         label = self.label
 
-        type_: str = self.type_
-
-        choices = self.choices
-
         required = self.required
+
+        type_: str = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "choices": choices,
                 "key": key,
                 "label": label,
-                "type": type_,
-                "choices": choices,
                 "required": required,
+                "type": type_,
             }
         )
 
@@ -57,22 +57,22 @@ class CustomFieldOut:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        choices = cast(list[str], d.pop("choices"))
+
         key = d.pop("key")
 
         label = d.pop("label")
 
-        type_ = check_custom_field_out_type(d.pop("type"))
-
-        choices = cast(list[str], d.pop("choices"))
-
         required = d.pop("required")
 
+        type_ = check_custom_field_out_type(d.pop("type"))
+
         custom_field_out = cls(
+            choices=choices,
             key=key,
             label=label,
-            type_=type_,
-            choices=choices,
             required=required,
+            type_=type_,
         )
 
         custom_field_out.additional_properties = d

@@ -15,24 +15,18 @@ T = TypeVar("T", bound="CustomFieldPatch")
 class CustomFieldPatch:
     """
     Attributes:
+        choices (list[str] | None | Unset): The allowed values of choice and multi_choice.
         label (None | str | Unset): 1-255 characters on one line: no control or bidi control characters, not only
             invisible ones.
-        choices (list[str] | None | Unset): The allowed values of choice and multi_choice.
         required (bool | None | Unset):
     """
 
-    label: None | str | Unset = UNSET
     choices: list[str] | None | Unset = UNSET
+    label: None | str | Unset = UNSET
     required: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        label: None | str | Unset
-        if isinstance(self.label, Unset):
-            label = UNSET
-        else:
-            label = self.label
-
         choices: list[str] | None | Unset
         if isinstance(self.choices, Unset):
             choices = UNSET
@@ -41,6 +35,12 @@ class CustomFieldPatch:
 
         else:
             choices = self.choices
+
+        label: None | str | Unset
+        if isinstance(self.label, Unset):
+            label = UNSET
+        else:
+            label = self.label
 
         required: bool | None | Unset
         if isinstance(self.required, Unset):
@@ -51,10 +51,10 @@ class CustomFieldPatch:
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if label is not UNSET:
-            field_dict["label"] = label
         if choices is not UNSET:
             field_dict["choices"] = choices
+        if label is not UNSET:
+            field_dict["label"] = label
         if required is not UNSET:
             field_dict["required"] = required
 
@@ -63,15 +63,6 @@ class CustomFieldPatch:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-
-        def _parse_label(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        label = _parse_label(d.pop("label", UNSET))
 
         def _parse_choices(data: object) -> list[str] | None | Unset:
             if data is None:
@@ -90,6 +81,15 @@ class CustomFieldPatch:
 
         choices = _parse_choices(d.pop("choices", UNSET))
 
+        def _parse_label(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        label = _parse_label(d.pop("label", UNSET))
+
         def _parse_required(data: object) -> bool | None | Unset:
             if data is None:
                 return data
@@ -100,8 +100,8 @@ class CustomFieldPatch:
         required = _parse_required(d.pop("required", UNSET))
 
         custom_field_patch = cls(
-            label=label,
             choices=choices,
+            label=label,
             required=required,
         )
 

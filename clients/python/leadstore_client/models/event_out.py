@@ -2,13 +2,11 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
-
-from ..models.event_out_type import EventOutType, check_event_out_type
 
 if TYPE_CHECKING:
     from ..models.actor_out import ActorOut
@@ -23,67 +21,73 @@ T = TypeVar("T", bound="EventOut")
 class EventOut:
     """
     Attributes:
-        id (UUID):
-        type_ (EventOutType):
-        lead_id (UUID):
         account_id (UUID):
-        version (int):
-        position (str): Opaque token of the event's place in the account's feed.
-        occurred_at (datetime.datetime):
+        actor (ActorOut):
         data (EventOutData): By type: LeadCreated: the lead's fields; LeadUpdated: {changes: {field: {from, to}}};
             LeadStatusChanged: from, to, reason; LeadAssigned: from, to, by_rotation; LeadConverted: customer_id,
             converted_at, status, from_status; LeadArchived, LeadRestored: reason.
-        actor (ActorOut):
+        id (UUID):
+        lead_id (None | UUID): null for an administrative event (of the account's own stream).
+        occurred_at (datetime.datetime):
+        position (str): Opaque token of the event's place in the account's feed.
         request (RequestOut):
+        type_ (str): A lead's events: LeadCreated, LeadUpdated, LeadStatusChanged, LeadAssigned, LeadConverted,
+            LeadArchived, LeadRestored. In the account's feed also administrative events (lead_id null) named for what
+            changed: StatusCreated, ApiKeyRevoked, ... Types may be added: a reader skips those it does not know.
+        version (int):
     """
 
-    id: UUID
-    type_: EventOutType
-    lead_id: UUID
     account_id: UUID
-    version: int
-    position: str
-    occurred_at: datetime.datetime
-    data: EventOutData
     actor: ActorOut
+    data: EventOutData
+    id: UUID
+    lead_id: None | UUID
+    occurred_at: datetime.datetime
+    position: str
     request: RequestOut
+    type_: str
+    version: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        id = str(self.id)
-
-        type_: str = self.type_
-
-        lead_id = str(self.lead_id)
-
         account_id = str(self.account_id)
-
-        version = self.version
-
-        position = self.position
-
-        occurred_at = self.occurred_at.isoformat()
-
-        data = self.data.to_dict()
 
         actor = self.actor.to_dict()
 
+        data = self.data.to_dict()
+
+        id = str(self.id)
+
+        lead_id: None | str
+        if isinstance(self.lead_id, UUID):
+            lead_id = str(self.lead_id)
+        else:
+            lead_id = self.lead_id
+
+        occurred_at = self.occurred_at.isoformat()
+
+        position = self.position
+
         request = self.request.to_dict()
+
+        type_ = self.type_
+
+        version = self.version
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "id": id,
-                "type": type_,
-                "lead_id": lead_id,
                 "account_id": account_id,
-                "version": version,
-                "position": position,
-                "occurred_at": occurred_at,
-                "data": data,
                 "actor": actor,
+                "data": data,
+                "id": id,
+                "lead_id": lead_id,
+                "occurred_at": occurred_at,
+                "position": position,
                 "request": request,
+                "type": type_,
+                "version": version,
             }
         )
 
@@ -96,37 +100,50 @@ class EventOut:
         from ..models.request_out import RequestOut  # noqa: PLC0415
 
         d = dict(src_dict)
-        id = UUID(d.pop("id"))
-
-        type_ = check_event_out_type(d.pop("type"))
-
-        lead_id = UUID(d.pop("lead_id"))
-
         account_id = UUID(d.pop("account_id"))
-
-        version = d.pop("version")
-
-        position = d.pop("position")
-
-        occurred_at = datetime.datetime.fromisoformat(d.pop("occurred_at"))
-
-        data = EventOutData.from_dict(d.pop("data"))
 
         actor = ActorOut.from_dict(d.pop("actor"))
 
+        data = EventOutData.from_dict(d.pop("data"))
+
+        id = UUID(d.pop("id"))
+
+        def _parse_lead_id(data: object) -> None | UUID:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                lead_id_type_0 = UUID(data)
+
+                return lead_id_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | UUID, data)
+
+        lead_id = _parse_lead_id(d.pop("lead_id"))
+
+        occurred_at = datetime.datetime.fromisoformat(d.pop("occurred_at"))
+
+        position = d.pop("position")
+
         request = RequestOut.from_dict(d.pop("request"))
 
+        type_ = d.pop("type")
+
+        version = d.pop("version")
+
         event_out = cls(
-            id=id,
-            type_=type_,
-            lead_id=lead_id,
             account_id=account_id,
-            version=version,
-            position=position,
-            occurred_at=occurred_at,
-            data=data,
             actor=actor,
+            data=data,
+            id=id,
+            lead_id=lead_id,
+            occurred_at=occurred_at,
+            position=position,
             request=request,
+            type_=type_,
+            version=version,
         )
 
         event_out.additional_properties = d

@@ -13,20 +13,20 @@ T = TypeVar("T", bound="FieldError")
 class FieldError:
     """
     Attributes:
-        field (str):
         code (str):
+        field (str):
         message (str):
     """
 
-    field: str
     code: str
+    field: str
     message: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        field = self.field
-
         code = self.code
+
+        field = self.field
 
         message = self.message
 
@@ -34,8 +34,8 @@ class FieldError:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "field": field,
                 "code": code,
+                "field": field,
                 "message": message,
             }
         )
@@ -45,15 +45,15 @@ class FieldError:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        field = d.pop("field")
-
         code = d.pop("code")
+
+        field = d.pop("field")
 
         message = d.pop("message")
 
         field_error = cls(
-            field=field,
             code=code,
+            field=field,
             message=message,
         )
 

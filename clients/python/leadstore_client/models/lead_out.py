@@ -34,68 +34,77 @@ T = TypeVar("T", bound="LeadOut")
 class LeadOut:
     """
     Attributes:
-        status (str): Key of one of the account's statuses.
-        id (UUID):
         account_id (UUID):
-        full_name (str): first_name and last_name joined by a space; empty when both are null.
-        created_by (UUID): The user whose API key created the lead.
-        version (int): The lead's stream version: the number of events it has.
         created_at (datetime.datetime):
+        created_by (UUID): The user whose API key created the lead.
+        full_name (str): first_name and last_name joined by a space; empty when both are null.
+        id (UUID):
+        status (str): Key of one of the account's statuses.
         updated_at (datetime.datetime):
-        first_name (None | str | Unset): Given name, at most 255 characters.
-        last_name (None | str | Unset): Family name, at most 255 characters.
-        email (None | str | Unset): A valid address, unique per account (any case).
-        phone (None | str | Unset): Stored in E.164 (+1-555-234-5678 becomes +15552345678); without a leading + it is
-            read as national to the lead's country.
-        title (None | str | Unset): Job title.
-        department (None | str | Unset): Department or division.
-        company (None | str | Unset): Company name.
-        company_id (None | str | Unset): External company reference.
-        source (None | str | Unset): Key of one of the account's lead sources (GET /v1/sources).
-        score (int | Unset): 0..100. Default: 0.
-        description (None | str | Unset): At most 10,000 characters.
-        notes (None | str | Unset): At most 10,000 characters.
-        message (None | str | Unset): At most 10,000 characters.
-        preferred_contact (LeadOutPreferredContactType1 | LeadOutPreferredContactType2Type1 |
-            LeadOutPreferredContactType3Type1 | None | Unset): How the lead prefers to be contacted.
-        source_page_url (None | str | Unset): Absolute http(s) URL the lead came from.
-        marketing_attribution (list[str] | Unset): At most 50 items.
-        mailing_address (MailingAddressIO | None | Unset):
-        country (None | str | Unset): ISO 3166-1 alpha-2 code, any case; stored upper-case.
-        do_not_call (bool | Unset):  Default: False.
-        email_opt_out (bool | Unset):  Default: False.
-        custom (LeadOutCustom | Unset): Values keyed by custom-field key, each checked against its field's type.
-        team_id (None | Unset | UUID): A team of the account; required when the account has teams.
+        version (int): The lead's stream version: the number of events it has.
+        archived (bool | Unset):  Default: False.
         assigned_to (None | Unset | UUID): An active user of the account; absent: the team's rotation picks one, if it
             rotates.
-        object_ (Literal['lead'] | Unset):  Default: 'lead'.
-        is_converted (bool | Unset):  Default: False.
+        company (None | str | Unset): Company name.
+        company_id (None | str | Unset): External company reference.
         converted_at (datetime.datetime | None | Unset):
+        country (None | str | Unset): ISO 3166-1 alpha-2 code, any case; stored upper-case.
+        custom (LeadOutCustom | Unset): Values keyed by custom-field key, each checked against its field's type.
         customer_id (None | str | Unset): Set by conversion.
-        archived (bool | Unset):  Default: False.
+        department (None | str | Unset): Department or division.
+        description (None | str | Unset): At most 10,000 characters.
+        do_not_call (bool | Unset):  Default: False.
+        email (None | str | Unset): A valid address, unique per account (any case).
+        email_opt_out (bool | Unset):  Default: False.
+        first_name (None | str | Unset): Given name, at most 255 characters.
+        is_converted (bool | Unset):  Default: False.
+        last_name (None | str | Unset): Family name, at most 255 characters.
+        mailing_address (MailingAddressIO | None | Unset):
+        marketing_attribution (list[str] | Unset): At most 50 items.
+        message (None | str | Unset): At most 10,000 characters.
+        notes (None | str | Unset): At most 10,000 characters.
+        object_ (Literal['lead'] | Unset):  Default: 'lead'.
+        phone (None | str | Unset): Stored in E.164 (+1-555-234-5678 becomes +15552345678); without a leading + it is
+            read as national to the lead's country.
+        preferred_contact (LeadOutPreferredContactType1 | LeadOutPreferredContactType2Type1 |
+            LeadOutPreferredContactType3Type1 | None | Unset): How the lead prefers to be contacted.
+        score (int | Unset): 0..100. Default: 0.
+        source (None | str | Unset): Key of one of the account's lead sources (GET /v1/sources).
+        source_page_url (None | str | Unset): Absolute http(s) URL the lead came from.
+        team_id (None | Unset | UUID): A team of the account; required when the account has teams.
+        title (None | str | Unset): Job title.
     """
 
-    status: str
-    id: UUID
     account_id: UUID
-    full_name: str
-    created_by: UUID
-    version: int
     created_at: datetime.datetime
+    created_by: UUID
+    full_name: str
+    id: UUID
+    status: str
     updated_at: datetime.datetime
-    first_name: None | str | Unset = UNSET
-    last_name: None | str | Unset = UNSET
-    email: None | str | Unset = UNSET
-    phone: None | str | Unset = UNSET
-    title: None | str | Unset = UNSET
-    department: None | str | Unset = UNSET
+    version: int
+    archived: bool | Unset = False
+    assigned_to: None | Unset | UUID = UNSET
     company: None | str | Unset = UNSET
     company_id: None | str | Unset = UNSET
-    source: None | str | Unset = UNSET
-    score: int | Unset = 0
+    converted_at: datetime.datetime | None | Unset = UNSET
+    country: None | str | Unset = UNSET
+    custom: LeadOutCustom | Unset = UNSET
+    customer_id: None | str | Unset = UNSET
+    department: None | str | Unset = UNSET
     description: None | str | Unset = UNSET
-    notes: None | str | Unset = UNSET
+    do_not_call: bool | Unset = False
+    email: None | str | Unset = UNSET
+    email_opt_out: bool | Unset = False
+    first_name: None | str | Unset = UNSET
+    is_converted: bool | Unset = False
+    last_name: None | str | Unset = UNSET
+    mailing_address: MailingAddressIO | None | Unset = UNSET
+    marketing_attribution: list[str] | Unset = UNSET
     message: None | str | Unset = UNSET
+    notes: None | str | Unset = UNSET
+    object_: Literal["lead"] | Unset = "lead"
+    phone: None | str | Unset = UNSET
     preferred_contact: (
         LeadOutPreferredContactType1
         | LeadOutPreferredContactType2Type1
@@ -103,76 +112,41 @@ class LeadOut:
         | None
         | Unset
     ) = UNSET
+    score: int | Unset = 0
+    source: None | str | Unset = UNSET
     source_page_url: None | str | Unset = UNSET
-    marketing_attribution: list[str] | Unset = UNSET
-    mailing_address: MailingAddressIO | None | Unset = UNSET
-    country: None | str | Unset = UNSET
-    do_not_call: bool | Unset = False
-    email_opt_out: bool | Unset = False
-    custom: LeadOutCustom | Unset = UNSET
     team_id: None | Unset | UUID = UNSET
-    assigned_to: None | Unset | UUID = UNSET
-    object_: Literal["lead"] | Unset = "lead"
-    is_converted: bool | Unset = False
-    converted_at: datetime.datetime | None | Unset = UNSET
-    customer_id: None | str | Unset = UNSET
-    archived: bool | Unset = False
+    title: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.mailing_address_io import MailingAddressIO  # noqa: PLC0415
 
-        status = self.status
-
-        id = str(self.id)
-
         account_id = str(self.account_id)
-
-        full_name = self.full_name
-
-        created_by = str(self.created_by)
-
-        version = self.version
 
         created_at = self.created_at.isoformat()
 
+        created_by = str(self.created_by)
+
+        full_name = self.full_name
+
+        id = str(self.id)
+
+        status = self.status
+
         updated_at = self.updated_at.isoformat()
 
-        first_name: None | str | Unset
-        if isinstance(self.first_name, Unset):
-            first_name = UNSET
-        else:
-            first_name = self.first_name
+        version = self.version
 
-        last_name: None | str | Unset
-        if isinstance(self.last_name, Unset):
-            last_name = UNSET
-        else:
-            last_name = self.last_name
+        archived = self.archived
 
-        email: None | str | Unset
-        if isinstance(self.email, Unset):
-            email = UNSET
+        assigned_to: None | str | Unset
+        if isinstance(self.assigned_to, Unset):
+            assigned_to = UNSET
+        elif isinstance(self.assigned_to, UUID):
+            assigned_to = str(self.assigned_to)
         else:
-            email = self.email
-
-        phone: None | str | Unset
-        if isinstance(self.phone, Unset):
-            phone = UNSET
-        else:
-            phone = self.phone
-
-        title: None | str | Unset
-        if isinstance(self.title, Unset):
-            title = UNSET
-        else:
-            title = self.title
-
-        department: None | str | Unset
-        if isinstance(self.department, Unset):
-            department = UNSET
-        else:
-            department = self.department
+            assigned_to = self.assigned_to
 
         company: None | str | Unset
         if isinstance(self.company, Unset):
@@ -186,13 +160,35 @@ class LeadOut:
         else:
             company_id = self.company_id
 
-        source: None | str | Unset
-        if isinstance(self.source, Unset):
-            source = UNSET
+        converted_at: None | str | Unset
+        if isinstance(self.converted_at, Unset):
+            converted_at = UNSET
+        elif isinstance(self.converted_at, datetime.datetime):
+            converted_at = self.converted_at.isoformat()
         else:
-            source = self.source
+            converted_at = self.converted_at
 
-        score = self.score
+        country: None | str | Unset
+        if isinstance(self.country, Unset):
+            country = UNSET
+        else:
+            country = self.country
+
+        custom: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.custom, Unset):
+            custom = self.custom.to_dict()
+
+        customer_id: None | str | Unset
+        if isinstance(self.customer_id, Unset):
+            customer_id = UNSET
+        else:
+            customer_id = self.customer_id
+
+        department: None | str | Unset
+        if isinstance(self.department, Unset):
+            department = UNSET
+        else:
+            department = self.department
 
         description: None | str | Unset
         if isinstance(self.description, Unset):
@@ -200,17 +196,61 @@ class LeadOut:
         else:
             description = self.description
 
-        notes: None | str | Unset
-        if isinstance(self.notes, Unset):
-            notes = UNSET
+        do_not_call = self.do_not_call
+
+        email: None | str | Unset
+        if isinstance(self.email, Unset):
+            email = UNSET
         else:
-            notes = self.notes
+            email = self.email
+
+        email_opt_out = self.email_opt_out
+
+        first_name: None | str | Unset
+        if isinstance(self.first_name, Unset):
+            first_name = UNSET
+        else:
+            first_name = self.first_name
+
+        is_converted = self.is_converted
+
+        last_name: None | str | Unset
+        if isinstance(self.last_name, Unset):
+            last_name = UNSET
+        else:
+            last_name = self.last_name
+
+        mailing_address: dict[str, Any] | None | Unset
+        if isinstance(self.mailing_address, Unset):
+            mailing_address = UNSET
+        elif isinstance(self.mailing_address, MailingAddressIO):
+            mailing_address = self.mailing_address.to_dict()
+        else:
+            mailing_address = self.mailing_address
+
+        marketing_attribution: list[str] | Unset = UNSET
+        if not isinstance(self.marketing_attribution, Unset):
+            marketing_attribution = self.marketing_attribution
 
         message: None | str | Unset
         if isinstance(self.message, Unset):
             message = UNSET
         else:
             message = self.message
+
+        notes: None | str | Unset
+        if isinstance(self.notes, Unset):
+            notes = UNSET
+        else:
+            notes = self.notes
+
+        object_ = self.object_
+
+        phone: None | str | Unset
+        if isinstance(self.phone, Unset):
+            phone = UNSET
+        else:
+            phone = self.phone
 
         preferred_contact: None | str | Unset
         if isinstance(self.preferred_contact, Unset):
@@ -224,37 +264,19 @@ class LeadOut:
         else:
             preferred_contact = self.preferred_contact
 
+        score = self.score
+
+        source: None | str | Unset
+        if isinstance(self.source, Unset):
+            source = UNSET
+        else:
+            source = self.source
+
         source_page_url: None | str | Unset
         if isinstance(self.source_page_url, Unset):
             source_page_url = UNSET
         else:
             source_page_url = self.source_page_url
-
-        marketing_attribution: list[str] | Unset = UNSET
-        if not isinstance(self.marketing_attribution, Unset):
-            marketing_attribution = self.marketing_attribution
-
-        mailing_address: dict[str, Any] | None | Unset
-        if isinstance(self.mailing_address, Unset):
-            mailing_address = UNSET
-        elif isinstance(self.mailing_address, MailingAddressIO):
-            mailing_address = self.mailing_address.to_dict()
-        else:
-            mailing_address = self.mailing_address
-
-        country: None | str | Unset
-        if isinstance(self.country, Unset):
-            country = UNSET
-        else:
-            country = self.country
-
-        do_not_call = self.do_not_call
-
-        email_opt_out = self.email_opt_out
-
-        custom: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.custom, Unset):
-            custom = self.custom.to_dict()
 
         team_id: None | str | Unset
         if isinstance(self.team_id, Unset):
@@ -264,104 +286,82 @@ class LeadOut:
         else:
             team_id = self.team_id
 
-        assigned_to: None | str | Unset
-        if isinstance(self.assigned_to, Unset):
-            assigned_to = UNSET
-        elif isinstance(self.assigned_to, UUID):
-            assigned_to = str(self.assigned_to)
+        title: None | str | Unset
+        if isinstance(self.title, Unset):
+            title = UNSET
         else:
-            assigned_to = self.assigned_to
-
-        object_ = self.object_
-
-        is_converted = self.is_converted
-
-        converted_at: None | str | Unset
-        if isinstance(self.converted_at, Unset):
-            converted_at = UNSET
-        elif isinstance(self.converted_at, datetime.datetime):
-            converted_at = self.converted_at.isoformat()
-        else:
-            converted_at = self.converted_at
-
-        customer_id: None | str | Unset
-        if isinstance(self.customer_id, Unset):
-            customer_id = UNSET
-        else:
-            customer_id = self.customer_id
-
-        archived = self.archived
+            title = self.title
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "status": status,
-                "id": id,
                 "account_id": account_id,
-                "full_name": full_name,
-                "created_by": created_by,
-                "version": version,
                 "created_at": created_at,
+                "created_by": created_by,
+                "full_name": full_name,
+                "id": id,
+                "status": status,
                 "updated_at": updated_at,
+                "version": version,
             }
         )
-        if first_name is not UNSET:
-            field_dict["first_name"] = first_name
-        if last_name is not UNSET:
-            field_dict["last_name"] = last_name
-        if email is not UNSET:
-            field_dict["email"] = email
-        if phone is not UNSET:
-            field_dict["phone"] = phone
-        if title is not UNSET:
-            field_dict["title"] = title
-        if department is not UNSET:
-            field_dict["department"] = department
+        if archived is not UNSET:
+            field_dict["archived"] = archived
+        if assigned_to is not UNSET:
+            field_dict["assigned_to"] = assigned_to
         if company is not UNSET:
             field_dict["company"] = company
         if company_id is not UNSET:
             field_dict["company_id"] = company_id
-        if source is not UNSET:
-            field_dict["source"] = source
-        if score is not UNSET:
-            field_dict["score"] = score
-        if description is not UNSET:
-            field_dict["description"] = description
-        if notes is not UNSET:
-            field_dict["notes"] = notes
-        if message is not UNSET:
-            field_dict["message"] = message
-        if preferred_contact is not UNSET:
-            field_dict["preferred_contact"] = preferred_contact
-        if source_page_url is not UNSET:
-            field_dict["source_page_url"] = source_page_url
-        if marketing_attribution is not UNSET:
-            field_dict["marketing_attribution"] = marketing_attribution
-        if mailing_address is not UNSET:
-            field_dict["mailing_address"] = mailing_address
-        if country is not UNSET:
-            field_dict["country"] = country
-        if do_not_call is not UNSET:
-            field_dict["do_not_call"] = do_not_call
-        if email_opt_out is not UNSET:
-            field_dict["email_opt_out"] = email_opt_out
-        if custom is not UNSET:
-            field_dict["custom"] = custom
-        if team_id is not UNSET:
-            field_dict["team_id"] = team_id
-        if assigned_to is not UNSET:
-            field_dict["assigned_to"] = assigned_to
-        if object_ is not UNSET:
-            field_dict["object"] = object_
-        if is_converted is not UNSET:
-            field_dict["is_converted"] = is_converted
         if converted_at is not UNSET:
             field_dict["converted_at"] = converted_at
+        if country is not UNSET:
+            field_dict["country"] = country
+        if custom is not UNSET:
+            field_dict["custom"] = custom
         if customer_id is not UNSET:
             field_dict["customer_id"] = customer_id
-        if archived is not UNSET:
-            field_dict["archived"] = archived
+        if department is not UNSET:
+            field_dict["department"] = department
+        if description is not UNSET:
+            field_dict["description"] = description
+        if do_not_call is not UNSET:
+            field_dict["do_not_call"] = do_not_call
+        if email is not UNSET:
+            field_dict["email"] = email
+        if email_opt_out is not UNSET:
+            field_dict["email_opt_out"] = email_opt_out
+        if first_name is not UNSET:
+            field_dict["first_name"] = first_name
+        if is_converted is not UNSET:
+            field_dict["is_converted"] = is_converted
+        if last_name is not UNSET:
+            field_dict["last_name"] = last_name
+        if mailing_address is not UNSET:
+            field_dict["mailing_address"] = mailing_address
+        if marketing_attribution is not UNSET:
+            field_dict["marketing_attribution"] = marketing_attribution
+        if message is not UNSET:
+            field_dict["message"] = message
+        if notes is not UNSET:
+            field_dict["notes"] = notes
+        if object_ is not UNSET:
+            field_dict["object"] = object_
+        if phone is not UNSET:
+            field_dict["phone"] = phone
+        if preferred_contact is not UNSET:
+            field_dict["preferred_contact"] = preferred_contact
+        if score is not UNSET:
+            field_dict["score"] = score
+        if source is not UNSET:
+            field_dict["source"] = source
+        if source_page_url is not UNSET:
+            field_dict["source_page_url"] = source_page_url
+        if team_id is not UNSET:
+            field_dict["team_id"] = team_id
+        if title is not UNSET:
+            field_dict["title"] = title
 
         return field_dict
 
@@ -371,75 +371,40 @@ class LeadOut:
         from ..models.mailing_address_io import MailingAddressIO  # noqa: PLC0415
 
         d = dict(src_dict)
-        status = d.pop("status")
-
-        id = UUID(d.pop("id"))
-
         account_id = UUID(d.pop("account_id"))
-
-        full_name = d.pop("full_name")
-
-        created_by = UUID(d.pop("created_by"))
-
-        version = d.pop("version")
 
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
+        created_by = UUID(d.pop("created_by"))
+
+        full_name = d.pop("full_name")
+
+        id = UUID(d.pop("id"))
+
+        status = d.pop("status")
+
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
 
-        def _parse_first_name(data: object) -> None | str | Unset:
+        version = d.pop("version")
+
+        archived = d.pop("archived", UNSET)
+
+        def _parse_assigned_to(data: object) -> None | Unset | UUID:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
-            return cast(None | str | Unset, data)
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                assigned_to_type_0 = UUID(data)
 
-        first_name = _parse_first_name(d.pop("first_name", UNSET))
+                return assigned_to_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | UUID, data)
 
-        def _parse_last_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        last_name = _parse_last_name(d.pop("last_name", UNSET))
-
-        def _parse_email(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        email = _parse_email(d.pop("email", UNSET))
-
-        def _parse_phone(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        phone = _parse_phone(d.pop("phone", UNSET))
-
-        def _parse_title(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        title = _parse_title(d.pop("title", UNSET))
-
-        def _parse_department(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        department = _parse_department(d.pop("department", UNSET))
+        assigned_to = _parse_assigned_to(d.pop("assigned_to", UNSET))
 
         def _parse_company(data: object) -> None | str | Unset:
             if data is None:
@@ -459,16 +424,56 @@ class LeadOut:
 
         company_id = _parse_company_id(d.pop("company_id", UNSET))
 
-        def _parse_source(data: object) -> None | str | Unset:
+        def _parse_converted_at(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                converted_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return converted_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        converted_at = _parse_converted_at(d.pop("converted_at", UNSET))
+
+        def _parse_country(data: object) -> None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
             return cast(None | str | Unset, data)
 
-        source = _parse_source(d.pop("source", UNSET))
+        country = _parse_country(d.pop("country", UNSET))
 
-        score = d.pop("score", UNSET)
+        _custom = d.pop("custom", UNSET)
+        custom: LeadOutCustom | Unset
+        if isinstance(_custom, Unset):
+            custom = UNSET
+        else:
+            custom = LeadOutCustom.from_dict(_custom)
+
+        def _parse_customer_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        customer_id = _parse_customer_id(d.pop("customer_id", UNSET))
+
+        def _parse_department(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        department = _parse_department(d.pop("department", UNSET))
 
         def _parse_description(data: object) -> None | str | Unset:
             if data is None:
@@ -479,14 +484,57 @@ class LeadOut:
 
         description = _parse_description(d.pop("description", UNSET))
 
-        def _parse_notes(data: object) -> None | str | Unset:
+        do_not_call = d.pop("do_not_call", UNSET)
+
+        def _parse_email(data: object) -> None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
             return cast(None | str | Unset, data)
 
-        notes = _parse_notes(d.pop("notes", UNSET))
+        email = _parse_email(d.pop("email", UNSET))
+
+        email_opt_out = d.pop("email_opt_out", UNSET)
+
+        def _parse_first_name(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        first_name = _parse_first_name(d.pop("first_name", UNSET))
+
+        is_converted = d.pop("is_converted", UNSET)
+
+        def _parse_last_name(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        last_name = _parse_last_name(d.pop("last_name", UNSET))
+
+        def _parse_mailing_address(data: object) -> MailingAddressIO | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                mailing_address_type_0 = MailingAddressIO.from_dict(data)
+
+                return mailing_address_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(MailingAddressIO | None | Unset, data)
+
+        mailing_address = _parse_mailing_address(d.pop("mailing_address", UNSET))
+
+        marketing_attribution = cast(list[str], d.pop("marketing_attribution", UNSET))
 
         def _parse_message(data: object) -> None | str | Unset:
             if data is None:
@@ -496,6 +544,28 @@ class LeadOut:
             return cast(None | str | Unset, data)
 
         message = _parse_message(d.pop("message", UNSET))
+
+        def _parse_notes(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        notes = _parse_notes(d.pop("notes", UNSET))
+
+        object_ = cast(Literal["lead"] | Unset, d.pop("object", UNSET))
+        if object_ != "lead" and not isinstance(object_, Unset):
+            raise ValueError(f"object must match const 'lead', got '{object_}'")
+
+        def _parse_phone(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        phone = _parse_phone(d.pop("phone", UNSET))
 
         def _parse_preferred_contact(
             data: object,
@@ -545,6 +615,17 @@ class LeadOut:
 
         preferred_contact = _parse_preferred_contact(d.pop("preferred_contact", UNSET))
 
+        score = d.pop("score", UNSET)
+
+        def _parse_source(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        source = _parse_source(d.pop("source", UNSET))
+
         def _parse_source_page_url(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -553,45 +634,6 @@ class LeadOut:
             return cast(None | str | Unset, data)
 
         source_page_url = _parse_source_page_url(d.pop("source_page_url", UNSET))
-
-        marketing_attribution = cast(list[str], d.pop("marketing_attribution", UNSET))
-
-        def _parse_mailing_address(data: object) -> MailingAddressIO | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                mailing_address_type_0 = MailingAddressIO.from_dict(data)
-
-                return mailing_address_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(MailingAddressIO | None | Unset, data)
-
-        mailing_address = _parse_mailing_address(d.pop("mailing_address", UNSET))
-
-        def _parse_country(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        country = _parse_country(d.pop("country", UNSET))
-
-        do_not_call = d.pop("do_not_call", UNSET)
-
-        email_opt_out = d.pop("email_opt_out", UNSET)
-
-        _custom = d.pop("custom", UNSET)
-        custom: LeadOutCustom | Unset
-        if isinstance(_custom, Unset):
-            custom = UNSET
-        else:
-            custom = LeadOutCustom.from_dict(_custom)
 
         def _parse_team_id(data: object) -> None | Unset | UUID:
             if data is None:
@@ -610,94 +652,52 @@ class LeadOut:
 
         team_id = _parse_team_id(d.pop("team_id", UNSET))
 
-        def _parse_assigned_to(data: object) -> None | Unset | UUID:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                assigned_to_type_0 = UUID(data)
-
-                return assigned_to_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | Unset | UUID, data)
-
-        assigned_to = _parse_assigned_to(d.pop("assigned_to", UNSET))
-
-        object_ = cast(Literal["lead"] | Unset, d.pop("object", UNSET))
-        if object_ != "lead" and not isinstance(object_, Unset):
-            raise ValueError(f"object must match const 'lead', got '{object_}'")
-
-        is_converted = d.pop("is_converted", UNSET)
-
-        def _parse_converted_at(data: object) -> datetime.datetime | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                converted_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return converted_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
-
-        converted_at = _parse_converted_at(d.pop("converted_at", UNSET))
-
-        def _parse_customer_id(data: object) -> None | str | Unset:
+        def _parse_title(data: object) -> None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
             return cast(None | str | Unset, data)
 
-        customer_id = _parse_customer_id(d.pop("customer_id", UNSET))
-
-        archived = d.pop("archived", UNSET)
+        title = _parse_title(d.pop("title", UNSET))
 
         lead_out = cls(
-            status=status,
-            id=id,
             account_id=account_id,
-            full_name=full_name,
-            created_by=created_by,
-            version=version,
             created_at=created_at,
+            created_by=created_by,
+            full_name=full_name,
+            id=id,
+            status=status,
             updated_at=updated_at,
-            first_name=first_name,
-            last_name=last_name,
-            email=email,
-            phone=phone,
-            title=title,
-            department=department,
+            version=version,
+            archived=archived,
+            assigned_to=assigned_to,
             company=company,
             company_id=company_id,
-            source=source,
-            score=score,
-            description=description,
-            notes=notes,
-            message=message,
-            preferred_contact=preferred_contact,
-            source_page_url=source_page_url,
-            marketing_attribution=marketing_attribution,
-            mailing_address=mailing_address,
-            country=country,
-            do_not_call=do_not_call,
-            email_opt_out=email_opt_out,
-            custom=custom,
-            team_id=team_id,
-            assigned_to=assigned_to,
-            object_=object_,
-            is_converted=is_converted,
             converted_at=converted_at,
+            country=country,
+            custom=custom,
             customer_id=customer_id,
-            archived=archived,
+            department=department,
+            description=description,
+            do_not_call=do_not_call,
+            email=email,
+            email_opt_out=email_opt_out,
+            first_name=first_name,
+            is_converted=is_converted,
+            last_name=last_name,
+            mailing_address=mailing_address,
+            marketing_attribution=marketing_attribution,
+            message=message,
+            notes=notes,
+            object_=object_,
+            phone=phone,
+            preferred_contact=preferred_contact,
+            score=score,
+            source=source,
+            source_page_url=source_page_url,
+            team_id=team_id,
+            title=title,
         )
 
         lead_out.additional_properties = d

@@ -15,44 +15,26 @@ T = TypeVar("T", bound="MailingAddressIO")
 class MailingAddressIO:
     """
     Attributes:
-        street (None | str | Unset): At most 255 characters.
         city (None | str | Unset): At most 255 characters.
-        state (None | str | Unset): At most 255 characters.
-        postal_code (None | str | Unset): At most 255 characters.
         country (None | str | Unset): ISO 3166-1 alpha-2 code, any case; stored upper-case.
+        postal_code (None | str | Unset): At most 255 characters.
+        state (None | str | Unset): At most 255 characters.
+        street (None | str | Unset): At most 255 characters.
     """
 
-    street: None | str | Unset = UNSET
     city: None | str | Unset = UNSET
-    state: None | str | Unset = UNSET
-    postal_code: None | str | Unset = UNSET
     country: None | str | Unset = UNSET
+    postal_code: None | str | Unset = UNSET
+    state: None | str | Unset = UNSET
+    street: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        street: None | str | Unset
-        if isinstance(self.street, Unset):
-            street = UNSET
-        else:
-            street = self.street
-
         city: None | str | Unset
         if isinstance(self.city, Unset):
             city = UNSET
         else:
             city = self.city
-
-        state: None | str | Unset
-        if isinstance(self.state, Unset):
-            state = UNSET
-        else:
-            state = self.state
-
-        postal_code: None | str | Unset
-        if isinstance(self.postal_code, Unset):
-            postal_code = UNSET
-        else:
-            postal_code = self.postal_code
 
         country: None | str | Unset
         if isinstance(self.country, Unset):
@@ -60,34 +42,43 @@ class MailingAddressIO:
         else:
             country = self.country
 
+        postal_code: None | str | Unset
+        if isinstance(self.postal_code, Unset):
+            postal_code = UNSET
+        else:
+            postal_code = self.postal_code
+
+        state: None | str | Unset
+        if isinstance(self.state, Unset):
+            state = UNSET
+        else:
+            state = self.state
+
+        street: None | str | Unset
+        if isinstance(self.street, Unset):
+            street = UNSET
+        else:
+            street = self.street
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if street is not UNSET:
-            field_dict["street"] = street
         if city is not UNSET:
             field_dict["city"] = city
-        if state is not UNSET:
-            field_dict["state"] = state
-        if postal_code is not UNSET:
-            field_dict["postal_code"] = postal_code
         if country is not UNSET:
             field_dict["country"] = country
+        if postal_code is not UNSET:
+            field_dict["postal_code"] = postal_code
+        if state is not UNSET:
+            field_dict["state"] = state
+        if street is not UNSET:
+            field_dict["street"] = street
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-
-        def _parse_street(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        street = _parse_street(d.pop("street", UNSET))
 
         def _parse_city(data: object) -> None | str | Unset:
             if data is None:
@@ -98,14 +89,14 @@ class MailingAddressIO:
 
         city = _parse_city(d.pop("city", UNSET))
 
-        def _parse_state(data: object) -> None | str | Unset:
+        def _parse_country(data: object) -> None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
             return cast(None | str | Unset, data)
 
-        state = _parse_state(d.pop("state", UNSET))
+        country = _parse_country(d.pop("country", UNSET))
 
         def _parse_postal_code(data: object) -> None | str | Unset:
             if data is None:
@@ -116,21 +107,30 @@ class MailingAddressIO:
 
         postal_code = _parse_postal_code(d.pop("postal_code", UNSET))
 
-        def _parse_country(data: object) -> None | str | Unset:
+        def _parse_state(data: object) -> None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
             return cast(None | str | Unset, data)
 
-        country = _parse_country(d.pop("country", UNSET))
+        state = _parse_state(d.pop("state", UNSET))
+
+        def _parse_street(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        street = _parse_street(d.pop("street", UNSET))
 
         mailing_address_io = cls(
-            street=street,
             city=city,
-            state=state,
-            postal_code=postal_code,
             country=country,
+            postal_code=postal_code,
+            state=state,
+            street=street,
         )
 
         mailing_address_io.additional_properties = d

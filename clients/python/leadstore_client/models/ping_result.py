@@ -14,36 +14,36 @@ class PingResult:
     """
     Attributes:
         delivered (bool):
-        status (int | None):
-        error (None | str):
         duration_ms (int):
+        error (None | str):
+        status (int | None):
     """
 
     delivered: bool
-    status: int | None
-    error: None | str
     duration_ms: int
+    error: None | str
+    status: int | None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         delivered = self.delivered
 
-        status: int | None
-        status = self.status
+        duration_ms = self.duration_ms
 
         error: None | str
         error = self.error
 
-        duration_ms = self.duration_ms
+        status: int | None
+        status = self.status
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "delivered": delivered,
-                "status": status,
-                "error": error,
                 "duration_ms": duration_ms,
+                "error": error,
+                "status": status,
             }
         )
 
@@ -54,12 +54,7 @@ class PingResult:
         d = dict(src_dict)
         delivered = d.pop("delivered")
 
-        def _parse_status(data: object) -> int | None:
-            if data is None:
-                return data
-            return cast(int | None, data)
-
-        status = _parse_status(d.pop("status"))
+        duration_ms = d.pop("duration_ms")
 
         def _parse_error(data: object) -> None | str:
             if data is None:
@@ -68,13 +63,18 @@ class PingResult:
 
         error = _parse_error(d.pop("error"))
 
-        duration_ms = d.pop("duration_ms")
+        def _parse_status(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        status = _parse_status(d.pop("status"))
 
         ping_result = cls(
             delivered=delivered,
-            status=status,
-            error=error,
             duration_ms=duration_ms,
+            error=error,
+            status=status,
         )
 
         ping_result.additional_properties = d

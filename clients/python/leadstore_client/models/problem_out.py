@@ -17,53 +17,53 @@ T = TypeVar("T", bound="ProblemOut")
 class ProblemOut:
     """
     Attributes:
-        type_ (str):
-        title (str):
-        status (int):
-        detail (str):
         code (str):
-        request_id (str):
+        detail (str):
         errors (list[FieldError]):
+        request_id (str):
+        status (int):
+        title (str):
+        type_ (str):
     """
 
-    type_: str
-    title: str
-    status: int
-    detail: str
     code: str
-    request_id: str
+    detail: str
     errors: list[FieldError]
+    request_id: str
+    status: int
+    title: str
+    type_: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
-
-        title = self.title
-
-        status = self.status
-
-        detail = self.detail
-
         code = self.code
 
-        request_id = self.request_id
+        detail = self.detail
 
         errors = []
         for errors_item_data in self.errors:
             errors_item = errors_item_data.to_dict()
             errors.append(errors_item)
 
+        request_id = self.request_id
+
+        status = self.status
+
+        title = self.title
+
+        type_ = self.type_
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
-                "title": title,
-                "status": status,
-                "detail": detail,
                 "code": code,
-                "request_id": request_id,
+                "detail": detail,
                 "errors": errors,
+                "request_id": request_id,
+                "status": status,
+                "title": title,
+                "type": type_,
             }
         )
 
@@ -74,17 +74,9 @@ class ProblemOut:
         from ..models.field_error import FieldError  # noqa: PLC0415
 
         d = dict(src_dict)
-        type_ = d.pop("type")
-
-        title = d.pop("title")
-
-        status = d.pop("status")
-
-        detail = d.pop("detail")
-
         code = d.pop("code")
 
-        request_id = d.pop("request_id")
+        detail = d.pop("detail")
 
         errors = []
         _errors = d.pop("errors")
@@ -93,14 +85,22 @@ class ProblemOut:
 
             errors.append(errors_item)
 
+        request_id = d.pop("request_id")
+
+        status = d.pop("status")
+
+        title = d.pop("title")
+
+        type_ = d.pop("type")
+
         problem_out = cls(
-            type_=type_,
-            title=title,
-            status=status,
-            detail=detail,
             code=code,
-            request_id=request_id,
+            detail=detail,
             errors=errors,
+            request_id=request_id,
+            status=status,
+            title=title,
+            type_=type_,
         )
 
         problem_out.additional_properties = d

@@ -16,20 +16,20 @@ T = TypeVar("T", bound="ReplayOut")
 class ReplayOut:
     """
     Attributes:
-        webhook_id (UUID):
         after (str):
+        webhook_id (UUID):
         object_ (Literal['webhook_replay'] | Unset):  Default: 'webhook_replay'.
     """
 
-    webhook_id: UUID
     after: str
+    webhook_id: UUID
     object_: Literal["webhook_replay"] | Unset = "webhook_replay"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        webhook_id = str(self.webhook_id)
-
         after = self.after
+
+        webhook_id = str(self.webhook_id)
 
         object_ = self.object_
 
@@ -37,8 +37,8 @@ class ReplayOut:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "webhook_id": webhook_id,
                 "after": after,
+                "webhook_id": webhook_id,
             }
         )
         if object_ is not UNSET:
@@ -49,17 +49,17 @@ class ReplayOut:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        webhook_id = UUID(d.pop("webhook_id"))
-
         after = d.pop("after")
+
+        webhook_id = UUID(d.pop("webhook_id"))
 
         object_ = cast(Literal["webhook_replay"] | Unset, d.pop("object", UNSET))
         if object_ != "webhook_replay" and not isinstance(object_, Unset):
             raise ValueError(f"object must match const 'webhook_replay', got '{object_}'")
 
         replay_out = cls(
-            webhook_id=webhook_id,
             after=after,
+            webhook_id=webhook_id,
             object_=object_,
         )
 

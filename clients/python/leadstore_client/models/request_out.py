@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
-    from ..models.request_out_headers import RequestOutHeaders
+    from ..models.request_out_headers_type_0 import RequestOutHeadersType0
 
 
 T = TypeVar("T", bound="RequestOut")
@@ -17,87 +19,141 @@ T = TypeVar("T", bound="RequestOut")
 class RequestOut:
     """
     Attributes:
-        id (str): The request id (X-Request-Id).
         method (str):
         path (str):
-        ip (None | str):
-        user_agent (None | str):
-        headers (RequestOutHeaders): Request headers, lower-cased; Authorization, Cookie, X-Api-Key and any header named
-            like token, secret, password, key, auth, session or credential are recorded as ***.
+        headers (RequestOutHeadersType0 | Unset): Request headers, lower-cased; Authorization, Cookie, X-Api-Key and any
+            header named like token, secret, password, key, auth, session or credential are recorded as ***.
+        id (str | Unset): The request id (X-Request-Id).
+        ip (None | str | Unset):
+        query (str | Unset): The query string, the values of secret-like parameters masked.
+        user_agent (None | str | Unset):
     """
 
-    id: str
     method: str
     path: str
-    ip: None | str
-    user_agent: None | str
-    headers: RequestOutHeaders
+    headers: RequestOutHeadersType0 | Unset = UNSET
+    id: str | Unset = UNSET
+    ip: None | str | Unset = UNSET
+    query: str | Unset = UNSET
+    user_agent: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        id = self.id
-
         method = self.method
 
         path = self.path
 
-        ip: None | str
-        ip = self.ip
+        headers: dict[str, Any] | Unset
+        if isinstance(self.headers, Unset):
+            headers = UNSET
+        else:
+            headers = self.headers.to_dict()
 
-        user_agent: None | str
-        user_agent = self.user_agent
+        id: str | Unset
+        if isinstance(self.id, Unset):
+            id = UNSET
+        else:
+            id = self.id
 
-        headers = self.headers.to_dict()
+        ip: None | str | Unset
+        if isinstance(self.ip, Unset):
+            ip = UNSET
+        else:
+            ip = self.ip
+
+        query: str | Unset
+        if isinstance(self.query, Unset):
+            query = UNSET
+        else:
+            query = self.query
+
+        user_agent: None | str | Unset
+        if isinstance(self.user_agent, Unset):
+            user_agent = UNSET
+        else:
+            user_agent = self.user_agent
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "id": id,
                 "method": method,
                 "path": path,
-                "ip": ip,
-                "user_agent": user_agent,
-                "headers": headers,
             }
         )
+        if headers is not UNSET:
+            field_dict["headers"] = headers
+        if id is not UNSET:
+            field_dict["id"] = id
+        if ip is not UNSET:
+            field_dict["ip"] = ip
+        if query is not UNSET:
+            field_dict["query"] = query
+        if user_agent is not UNSET:
+            field_dict["user_agent"] = user_agent
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.request_out_headers import RequestOutHeaders  # noqa: PLC0415
+        from ..models.request_out_headers_type_0 import RequestOutHeadersType0  # noqa: PLC0415
 
         d = dict(src_dict)
-        id = d.pop("id")
-
         method = d.pop("method")
 
         path = d.pop("path")
 
-        def _parse_ip(data: object) -> None | str:
+        def _parse_headers(data: object) -> RequestOutHeadersType0 | Unset:
+            if isinstance(data, Unset):
+                return data
+            if not isinstance(data, dict):
+                raise TypeError()
+            headers_type_0 = RequestOutHeadersType0.from_dict(data)
+
+            return headers_type_0
+
+        headers = _parse_headers(d.pop("headers", UNSET))
+
+        def _parse_id(data: object) -> str | Unset:
+            if isinstance(data, Unset):
+                return data
+            return cast(str | Unset, data)
+
+        id = _parse_id(d.pop("id", UNSET))
+
+        def _parse_ip(data: object) -> None | str | Unset:
             if data is None:
                 return data
-            return cast(None | str, data)
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
 
-        ip = _parse_ip(d.pop("ip"))
+        ip = _parse_ip(d.pop("ip", UNSET))
 
-        def _parse_user_agent(data: object) -> None | str:
+        def _parse_query(data: object) -> str | Unset:
+            if isinstance(data, Unset):
+                return data
+            return cast(str | Unset, data)
+
+        query = _parse_query(d.pop("query", UNSET))
+
+        def _parse_user_agent(data: object) -> None | str | Unset:
             if data is None:
                 return data
-            return cast(None | str, data)
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
 
-        user_agent = _parse_user_agent(d.pop("user_agent"))
-
-        headers = RequestOutHeaders.from_dict(d.pop("headers"))
+        user_agent = _parse_user_agent(d.pop("user_agent", UNSET))
 
         request_out = cls(
-            id=id,
             method=method,
             path=path,
-            ip=ip,
-            user_agent=user_agent,
             headers=headers,
+            id=id,
+            ip=ip,
+            query=query,
+            user_agent=user_agent,
         )
 
         request_out.additional_properties = d

@@ -18,14 +18,14 @@ class StatusInput:
     Attributes:
         key (str): Lower-case letters, digits, _; immutable.
         label (str): 1-255 characters on one line: no control or bidi control characters, not only invisible ones.
-        kind (StatusInputKind | Unset):  Default: 'open'.
         color (None | str | Unset): #rrggbb.
+        kind (StatusInputKind | Unset):  Default: 'open'.
     """
 
     key: str
     label: str
-    kind: StatusInputKind | Unset = "open"
     color: None | str | Unset = UNSET
+    kind: StatusInputKind | Unset = "open"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -33,15 +33,15 @@ class StatusInput:
 
         label = self.label
 
-        kind: str | Unset = UNSET
-        if not isinstance(self.kind, Unset):
-            kind = self.kind
-
         color: None | str | Unset
         if isinstance(self.color, Unset):
             color = UNSET
         else:
             color = self.color
+
+        kind: str | Unset = UNSET
+        if not isinstance(self.kind, Unset):
+            kind = self.kind
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -51,10 +51,10 @@ class StatusInput:
                 "label": label,
             }
         )
-        if kind is not UNSET:
-            field_dict["kind"] = kind
         if color is not UNSET:
             field_dict["color"] = color
+        if kind is not UNSET:
+            field_dict["kind"] = kind
 
         return field_dict
 
@@ -65,13 +65,6 @@ class StatusInput:
 
         label = d.pop("label")
 
-        _kind = d.pop("kind", UNSET)
-        kind: StatusInputKind | Unset
-        if isinstance(_kind, Unset):
-            kind = UNSET
-        else:
-            kind = check_status_input_kind(_kind)
-
         def _parse_color(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -81,11 +74,18 @@ class StatusInput:
 
         color = _parse_color(d.pop("color", UNSET))
 
+        _kind = d.pop("kind", UNSET)
+        kind: StatusInputKind | Unset
+        if isinstance(_kind, Unset):
+            kind = UNSET
+        else:
+            kind = check_status_input_kind(_kind)
+
         status_input = cls(
             key=key,
             label=label,
-            kind=kind,
             color=color,
+            kind=kind,
         )
 
         status_input.additional_properties = d

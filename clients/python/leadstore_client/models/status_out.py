@@ -15,41 +15,41 @@ T = TypeVar("T", bound="StatusOut")
 class StatusOut:
     """
     Attributes:
-        key (str):
-        label (str):
-        kind (StatusOutKind):
-        position (int): Pipeline order, from 0; new leads get the first status.
         color (None | str):
+        key (str):
+        kind (StatusOutKind):
+        label (str):
+        position (int): Pipeline order, from 0; new leads get the first status.
     """
 
-    key: str
-    label: str
-    kind: StatusOutKind
-    position: int
     color: None | str
+    key: str
+    kind: StatusOutKind
+    label: str
+    position: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        key = self.key
+        color: None | str
+        color = self.color
 
-        label = self.label
+        key = self.key
 
         kind: str = self.kind
 
-        position = self.position
+        label = self.label
 
-        color: None | str
-        color = self.color
+        position = self.position
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "key": key,
-                "label": label,
-                "kind": kind,
-                "position": position,
                 "color": color,
+                "key": key,
+                "kind": kind,
+                "label": label,
+                "position": position,
             }
         )
 
@@ -58,13 +58,6 @@ class StatusOut:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        key = d.pop("key")
-
-        label = d.pop("label")
-
-        kind = check_status_out_kind(d.pop("kind"))
-
-        position = d.pop("position")
 
         def _parse_color(data: object) -> None | str:
             if data is None:
@@ -73,12 +66,20 @@ class StatusOut:
 
         color = _parse_color(d.pop("color"))
 
+        key = d.pop("key")
+
+        kind = check_status_out_kind(d.pop("kind"))
+
+        label = d.pop("label")
+
+        position = d.pop("position")
+
         status_out = cls(
-            key=key,
-            label=label,
-            kind=kind,
-            position=position,
             color=color,
+            key=key,
+            kind=kind,
+            label=label,
+            position=position,
         )
 
         status_out.additional_properties = d

@@ -15,50 +15,41 @@ T = TypeVar("T", bound="StatusPatch")
 class StatusPatch:
     """
     Attributes:
+        color (None | str | Unset): #rrggbb.
         label (None | str | Unset): 1-255 characters on one line: no control or bidi control characters, not only
             invisible ones.
-        color (None | str | Unset): #rrggbb.
     """
 
-    label: None | str | Unset = UNSET
     color: None | str | Unset = UNSET
+    label: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        label: None | str | Unset
-        if isinstance(self.label, Unset):
-            label = UNSET
-        else:
-            label = self.label
-
         color: None | str | Unset
         if isinstance(self.color, Unset):
             color = UNSET
         else:
             color = self.color
 
+        label: None | str | Unset
+        if isinstance(self.label, Unset):
+            label = UNSET
+        else:
+            label = self.label
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if label is not UNSET:
-            field_dict["label"] = label
         if color is not UNSET:
             field_dict["color"] = color
+        if label is not UNSET:
+            field_dict["label"] = label
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-
-        def _parse_label(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        label = _parse_label(d.pop("label", UNSET))
 
         def _parse_color(data: object) -> None | str | Unset:
             if data is None:
@@ -69,9 +60,18 @@ class StatusPatch:
 
         color = _parse_color(d.pop("color", UNSET))
 
+        def _parse_label(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        label = _parse_label(d.pop("label", UNSET))
+
         status_patch = cls(
-            label=label,
             color=color,
+            label=label,
         )
 
         status_patch.additional_properties = d

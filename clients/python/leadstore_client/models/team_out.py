@@ -15,26 +15,26 @@ class TeamOut:
     """
     Attributes:
         id (UUID):
-        name (str):
         members (list[UUID]): User ids, in rotation order.
+        name (str):
         rotation (bool): New leads without assignee go to the next active member.
     """
 
     id: UUID
-    name: str
     members: list[UUID]
+    name: str
     rotation: bool
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         id = str(self.id)
 
-        name = self.name
-
         members = []
         for members_item_data in self.members:
             members_item = str(members_item_data)
             members.append(members_item)
+
+        name = self.name
 
         rotation = self.rotation
 
@@ -43,8 +43,8 @@ class TeamOut:
         field_dict.update(
             {
                 "id": id,
-                "name": name,
                 "members": members,
+                "name": name,
                 "rotation": rotation,
             }
         )
@@ -56,8 +56,6 @@ class TeamOut:
         d = dict(src_dict)
         id = UUID(d.pop("id"))
 
-        name = d.pop("name")
-
         members = []
         _members = d.pop("members")
         for members_item_data in _members:
@@ -65,12 +63,14 @@ class TeamOut:
 
             members.append(members_item)
 
+        name = d.pop("name")
+
         rotation = d.pop("rotation")
 
         team_out = cls(
             id=id,
-            name=name,
             members=members,
+            name=name,
             rotation=rotation,
         )
 

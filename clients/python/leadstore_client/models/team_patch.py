@@ -16,24 +16,18 @@ T = TypeVar("T", bound="TeamPatch")
 class TeamPatch:
     """
     Attributes:
+        members (list[UUID] | None | Unset):
         name (None | str | Unset): 1-255 characters on one line: no control or bidi control characters, not only
             invisible ones.
-        members (list[UUID] | None | Unset):
         rotation (bool | None | Unset):
     """
 
-    name: None | str | Unset = UNSET
     members: list[UUID] | None | Unset = UNSET
+    name: None | str | Unset = UNSET
     rotation: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        name: None | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
-        else:
-            name = self.name
-
         members: list[str] | None | Unset
         if isinstance(self.members, Unset):
             members = UNSET
@@ -46,6 +40,12 @@ class TeamPatch:
         else:
             members = self.members
 
+        name: None | str | Unset
+        if isinstance(self.name, Unset):
+            name = UNSET
+        else:
+            name = self.name
+
         rotation: bool | None | Unset
         if isinstance(self.rotation, Unset):
             rotation = UNSET
@@ -55,10 +55,10 @@ class TeamPatch:
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if name is not UNSET:
-            field_dict["name"] = name
         if members is not UNSET:
             field_dict["members"] = members
+        if name is not UNSET:
+            field_dict["name"] = name
         if rotation is not UNSET:
             field_dict["rotation"] = rotation
 
@@ -67,15 +67,6 @@ class TeamPatch:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-
-        def _parse_name(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
 
         def _parse_members(data: object) -> list[UUID] | None | Unset:
             if data is None:
@@ -99,6 +90,15 @@ class TeamPatch:
 
         members = _parse_members(d.pop("members", UNSET))
 
+        def _parse_name(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        name = _parse_name(d.pop("name", UNSET))
+
         def _parse_rotation(data: object) -> bool | None | Unset:
             if data is None:
                 return data
@@ -109,8 +109,8 @@ class TeamPatch:
         rotation = _parse_rotation(d.pop("rotation", UNSET))
 
         team_patch = cls(
-            name=name,
             members=members,
+            name=name,
             rotation=rotation,
         )
 

@@ -21,17 +21,17 @@ class UserOut:
         id (UUID):
         name (None | str):
         role (UserOutRole):
-        email (str | Unset):
         active (bool | Unset):
         created_at (datetime.datetime | Unset):
+        email (str | Unset):
     """
 
     id: UUID
     name: None | str
     role: UserOutRole
-    email: str | Unset = UNSET
     active: bool | Unset = UNSET
     created_at: datetime.datetime | Unset = UNSET
+    email: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -41,12 +41,6 @@ class UserOut:
         name = self.name
 
         role: str = self.role
-
-        email: str | Unset
-        if isinstance(self.email, Unset):
-            email = UNSET
-        else:
-            email = self.email
 
         active: bool | Unset
         if isinstance(self.active, Unset):
@@ -60,6 +54,12 @@ class UserOut:
         else:
             created_at = self.created_at.isoformat()
 
+        email: str | Unset
+        if isinstance(self.email, Unset):
+            email = UNSET
+        else:
+            email = self.email
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -69,12 +69,12 @@ class UserOut:
                 "role": role,
             }
         )
-        if email is not UNSET:
-            field_dict["email"] = email
         if active is not UNSET:
             field_dict["active"] = active
         if created_at is not UNSET:
             field_dict["created_at"] = created_at
+        if email is not UNSET:
+            field_dict["email"] = email
 
         return field_dict
 
@@ -91,13 +91,6 @@ class UserOut:
         name = _parse_name(d.pop("name"))
 
         role = check_user_out_role(d.pop("role"))
-
-        def _parse_email(data: object) -> str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(str | Unset, data)
-
-        email = _parse_email(d.pop("email", UNSET))
 
         def _parse_active(data: object) -> bool | Unset:
             if isinstance(data, Unset):
@@ -117,13 +110,20 @@ class UserOut:
 
         created_at = _parse_created_at(d.pop("created_at", UNSET))
 
+        def _parse_email(data: object) -> str | Unset:
+            if isinstance(data, Unset):
+                return data
+            return cast(str | Unset, data)
+
+        email = _parse_email(d.pop("email", UNSET))
+
         user_out = cls(
             id=id,
             name=name,
             role=role,
-            email=email,
             active=active,
             created_at=created_at,
+            email=email,
         )
 
         user_out.additional_properties = d

@@ -15,25 +15,27 @@ T = TypeVar("T", bound="WebhookInput")
 class WebhookInput:
     """
     Attributes:
+        event_types (list[str]): `["*"]` for every event, or event type names (`LeadCreated`, `StatusCreated`, ...),
+            each once.
         url (str): http:// or https:// with a host and no credentials. Unless the deployment allows private addresses,
             every address its host resolves to must be public (not loopback, private, link-local or metadata): else 422 code
             `private_address`.
-        event_types (list[str]): `["*"]` for every event, or event type names (`LeadCreated`, `StatusCreated`, ...),
-            each once.
-        description (None | str | Unset):
         active (bool | Unset):  Default: True.
+        description (None | str | Unset):
     """
 
-    url: str
     event_types: list[str]
-    description: None | str | Unset = UNSET
+    url: str
     active: bool | Unset = True
+    description: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        event_types = self.event_types
+
         url = self.url
 
-        event_types = self.event_types
+        active = self.active
 
         description: None | str | Unset
         if isinstance(self.description, Unset):
@@ -41,29 +43,29 @@ class WebhookInput:
         else:
             description = self.description
 
-        active = self.active
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "url": url,
                 "event_types": event_types,
+                "url": url,
             }
         )
-        if description is not UNSET:
-            field_dict["description"] = description
         if active is not UNSET:
             field_dict["active"] = active
+        if description is not UNSET:
+            field_dict["description"] = description
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+        event_types = cast(list[str], d.pop("event_types"))
+
         url = d.pop("url")
 
-        event_types = cast(list[str], d.pop("event_types"))
+        active = d.pop("active", UNSET)
 
         def _parse_description(data: object) -> None | str | Unset:
             if data is None:
@@ -74,13 +76,11 @@ class WebhookInput:
 
         description = _parse_description(d.pop("description", UNSET))
 
-        active = d.pop("active", UNSET)
-
         webhook_input = cls(
-            url=url,
             event_types=event_types,
-            description=description,
+            url=url,
             active=active,
+            description=description,
         )
 
         webhook_input.additional_properties = d

@@ -17,44 +17,35 @@ T = TypeVar("T", bound="WebhookOut")
 class WebhookOut:
     """
     Attributes:
+        active (bool):
+        created_at (datetime.datetime):
+        description (None | str):
+        disabled_at (datetime.datetime | None):
+        disabled_reason (None | str): Why deliveries turned the endpoint off (after 3 days of failures).
+        event_types (list[str]):
         id (UUID):
         url (str):
-        event_types (list[str]):
-        active (bool):
-        description (None | str):
-        created_at (datetime.datetime):
-        disabled_reason (None | str): Why deliveries turned the endpoint off (after 3 days of failures).
-        disabled_at (datetime.datetime | None):
         object_ (Literal['webhook'] | Unset):  Default: 'webhook'.
     """
 
+    active: bool
+    created_at: datetime.datetime
+    description: None | str
+    disabled_at: datetime.datetime | None
+    disabled_reason: None | str
+    event_types: list[str]
     id: UUID
     url: str
-    event_types: list[str]
-    active: bool
-    description: None | str
-    created_at: datetime.datetime
-    disabled_reason: None | str
-    disabled_at: datetime.datetime | None
     object_: Literal["webhook"] | Unset = "webhook"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        id = str(self.id)
-
-        url = self.url
-
-        event_types = self.event_types
-
         active = self.active
-
-        description: None | str
-        description = self.description
 
         created_at = self.created_at.isoformat()
 
-        disabled_reason: None | str
-        disabled_reason = self.disabled_reason
+        description: None | str
+        description = self.description
 
         disabled_at: None | str
         if isinstance(self.disabled_at, datetime.datetime):
@@ -62,20 +53,29 @@ class WebhookOut:
         else:
             disabled_at = self.disabled_at
 
+        disabled_reason: None | str
+        disabled_reason = self.disabled_reason
+
+        event_types = self.event_types
+
+        id = str(self.id)
+
+        url = self.url
+
         object_ = self.object_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "active": active,
+                "created_at": created_at,
+                "description": description,
+                "disabled_at": disabled_at,
+                "disabled_reason": disabled_reason,
+                "event_types": event_types,
                 "id": id,
                 "url": url,
-                "event_types": event_types,
-                "active": active,
-                "description": description,
-                "created_at": created_at,
-                "disabled_reason": disabled_reason,
-                "disabled_at": disabled_at,
             }
         )
         if object_ is not UNSET:
@@ -86,13 +86,9 @@ class WebhookOut:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        id = UUID(d.pop("id"))
-
-        url = d.pop("url")
-
-        event_types = cast(list[str], d.pop("event_types"))
-
         active = d.pop("active")
+
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         def _parse_description(data: object) -> None | str:
             if data is None:
@@ -100,15 +96,6 @@ class WebhookOut:
             return cast(None | str, data)
 
         description = _parse_description(d.pop("description"))
-
-        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
-
-        def _parse_disabled_reason(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        disabled_reason = _parse_disabled_reason(d.pop("disabled_reason"))
 
         def _parse_disabled_at(data: object) -> datetime.datetime | None:
             if data is None:
@@ -125,19 +112,32 @@ class WebhookOut:
 
         disabled_at = _parse_disabled_at(d.pop("disabled_at"))
 
+        def _parse_disabled_reason(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        disabled_reason = _parse_disabled_reason(d.pop("disabled_reason"))
+
+        event_types = cast(list[str], d.pop("event_types"))
+
+        id = UUID(d.pop("id"))
+
+        url = d.pop("url")
+
         object_ = cast(Literal["webhook"] | Unset, d.pop("object", UNSET))
         if object_ != "webhook" and not isinstance(object_, Unset):
             raise ValueError(f"object must match const 'webhook', got '{object_}'")
 
         webhook_out = cls(
+            active=active,
+            created_at=created_at,
+            description=description,
+            disabled_at=disabled_at,
+            disabled_reason=disabled_reason,
+            event_types=event_types,
             id=id,
             url=url,
-            event_types=event_types,
-            active=active,
-            description=description,
-            created_at=created_at,
-            disabled_reason=disabled_reason,
-            disabled_at=disabled_at,
             object_=object_,
         )
 

@@ -15,27 +15,33 @@ T = TypeVar("T", bound="WebhookPatch")
 class WebhookPatch:
     """
     Attributes:
+        active (bool | None | Unset):
+        description (None | str | Unset):
+        event_types (list[str] | None | Unset): `["*"]` for every event, or event type names (`LeadCreated`,
+            `StatusCreated`, ...), each once.
         url (None | str | Unset): http:// or https:// with a host and no credentials. Unless the deployment allows
             private addresses, every address its host resolves to must be public (not loopback, private, link-local or
             metadata): else 422 code `private_address`.
-        event_types (list[str] | None | Unset): `["*"]` for every event, or event type names (`LeadCreated`,
-            `StatusCreated`, ...), each once.
-        description (None | str | Unset):
-        active (bool | None | Unset):
     """
 
-    url: None | str | Unset = UNSET
-    event_types: list[str] | None | Unset = UNSET
-    description: None | str | Unset = UNSET
     active: bool | None | Unset = UNSET
+    description: None | str | Unset = UNSET
+    event_types: list[str] | None | Unset = UNSET
+    url: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        url: None | str | Unset
-        if isinstance(self.url, Unset):
-            url = UNSET
+        active: bool | None | Unset
+        if isinstance(self.active, Unset):
+            active = UNSET
         else:
-            url = self.url
+            active = self.active
+
+        description: None | str | Unset
+        if isinstance(self.description, Unset):
+            description = UNSET
+        else:
+            description = self.description
 
         event_types: list[str] | None | Unset
         if isinstance(self.event_types, Unset):
@@ -46,29 +52,23 @@ class WebhookPatch:
         else:
             event_types = self.event_types
 
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
+        url: None | str | Unset
+        if isinstance(self.url, Unset):
+            url = UNSET
         else:
-            description = self.description
-
-        active: bool | None | Unset
-        if isinstance(self.active, Unset):
-            active = UNSET
-        else:
-            active = self.active
+            url = self.url
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if url is not UNSET:
-            field_dict["url"] = url
-        if event_types is not UNSET:
-            field_dict["event_types"] = event_types
-        if description is not UNSET:
-            field_dict["description"] = description
         if active is not UNSET:
             field_dict["active"] = active
+        if description is not UNSET:
+            field_dict["description"] = description
+        if event_types is not UNSET:
+            field_dict["event_types"] = event_types
+        if url is not UNSET:
+            field_dict["url"] = url
 
         return field_dict
 
@@ -76,14 +76,23 @@ class WebhookPatch:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
 
-        def _parse_url(data: object) -> None | str | Unset:
+        def _parse_active(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        active = _parse_active(d.pop("active", UNSET))
+
+        def _parse_description(data: object) -> None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
             return cast(None | str | Unset, data)
 
-        url = _parse_url(d.pop("url", UNSET))
+        description = _parse_description(d.pop("description", UNSET))
 
         def _parse_event_types(data: object) -> list[str] | None | Unset:
             if data is None:
@@ -102,29 +111,20 @@ class WebhookPatch:
 
         event_types = _parse_event_types(d.pop("event_types", UNSET))
 
-        def _parse_description(data: object) -> None | str | Unset:
+        def _parse_url(data: object) -> None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
             return cast(None | str | Unset, data)
 
-        description = _parse_description(d.pop("description", UNSET))
-
-        def _parse_active(data: object) -> bool | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | None | Unset, data)
-
-        active = _parse_active(d.pop("active", UNSET))
+        url = _parse_url(d.pop("url", UNSET))
 
         webhook_patch = cls(
-            url=url,
-            event_types=event_types,
-            description=description,
             active=active,
+            description=description,
+            event_types=event_types,
+            url=url,
         )
 
         webhook_patch.additional_properties = d

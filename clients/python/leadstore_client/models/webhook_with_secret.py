@@ -17,49 +17,40 @@ T = TypeVar("T", bound="WebhookWithSecret")
 class WebhookWithSecret:
     """
     Attributes:
-        id (UUID):
-        url (str):
-        event_types (list[str]):
         active (bool):
-        description (None | str):
         created_at (datetime.datetime):
-        disabled_reason (None | str): Why deliveries turned the endpoint off (after 3 days of failures).
+        description (None | str):
         disabled_at (datetime.datetime | None):
+        disabled_reason (None | str): Why deliveries turned the endpoint off (after 3 days of failures).
+        event_types (list[str]):
+        id (UUID):
         secret (str): `whsec_...`: the Standard Webhooks signing secret, in this response only; stored sealed.
+        url (str):
         object_ (Literal['webhook'] | Unset):  Default: 'webhook'.
         previous_secret_expires_at (datetime.datetime | None | Unset): After a rotation: until when deliveries are
             signed with the previous secret too.
     """
 
-    id: UUID
-    url: str
-    event_types: list[str]
     active: bool
-    description: None | str
     created_at: datetime.datetime
-    disabled_reason: None | str
+    description: None | str
     disabled_at: datetime.datetime | None
+    disabled_reason: None | str
+    event_types: list[str]
+    id: UUID
     secret: str
+    url: str
     object_: Literal["webhook"] | Unset = "webhook"
     previous_secret_expires_at: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        id = str(self.id)
-
-        url = self.url
-
-        event_types = self.event_types
-
         active = self.active
-
-        description: None | str
-        description = self.description
 
         created_at = self.created_at.isoformat()
 
-        disabled_reason: None | str
-        disabled_reason = self.disabled_reason
+        description: None | str
+        description = self.description
 
         disabled_at: None | str
         if isinstance(self.disabled_at, datetime.datetime):
@@ -67,7 +58,16 @@ class WebhookWithSecret:
         else:
             disabled_at = self.disabled_at
 
+        disabled_reason: None | str
+        disabled_reason = self.disabled_reason
+
+        event_types = self.event_types
+
+        id = str(self.id)
+
         secret = self.secret
+
+        url = self.url
 
         object_ = self.object_
 
@@ -83,15 +83,15 @@ class WebhookWithSecret:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "id": id,
-                "url": url,
-                "event_types": event_types,
                 "active": active,
-                "description": description,
                 "created_at": created_at,
-                "disabled_reason": disabled_reason,
+                "description": description,
                 "disabled_at": disabled_at,
+                "disabled_reason": disabled_reason,
+                "event_types": event_types,
+                "id": id,
                 "secret": secret,
+                "url": url,
             }
         )
         if object_ is not UNSET:
@@ -104,13 +104,9 @@ class WebhookWithSecret:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        id = UUID(d.pop("id"))
-
-        url = d.pop("url")
-
-        event_types = cast(list[str], d.pop("event_types"))
-
         active = d.pop("active")
+
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         def _parse_description(data: object) -> None | str:
             if data is None:
@@ -118,15 +114,6 @@ class WebhookWithSecret:
             return cast(None | str, data)
 
         description = _parse_description(d.pop("description"))
-
-        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
-
-        def _parse_disabled_reason(data: object) -> None | str:
-            if data is None:
-                return data
-            return cast(None | str, data)
-
-        disabled_reason = _parse_disabled_reason(d.pop("disabled_reason"))
 
         def _parse_disabled_at(data: object) -> datetime.datetime | None:
             if data is None:
@@ -143,7 +130,20 @@ class WebhookWithSecret:
 
         disabled_at = _parse_disabled_at(d.pop("disabled_at"))
 
+        def _parse_disabled_reason(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        disabled_reason = _parse_disabled_reason(d.pop("disabled_reason"))
+
+        event_types = cast(list[str], d.pop("event_types"))
+
+        id = UUID(d.pop("id"))
+
         secret = d.pop("secret")
+
+        url = d.pop("url")
 
         object_ = cast(Literal["webhook"] | Unset, d.pop("object", UNSET))
         if object_ != "webhook" and not isinstance(object_, Unset):
@@ -167,15 +167,15 @@ class WebhookWithSecret:
         previous_secret_expires_at = _parse_previous_secret_expires_at(d.pop("previous_secret_expires_at", UNSET))
 
         webhook_with_secret = cls(
-            id=id,
-            url=url,
-            event_types=event_types,
             active=active,
-            description=description,
             created_at=created_at,
-            disabled_reason=disabled_reason,
+            description=description,
             disabled_at=disabled_at,
+            disabled_reason=disabled_reason,
+            event_types=event_types,
+            id=id,
             secret=secret,
+            url=url,
             object_=object_,
             previous_secret_expires_at=previous_secret_expires_at,
         )

@@ -6,16 +6,11 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="RequestOutHeaders")
+T = TypeVar("T", bound="RequestOutHeadersType0")
 
 
 @_attrs_define
-class RequestOutHeaders:
-    """Request headers, lower-cased; Authorization, Cookie, X-Api-Key and any header named like token, secret, password,
-    key, auth, session or credential are recorded as ***.
-
-    """
-
+class RequestOutHeadersType0:
     additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -28,10 +23,10 @@ class RequestOutHeaders:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        request_out_headers = cls()
+        request_out_headers_type_0 = cls()
 
-        request_out_headers.additional_properties = d
-        return request_out_headers
+        request_out_headers_type_0.additional_properties = d
+        return request_out_headers_type_0
 
     @property
     def additional_keys(self) -> list[str]:
