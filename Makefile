@@ -3,6 +3,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
+# openapi-typescript and tsc for the TypeScript client check (tests/integration/test_generated_clients.py)
+NODE_STAMP := clients/typescript/node_modules/.installed
 
 .PHONY: help dev test lint bench client compose-check clean
 
@@ -18,7 +20,11 @@ $(STAMP): pyproject.toml
 dev: $(STAMP) ## run the service on embedded PostgreSQL and NATS
 	$(BIN)/leadstore dev
 
-test: $(STAMP) ## run the whole test suite (embedded servers unless LEADSTORE_TEST_* are set)
+$(NODE_STAMP): clients/typescript/package-lock.json
+	cd clients/typescript && npm ci
+	touch $(NODE_STAMP)
+
+test: $(STAMP) $(NODE_STAMP) ## run the whole test suite (embedded servers unless LEADSTORE_TEST_* are set)
 	$(BIN)/pytest -q
 
 lint: $(BENCH_STAMP) ## ruff and mypy --strict (bench/ too, so with the bench extras)
@@ -43,4 +49,4 @@ compose-check: ## validate compose.yaml with a docker compose client, when one i
 	else echo "no docker compose client here: structure checked by the test suite only"; fi
 
 clean: ## remove the virtualenv and local data
-	rm -rf $(VENV) .leadstore
+	rm -rf $(VENV) .leadstore clients/typescript/node_modules

@@ -1,6 +1,8 @@
 """Clients generated from the served OpenAPI document: `openapi-python-client` makes one without a warning, it
 drives the API for real (create, get, update, a list walked by cursor, convert, the event feed), and the client
-published in clients/python is exactly what the generator makes of today's document (`make client`)."""
+published in clients/python is exactly what the generator makes of today's document (`make client`). The
+TypeScript types `openapi-typescript` makes type-check a small script (clients/typescript/check.ts) that then
+drives the API too."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import asyncio
 import filecmp
 import importlib
 import json
+import shutil
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -27,6 +30,21 @@ ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = ROOT / "clients"
 REGENERATE = "run `make client` and commit clients/ (the document or the generator changed)"
 PACKAGE = "leadstore_client"
+TYPESCRIPT = CLIENTS / "typescript"
+NODE_BIN = TYPESCRIPT / "node_modules" / ".bin"
+# What tsc checks check.ts with: strict, for Node's fetch (the DOM library's types), one CommonJS file to run.
+TSC_OPTIONS = ["--strict", "--target", "es2022", "--lib", "es2022,dom", "--module", "commonjs"]
+TSC_OPTIONS += ["--moduleResolution", "node10"]
+
+
+async def run(*command: str, cwd: Path | None = None) -> tuple[int, str]:
+    """Run a command without blocking the event loop the API is served on: its exit code and output."""
+    process = await asyncio.create_subprocess_exec(
+        *command, cwd=cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    output, _ = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, output.decode()
 
 
 @pytest.fixture(scope="module")
@@ -195,3 +213,39 @@ async def test_a_lead_goes_through_the_generated_client(api: str, account: NewAc
     assert mine == [("LeadCreated", 1), ("LeadUpdated", 2), ("LeadConverted", 3)]
     assert {event.lead_id for event in events if event.lead_id} == {response.parsed.id for response in created}
     assert any(event.lead_id is None for event in events)  # the account's own events parse too
+
+
+@pytest.fixture(scope="module")
+async def node_tools() -> Path:
+    """openapi-typescript and tsc, as clients/typescript/package-lock.json pins them: `make test` installs them
+    (npm ci, so CI's run then needs no network); a bare pytest run installs them here the first time."""
+    if not (NODE_BIN / "tsc").exists() or not (NODE_BIN / "openapi-typescript").exists():
+        npm = shutil.which("npm")
+        assert npm is not None, "npm is needed for the TypeScript check: install Node.js and npm"
+        code, output = await run(npm, "ci", cwd=TYPESCRIPT)
+        assert code == 0, f"npm ci in clients/typescript failed:\n{output}"
+    return NODE_BIN
+
+
+async def test_typescript_types_check_a_script_that_drives_the_api(
+    api: str, account: NewAccount, served: dict[str, Any], node_tools: Path, tmp_path: Path
+) -> None:
+    schema, types = tmp_path / "openapi.json", tmp_path / "leadstore.d.ts"
+    schema.write_text(document_text(served), encoding="utf-8")
+    shutil.copy(TYPESCRIPT / "check.ts", tmp_path / "check.ts")
+    # --default-non-nullable false: a member with a default is optional in a request (as package.json's script)
+    code, output = await run(
+        str(node_tools / "openapi-typescript"), str(schema), "--default-non-nullable", "false", "-o", str(types)
+    )
+    noise = [line for line in output.splitlines() if line.strip() and not line.startswith(("\u2728", "\U0001f680"))]
+    assert code == 0 and not noise, f"openapi-typescript warned about the served document:\n{output}"
+
+    code, output = await run(
+        str(node_tools / "tsc"), *TSC_OPTIONS, "--outDir", str(tmp_path / "out"), "check.ts", cwd=tmp_path
+    )
+    assert code == 0, f"check.ts does not type-check against the generated types:\n{output}"
+
+    node = shutil.which("node")
+    assert node is not None
+    code, output = await run(node, str(tmp_path / "out" / "check.js"), api, account.api_key)
+    assert code == 0 and output.startswith("ok: 3 leads, 3 listed"), output
