@@ -26,3 +26,12 @@ def test_the_document_is_built_without_a_database_and_has_no_framework_error_sha
     text = json.dumps(openapi_document())
     assert '"status_code"' not in text and '"extra"' not in text
     assert '"operationId": "createLead"' in text
+
+
+def test_responses_sent_whole_require_every_member_and_requests_keep_defaults_optional() -> None:
+    schemas = openapi_document()["components"]["schemas"]
+    for name in ("LeadOut", "LeadPage", "EventPage", "WebhookWithSecret", "StatusList"):
+        assert sorted(schemas[name]["required"]) == sorted(schemas[name]["properties"]), name
+    for name in ("LeadInput", "LeadPatch", "StatusInput"):
+        assert not {"score", "do_not_call", "kind"} & set(schemas[name].get("required", [])), name
+    assert "email" not in schemas["UserOut"]["required"]  # sent to admins only (UNSET to the other roles)

@@ -17,7 +17,7 @@ from leadstore.http.lead_reads import LeadReads
 from leadstore.http.leads import LeadCommands
 from leadstore.http.metrics_route import metrics
 from leadstore.http.openapi import ACCOUNT_HEADER, REQUEST_ID, openapi_config
-from leadstore.http.openapi_conventions import OpenAPIConventions
+from leadstore.http.openapi_conventions import OpenAPIConventions, WholeResponses
 from leadstore.http.params import refuse_query_parameters
 from leadstore.http.people import People
 from leadstore.http.ready import ready
@@ -69,7 +69,7 @@ def _app(settings: Settings, container: Container | None) -> Litestar:
         before_send=[add_request_id],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=openapi_config(),
-        plugins=[OpenAPIConventions()],
+        plugins=[OpenAPIConventions(), WholeResponses()],
         debug=False,
         logging_config=None,  # the process's logging (leadstore.cli) stays as configured: one format
     )

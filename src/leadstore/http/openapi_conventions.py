@@ -10,17 +10,25 @@ gets its example from `leadstore.http.examples`, under the media type's `example
 Litestar has no setting for either (its error responses are built by a private function), so the app's
 `OpenAPIConventions` plugin gives every route handler, as the app receives it, the `LeadstoreOperation`
 class: Litestar's documented hook for customising an operation (`operation_class`).
+
+A response Struct that says `SENT_WHOLE = True` (every member is in every response: msgspec encodes each
+field, and the lead document has every key) documents each member as required, defaults included, so that
+generated clients type `is_converted` as `bool`, not as "maybe absent". Request Structs keep their defaults
+optional. UNSET members (sent to some callers only) stay optional everywhere.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import msgspec
+from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import Example, OpenAPIMediaType, OpenAPIResponse, Reference, RequestBody, Schema
 from litestar.openapi.spec.operation import Operation
 from litestar.plugins import ReceiveRoutePlugin
 from litestar.routes import BaseRoute, HTTPRoute
+from litestar.typing import FieldDefinition
 
 from leadstore.http.examples import BY_SCHEMA_KEY
 
@@ -78,3 +86,16 @@ class OpenAPIConventions(ReceiveRoutePlugin):
             for handler in route.route_handlers:
                 if isinstance(handler, HTTPRouteHandler):
                     handler.operation_class = LeadstoreOperation
+
+
+class WholeResponses(StructSchemaPlugin):
+    """Litestar's schema of a Struct, with every member required when the Struct is `SENT_WHOLE`."""
+
+    def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
+        return super().is_plugin_supported_field(field_definition) and bool(
+            getattr(field_definition.type_, "SENT_WHOLE", False)
+        )
+
+    @staticmethod
+    def _is_field_required(field: msgspec.inspect.Field) -> bool:
+        return field.default is not msgspec.UNSET

@@ -190,6 +190,8 @@ class ReasonInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class LeadOut(LeadInput, kw_only=True):
     """A lead. Its `version` is also sent as `ETag: "<version>"`."""
 
+    SENT_WHOLE: ClassVar[bool] = True  # every member in every response (openapi_conventions)
+
     id: UUID
     object: Literal["lead"] = "lead"
     account_id: UUID
@@ -206,6 +208,8 @@ class LeadOut(LeadInput, kw_only=True):
 
 
 class LeadPage(msgspec.Struct, kw_only=True):
+    SENT_WHOLE: ClassVar[bool] = True  # every member in every response (openapi_conventions)
+
     object: Literal["list"] = "list"
     data: list[LeadOut]
     has_more: bool
@@ -259,6 +263,8 @@ class EventOut(msgspec.Struct, kw_only=True):
 
 
 class EventPage(msgspec.Struct, kw_only=True):
+    SENT_WHOLE: ClassVar[bool] = True  # every member in every response (openapi_conventions)
+
     object: Literal["list"] = "list"
     data: list[EventOut]
     has_more: bool

@@ -6,8 +6,6 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 if TYPE_CHECKING:
     from ..models.custom_field_out import CustomFieldOut
 
@@ -20,11 +18,11 @@ class CustomFieldList:
     """
     Attributes:
         data (list[CustomFieldOut]):
-        object_ (Literal['list'] | Unset):  Default: 'list'.
+        object_ (Literal['list']):  Default: 'list'.
     """
 
     data: list[CustomFieldOut]
-    object_: Literal["list"] | Unset = "list"
+    object_: Literal["list"] = "list"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -40,10 +38,9 @@ class CustomFieldList:
         field_dict.update(
             {
                 "data": data,
+                "object": object_,
             }
         )
-        if object_ is not UNSET:
-            field_dict["object"] = object_
 
         return field_dict
 
@@ -59,8 +56,8 @@ class CustomFieldList:
 
             data.append(data_item)
 
-        object_ = cast(Literal["list"] | Unset, d.pop("object", UNSET))
-        if object_ != "list" and not isinstance(object_, Unset):
+        object_ = cast(Literal["list"], d.pop("object"))
+        if object_ != "list":
             raise ValueError(f"object must match const 'list', got '{object_}'")
 
         custom_field_list = cls(

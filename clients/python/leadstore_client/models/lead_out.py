@@ -20,7 +20,6 @@ from ..models.lead_out_preferred_contact_type_3_type_1 import (
     LeadOutPreferredContactType3Type1,
     check_lead_out_preferred_contact_type_3_type_1,
 )
-from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.lead_out_custom import LeadOutCustom
@@ -35,88 +34,83 @@ class LeadOut:
     """
     Attributes:
         account_id (UUID):
+        archived (bool):  Default: False.
+        assigned_to (None | UUID): An active user of the account; absent: the team's rotation picks one, if it rotates.
+        company (None | str): Company name.
+        company_id (None | str): External company reference.
+        converted_at (datetime.datetime | None):
+        country (None | str): ISO 3166-1 alpha-2 code, any case; stored upper-case.
         created_at (datetime.datetime):
         created_by (UUID): The user whose API key created the lead.
+        custom (LeadOutCustom): Values keyed by custom-field key, each checked against its field's type.
+        customer_id (None | str): Set by conversion.
+        department (None | str): Department or division.
+        description (None | str): At most 10,000 characters.
+        do_not_call (bool):  Default: False.
+        email (None | str): A valid address, unique per account (any case).
+        email_opt_out (bool):  Default: False.
+        first_name (None | str): Given name, at most 255 characters.
         full_name (str): first_name and last_name joined by a space; empty when both are null.
         id (UUID):
+        is_converted (bool):  Default: False.
+        last_name (None | str): Family name, at most 255 characters.
+        mailing_address (MailingAddressIO | None):
+        marketing_attribution (list[str]): At most 50 items.
+        message (None | str): At most 10,000 characters.
+        notes (None | str): At most 10,000 characters.
+        object_ (Literal['lead']):  Default: 'lead'.
+        phone (None | str): Stored in E.164 (+1-555-234-5678 becomes +15552345678); without a leading + it is read as
+            national to the lead's country.
+        preferred_contact (LeadOutPreferredContactType1 | LeadOutPreferredContactType2Type1 |
+            LeadOutPreferredContactType3Type1 | None): How the lead prefers to be contacted.
+        score (int): 0..100. Default: 0.
+        source (None | str): Key of one of the account's lead sources (GET /v1/sources).
+        source_page_url (None | str): Absolute http(s) URL the lead came from.
         status (str): Key of one of the account's statuses.
+        team_id (None | UUID): A team of the account; required when the account has teams.
+        title (None | str): Job title.
         updated_at (datetime.datetime):
         version (int): The lead's stream version: the number of events it has.
-        archived (bool | Unset):  Default: False.
-        assigned_to (None | Unset | UUID): An active user of the account; absent: the team's rotation picks one, if it
-            rotates.
-        company (None | str | Unset): Company name.
-        company_id (None | str | Unset): External company reference.
-        converted_at (datetime.datetime | None | Unset):
-        country (None | str | Unset): ISO 3166-1 alpha-2 code, any case; stored upper-case.
-        custom (LeadOutCustom | Unset): Values keyed by custom-field key, each checked against its field's type.
-        customer_id (None | str | Unset): Set by conversion.
-        department (None | str | Unset): Department or division.
-        description (None | str | Unset): At most 10,000 characters.
-        do_not_call (bool | Unset):  Default: False.
-        email (None | str | Unset): A valid address, unique per account (any case).
-        email_opt_out (bool | Unset):  Default: False.
-        first_name (None | str | Unset): Given name, at most 255 characters.
-        is_converted (bool | Unset):  Default: False.
-        last_name (None | str | Unset): Family name, at most 255 characters.
-        mailing_address (MailingAddressIO | None | Unset):
-        marketing_attribution (list[str] | Unset): At most 50 items.
-        message (None | str | Unset): At most 10,000 characters.
-        notes (None | str | Unset): At most 10,000 characters.
-        object_ (Literal['lead'] | Unset):  Default: 'lead'.
-        phone (None | str | Unset): Stored in E.164 (+1-555-234-5678 becomes +15552345678); without a leading + it is
-            read as national to the lead's country.
-        preferred_contact (LeadOutPreferredContactType1 | LeadOutPreferredContactType2Type1 |
-            LeadOutPreferredContactType3Type1 | None | Unset): How the lead prefers to be contacted.
-        score (int | Unset): 0..100. Default: 0.
-        source (None | str | Unset): Key of one of the account's lead sources (GET /v1/sources).
-        source_page_url (None | str | Unset): Absolute http(s) URL the lead came from.
-        team_id (None | Unset | UUID): A team of the account; required when the account has teams.
-        title (None | str | Unset): Job title.
     """
 
     account_id: UUID
+    assigned_to: None | UUID
+    company: None | str
+    company_id: None | str
+    converted_at: datetime.datetime | None
+    country: None | str
     created_at: datetime.datetime
     created_by: UUID
+    custom: LeadOutCustom
+    customer_id: None | str
+    department: None | str
+    description: None | str
+    email: None | str
+    first_name: None | str
     full_name: str
     id: UUID
+    last_name: None | str
+    mailing_address: MailingAddressIO | None
+    marketing_attribution: list[str]
+    message: None | str
+    notes: None | str
+    phone: None | str
+    preferred_contact: (
+        LeadOutPreferredContactType1 | LeadOutPreferredContactType2Type1 | LeadOutPreferredContactType3Type1 | None
+    )
+    source: None | str
+    source_page_url: None | str
     status: str
+    team_id: None | UUID
+    title: None | str
     updated_at: datetime.datetime
     version: int
-    archived: bool | Unset = False
-    assigned_to: None | Unset | UUID = UNSET
-    company: None | str | Unset = UNSET
-    company_id: None | str | Unset = UNSET
-    converted_at: datetime.datetime | None | Unset = UNSET
-    country: None | str | Unset = UNSET
-    custom: LeadOutCustom | Unset = UNSET
-    customer_id: None | str | Unset = UNSET
-    department: None | str | Unset = UNSET
-    description: None | str | Unset = UNSET
-    do_not_call: bool | Unset = False
-    email: None | str | Unset = UNSET
-    email_opt_out: bool | Unset = False
-    first_name: None | str | Unset = UNSET
-    is_converted: bool | Unset = False
-    last_name: None | str | Unset = UNSET
-    mailing_address: MailingAddressIO | None | Unset = UNSET
-    marketing_attribution: list[str] | Unset = UNSET
-    message: None | str | Unset = UNSET
-    notes: None | str | Unset = UNSET
-    object_: Literal["lead"] | Unset = "lead"
-    phone: None | str | Unset = UNSET
-    preferred_contact: (
-        LeadOutPreferredContactType1
-        | LeadOutPreferredContactType2Type1
-        | LeadOutPreferredContactType3Type1
-        | None
-        | Unset
-    ) = UNSET
-    score: int | Unset = 0
-    source: None | str | Unset = UNSET
-    source_page_url: None | str | Unset = UNSET
-    team_id: None | Unset | UUID = UNSET
-    title: None | str | Unset = UNSET
+    archived: bool = False
+    do_not_call: bool = False
+    email_opt_out: bool = False
+    is_converted: bool = False
+    object_: Literal["lead"] = "lead"
+    score: int = 0
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -124,138 +118,84 @@ class LeadOut:
 
         account_id = str(self.account_id)
 
+        archived = self.archived
+
+        assigned_to: None | str
+        if isinstance(self.assigned_to, UUID):
+            assigned_to = str(self.assigned_to)
+        else:
+            assigned_to = self.assigned_to
+
+        company: None | str
+        company = self.company
+
+        company_id: None | str
+        company_id = self.company_id
+
+        converted_at: None | str
+        if isinstance(self.converted_at, datetime.datetime):
+            converted_at = self.converted_at.isoformat()
+        else:
+            converted_at = self.converted_at
+
+        country: None | str
+        country = self.country
+
         created_at = self.created_at.isoformat()
 
         created_by = str(self.created_by)
+
+        custom = self.custom.to_dict()
+
+        customer_id: None | str
+        customer_id = self.customer_id
+
+        department: None | str
+        department = self.department
+
+        description: None | str
+        description = self.description
+
+        do_not_call = self.do_not_call
+
+        email: None | str
+        email = self.email
+
+        email_opt_out = self.email_opt_out
+
+        first_name: None | str
+        first_name = self.first_name
 
         full_name = self.full_name
 
         id = str(self.id)
 
-        status = self.status
-
-        updated_at = self.updated_at.isoformat()
-
-        version = self.version
-
-        archived = self.archived
-
-        assigned_to: None | str | Unset
-        if isinstance(self.assigned_to, Unset):
-            assigned_to = UNSET
-        elif isinstance(self.assigned_to, UUID):
-            assigned_to = str(self.assigned_to)
-        else:
-            assigned_to = self.assigned_to
-
-        company: None | str | Unset
-        if isinstance(self.company, Unset):
-            company = UNSET
-        else:
-            company = self.company
-
-        company_id: None | str | Unset
-        if isinstance(self.company_id, Unset):
-            company_id = UNSET
-        else:
-            company_id = self.company_id
-
-        converted_at: None | str | Unset
-        if isinstance(self.converted_at, Unset):
-            converted_at = UNSET
-        elif isinstance(self.converted_at, datetime.datetime):
-            converted_at = self.converted_at.isoformat()
-        else:
-            converted_at = self.converted_at
-
-        country: None | str | Unset
-        if isinstance(self.country, Unset):
-            country = UNSET
-        else:
-            country = self.country
-
-        custom: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.custom, Unset):
-            custom = self.custom.to_dict()
-
-        customer_id: None | str | Unset
-        if isinstance(self.customer_id, Unset):
-            customer_id = UNSET
-        else:
-            customer_id = self.customer_id
-
-        department: None | str | Unset
-        if isinstance(self.department, Unset):
-            department = UNSET
-        else:
-            department = self.department
-
-        description: None | str | Unset
-        if isinstance(self.description, Unset):
-            description = UNSET
-        else:
-            description = self.description
-
-        do_not_call = self.do_not_call
-
-        email: None | str | Unset
-        if isinstance(self.email, Unset):
-            email = UNSET
-        else:
-            email = self.email
-
-        email_opt_out = self.email_opt_out
-
-        first_name: None | str | Unset
-        if isinstance(self.first_name, Unset):
-            first_name = UNSET
-        else:
-            first_name = self.first_name
-
         is_converted = self.is_converted
 
-        last_name: None | str | Unset
-        if isinstance(self.last_name, Unset):
-            last_name = UNSET
-        else:
-            last_name = self.last_name
+        last_name: None | str
+        last_name = self.last_name
 
-        mailing_address: dict[str, Any] | None | Unset
-        if isinstance(self.mailing_address, Unset):
-            mailing_address = UNSET
-        elif isinstance(self.mailing_address, MailingAddressIO):
+        mailing_address: dict[str, Any] | None
+        if isinstance(self.mailing_address, MailingAddressIO):
             mailing_address = self.mailing_address.to_dict()
         else:
             mailing_address = self.mailing_address
 
-        marketing_attribution: list[str] | Unset = UNSET
-        if not isinstance(self.marketing_attribution, Unset):
-            marketing_attribution = self.marketing_attribution
+        marketing_attribution = self.marketing_attribution
 
-        message: None | str | Unset
-        if isinstance(self.message, Unset):
-            message = UNSET
-        else:
-            message = self.message
+        message: None | str
+        message = self.message
 
-        notes: None | str | Unset
-        if isinstance(self.notes, Unset):
-            notes = UNSET
-        else:
-            notes = self.notes
+        notes: None | str
+        notes = self.notes
 
         object_ = self.object_
 
-        phone: None | str | Unset
-        if isinstance(self.phone, Unset):
-            phone = UNSET
-        else:
-            phone = self.phone
+        phone: None | str
+        phone = self.phone
 
-        preferred_contact: None | str | Unset
-        if isinstance(self.preferred_contact, Unset):
-            preferred_contact = UNSET
-        elif isinstance(self.preferred_contact, str):
+        preferred_contact: None | str
+        if isinstance(self.preferred_contact, str):
             preferred_contact = self.preferred_contact
         elif isinstance(self.preferred_contact, str):
             preferred_contact = self.preferred_contact
@@ -266,102 +206,69 @@ class LeadOut:
 
         score = self.score
 
-        source: None | str | Unset
-        if isinstance(self.source, Unset):
-            source = UNSET
-        else:
-            source = self.source
+        source: None | str
+        source = self.source
 
-        source_page_url: None | str | Unset
-        if isinstance(self.source_page_url, Unset):
-            source_page_url = UNSET
-        else:
-            source_page_url = self.source_page_url
+        source_page_url: None | str
+        source_page_url = self.source_page_url
 
-        team_id: None | str | Unset
-        if isinstance(self.team_id, Unset):
-            team_id = UNSET
-        elif isinstance(self.team_id, UUID):
+        status = self.status
+
+        team_id: None | str
+        if isinstance(self.team_id, UUID):
             team_id = str(self.team_id)
         else:
             team_id = self.team_id
 
-        title: None | str | Unset
-        if isinstance(self.title, Unset):
-            title = UNSET
-        else:
-            title = self.title
+        title: None | str
+        title = self.title
+
+        updated_at = self.updated_at.isoformat()
+
+        version = self.version
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "account_id": account_id,
+                "archived": archived,
+                "assigned_to": assigned_to,
+                "company": company,
+                "company_id": company_id,
+                "converted_at": converted_at,
+                "country": country,
                 "created_at": created_at,
                 "created_by": created_by,
+                "custom": custom,
+                "customer_id": customer_id,
+                "department": department,
+                "description": description,
+                "do_not_call": do_not_call,
+                "email": email,
+                "email_opt_out": email_opt_out,
+                "first_name": first_name,
                 "full_name": full_name,
                 "id": id,
+                "is_converted": is_converted,
+                "last_name": last_name,
+                "mailing_address": mailing_address,
+                "marketing_attribution": marketing_attribution,
+                "message": message,
+                "notes": notes,
+                "object": object_,
+                "phone": phone,
+                "preferred_contact": preferred_contact,
+                "score": score,
+                "source": source,
+                "source_page_url": source_page_url,
                 "status": status,
+                "team_id": team_id,
+                "title": title,
                 "updated_at": updated_at,
                 "version": version,
             }
         )
-        if archived is not UNSET:
-            field_dict["archived"] = archived
-        if assigned_to is not UNSET:
-            field_dict["assigned_to"] = assigned_to
-        if company is not UNSET:
-            field_dict["company"] = company
-        if company_id is not UNSET:
-            field_dict["company_id"] = company_id
-        if converted_at is not UNSET:
-            field_dict["converted_at"] = converted_at
-        if country is not UNSET:
-            field_dict["country"] = country
-        if custom is not UNSET:
-            field_dict["custom"] = custom
-        if customer_id is not UNSET:
-            field_dict["customer_id"] = customer_id
-        if department is not UNSET:
-            field_dict["department"] = department
-        if description is not UNSET:
-            field_dict["description"] = description
-        if do_not_call is not UNSET:
-            field_dict["do_not_call"] = do_not_call
-        if email is not UNSET:
-            field_dict["email"] = email
-        if email_opt_out is not UNSET:
-            field_dict["email_opt_out"] = email_opt_out
-        if first_name is not UNSET:
-            field_dict["first_name"] = first_name
-        if is_converted is not UNSET:
-            field_dict["is_converted"] = is_converted
-        if last_name is not UNSET:
-            field_dict["last_name"] = last_name
-        if mailing_address is not UNSET:
-            field_dict["mailing_address"] = mailing_address
-        if marketing_attribution is not UNSET:
-            field_dict["marketing_attribution"] = marketing_attribution
-        if message is not UNSET:
-            field_dict["message"] = message
-        if notes is not UNSET:
-            field_dict["notes"] = notes
-        if object_ is not UNSET:
-            field_dict["object"] = object_
-        if phone is not UNSET:
-            field_dict["phone"] = phone
-        if preferred_contact is not UNSET:
-            field_dict["preferred_contact"] = preferred_contact
-        if score is not UNSET:
-            field_dict["score"] = score
-        if source is not UNSET:
-            field_dict["source"] = source
-        if source_page_url is not UNSET:
-            field_dict["source_page_url"] = source_page_url
-        if team_id is not UNSET:
-            field_dict["team_id"] = team_id
-        if title is not UNSET:
-            field_dict["title"] = title
 
         return field_dict
 
@@ -373,26 +280,10 @@ class LeadOut:
         d = dict(src_dict)
         account_id = UUID(d.pop("account_id"))
 
-        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+        archived = d.pop("archived")
 
-        created_by = UUID(d.pop("created_by"))
-
-        full_name = d.pop("full_name")
-
-        id = UUID(d.pop("id"))
-
-        status = d.pop("status")
-
-        updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
-
-        version = d.pop("version")
-
-        archived = d.pop("archived", UNSET)
-
-        def _parse_assigned_to(data: object) -> None | Unset | UUID:
+        def _parse_assigned_to(data: object) -> None | UUID:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, str):
@@ -402,32 +293,26 @@ class LeadOut:
                 return assigned_to_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | Unset | UUID, data)
+            return cast(None | UUID, data)
 
-        assigned_to = _parse_assigned_to(d.pop("assigned_to", UNSET))
+        assigned_to = _parse_assigned_to(d.pop("assigned_to"))
 
-        def _parse_company(data: object) -> None | str | Unset:
+        def _parse_company(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        company = _parse_company(d.pop("company", UNSET))
+        company = _parse_company(d.pop("company"))
 
-        def _parse_company_id(data: object) -> None | str | Unset:
+        def _parse_company_id(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        company_id = _parse_company_id(d.pop("company_id", UNSET))
+        company_id = _parse_company_id(d.pop("company_id"))
 
-        def _parse_converted_at(data: object) -> datetime.datetime | None | Unset:
+        def _parse_converted_at(data: object) -> datetime.datetime | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, str):
@@ -437,90 +322,77 @@ class LeadOut:
                 return converted_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None | Unset, data)
+            return cast(datetime.datetime | None, data)
 
-        converted_at = _parse_converted_at(d.pop("converted_at", UNSET))
+        converted_at = _parse_converted_at(d.pop("converted_at"))
 
-        def _parse_country(data: object) -> None | str | Unset:
+        def _parse_country(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        country = _parse_country(d.pop("country", UNSET))
+        country = _parse_country(d.pop("country"))
 
-        _custom = d.pop("custom", UNSET)
-        custom: LeadOutCustom | Unset
-        if isinstance(_custom, Unset):
-            custom = UNSET
-        else:
-            custom = LeadOutCustom.from_dict(_custom)
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
-        def _parse_customer_id(data: object) -> None | str | Unset:
+        created_by = UUID(d.pop("created_by"))
+
+        custom = LeadOutCustom.from_dict(d.pop("custom"))
+
+        def _parse_customer_id(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        customer_id = _parse_customer_id(d.pop("customer_id", UNSET))
+        customer_id = _parse_customer_id(d.pop("customer_id"))
 
-        def _parse_department(data: object) -> None | str | Unset:
+        def _parse_department(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        department = _parse_department(d.pop("department", UNSET))
+        department = _parse_department(d.pop("department"))
 
-        def _parse_description(data: object) -> None | str | Unset:
+        def _parse_description(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        description = _parse_description(d.pop("description", UNSET))
+        description = _parse_description(d.pop("description"))
 
-        do_not_call = d.pop("do_not_call", UNSET)
+        do_not_call = d.pop("do_not_call")
 
-        def _parse_email(data: object) -> None | str | Unset:
+        def _parse_email(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        email = _parse_email(d.pop("email", UNSET))
+        email = _parse_email(d.pop("email"))
 
-        email_opt_out = d.pop("email_opt_out", UNSET)
+        email_opt_out = d.pop("email_opt_out")
 
-        def _parse_first_name(data: object) -> None | str | Unset:
+        def _parse_first_name(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        first_name = _parse_first_name(d.pop("first_name", UNSET))
+        first_name = _parse_first_name(d.pop("first_name"))
 
-        is_converted = d.pop("is_converted", UNSET)
+        full_name = d.pop("full_name")
 
-        def _parse_last_name(data: object) -> None | str | Unset:
+        id = UUID(d.pop("id"))
+
+        is_converted = d.pop("is_converted")
+
+        def _parse_last_name(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        last_name = _parse_last_name(d.pop("last_name", UNSET))
+        last_name = _parse_last_name(d.pop("last_name"))
 
-        def _parse_mailing_address(data: object) -> MailingAddressIO | None | Unset:
+        def _parse_mailing_address(data: object) -> MailingAddressIO | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, dict):
@@ -530,55 +402,43 @@ class LeadOut:
                 return mailing_address_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(MailingAddressIO | None | Unset, data)
+            return cast(MailingAddressIO | None, data)
 
-        mailing_address = _parse_mailing_address(d.pop("mailing_address", UNSET))
+        mailing_address = _parse_mailing_address(d.pop("mailing_address"))
 
-        marketing_attribution = cast(list[str], d.pop("marketing_attribution", UNSET))
+        marketing_attribution = cast(list[str], d.pop("marketing_attribution"))
 
-        def _parse_message(data: object) -> None | str | Unset:
+        def _parse_message(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        message = _parse_message(d.pop("message", UNSET))
+        message = _parse_message(d.pop("message"))
 
-        def _parse_notes(data: object) -> None | str | Unset:
+        def _parse_notes(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        notes = _parse_notes(d.pop("notes", UNSET))
+        notes = _parse_notes(d.pop("notes"))
 
-        object_ = cast(Literal["lead"] | Unset, d.pop("object", UNSET))
-        if object_ != "lead" and not isinstance(object_, Unset):
+        object_ = cast(Literal["lead"], d.pop("object"))
+        if object_ != "lead":
             raise ValueError(f"object must match const 'lead', got '{object_}'")
 
-        def _parse_phone(data: object) -> None | str | Unset:
+        def _parse_phone(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        phone = _parse_phone(d.pop("phone", UNSET))
+        phone = _parse_phone(d.pop("phone"))
 
         def _parse_preferred_contact(
             data: object,
         ) -> (
-            LeadOutPreferredContactType1
-            | LeadOutPreferredContactType2Type1
-            | LeadOutPreferredContactType3Type1
-            | None
-            | Unset
+            LeadOutPreferredContactType1 | LeadOutPreferredContactType2Type1 | LeadOutPreferredContactType3Type1 | None
         ):
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, str):
@@ -608,37 +468,32 @@ class LeadOut:
                 LeadOutPreferredContactType1
                 | LeadOutPreferredContactType2Type1
                 | LeadOutPreferredContactType3Type1
-                | None
-                | Unset,
+                | None,
                 data,
             )
 
-        preferred_contact = _parse_preferred_contact(d.pop("preferred_contact", UNSET))
+        preferred_contact = _parse_preferred_contact(d.pop("preferred_contact"))
 
-        score = d.pop("score", UNSET)
+        score = d.pop("score")
 
-        def _parse_source(data: object) -> None | str | Unset:
+        def _parse_source(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        source = _parse_source(d.pop("source", UNSET))
+        source = _parse_source(d.pop("source"))
 
-        def _parse_source_page_url(data: object) -> None | str | Unset:
+        def _parse_source_page_url(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        source_page_url = _parse_source_page_url(d.pop("source_page_url", UNSET))
+        source_page_url = _parse_source_page_url(d.pop("source_page_url"))
 
-        def _parse_team_id(data: object) -> None | Unset | UUID:
+        status = d.pop("status")
+
+        def _parse_team_id(data: object) -> None | UUID:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, str):
@@ -648,34 +503,31 @@ class LeadOut:
                 return team_id_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | Unset | UUID, data)
+            return cast(None | UUID, data)
 
-        team_id = _parse_team_id(d.pop("team_id", UNSET))
+        team_id = _parse_team_id(d.pop("team_id"))
 
-        def _parse_title(data: object) -> None | str | Unset:
+        def _parse_title(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        title = _parse_title(d.pop("title", UNSET))
+        title = _parse_title(d.pop("title"))
+
+        updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
+
+        version = d.pop("version")
 
         lead_out = cls(
             account_id=account_id,
-            created_at=created_at,
-            created_by=created_by,
-            full_name=full_name,
-            id=id,
-            status=status,
-            updated_at=updated_at,
-            version=version,
             archived=archived,
             assigned_to=assigned_to,
             company=company,
             company_id=company_id,
             converted_at=converted_at,
             country=country,
+            created_at=created_at,
+            created_by=created_by,
             custom=custom,
             customer_id=customer_id,
             department=department,
@@ -684,6 +536,8 @@ class LeadOut:
             email=email,
             email_opt_out=email_opt_out,
             first_name=first_name,
+            full_name=full_name,
+            id=id,
             is_converted=is_converted,
             last_name=last_name,
             mailing_address=mailing_address,
@@ -696,8 +550,11 @@ class LeadOut:
             score=score,
             source=source,
             source_page_url=source_page_url,
+            status=status,
             team_id=team_id,
             title=title,
+            updated_at=updated_at,
+            version=version,
         )
 
         lead_out.additional_properties = d

@@ -6,8 +6,6 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 if TYPE_CHECKING:
     from ..models.lead_out import LeadOut
 
@@ -22,13 +20,13 @@ class LeadPage:
         data (list[LeadOut]):
         has_more (bool):
         next_cursor (None | str): Pass as `cursor` for the next page; null on the last page.
-        object_ (Literal['list'] | Unset):  Default: 'list'.
+        object_ (Literal['list']):  Default: 'list'.
     """
 
     data: list[LeadOut]
     has_more: bool
     next_cursor: None | str
-    object_: Literal["list"] | Unset = "list"
+    object_: Literal["list"] = "list"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -51,10 +49,9 @@ class LeadPage:
                 "data": data,
                 "has_more": has_more,
                 "next_cursor": next_cursor,
+                "object": object_,
             }
         )
-        if object_ is not UNSET:
-            field_dict["object"] = object_
 
         return field_dict
 
@@ -79,8 +76,8 @@ class LeadPage:
 
         next_cursor = _parse_next_cursor(d.pop("next_cursor"))
 
-        object_ = cast(Literal["list"] | Unset, d.pop("object", UNSET))
-        if object_ != "list" and not isinstance(object_, Unset):
+        object_ = cast(Literal["list"], d.pop("object"))
+        if object_ != "list":
             raise ValueError(f"object must match const 'list', got '{object_}'")
 
         lead_page = cls(

@@ -7,8 +7,6 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="ReplayOut")
 
 
@@ -17,32 +15,31 @@ class ReplayOut:
     """
     Attributes:
         after (str):
+        object_ (Literal['webhook_replay']):  Default: 'webhook_replay'.
         webhook_id (UUID):
-        object_ (Literal['webhook_replay'] | Unset):  Default: 'webhook_replay'.
     """
 
     after: str
     webhook_id: UUID
-    object_: Literal["webhook_replay"] | Unset = "webhook_replay"
+    object_: Literal["webhook_replay"] = "webhook_replay"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         after = self.after
 
-        webhook_id = str(self.webhook_id)
-
         object_ = self.object_
+
+        webhook_id = str(self.webhook_id)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "after": after,
+                "object": object_,
                 "webhook_id": webhook_id,
             }
         )
-        if object_ is not UNSET:
-            field_dict["object"] = object_
 
         return field_dict
 
@@ -51,16 +48,16 @@ class ReplayOut:
         d = dict(src_dict)
         after = d.pop("after")
 
-        webhook_id = UUID(d.pop("webhook_id"))
-
-        object_ = cast(Literal["webhook_replay"] | Unset, d.pop("object", UNSET))
-        if object_ != "webhook_replay" and not isinstance(object_, Unset):
+        object_ = cast(Literal["webhook_replay"], d.pop("object"))
+        if object_ != "webhook_replay":
             raise ValueError(f"object must match const 'webhook_replay', got '{object_}'")
+
+        webhook_id = UUID(d.pop("webhook_id"))
 
         replay_out = cls(
             after=after,
-            webhook_id=webhook_id,
             object_=object_,
+            webhook_id=webhook_id,
         )
 
         replay_out.additional_properties = d

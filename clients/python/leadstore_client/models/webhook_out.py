@@ -8,8 +8,6 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="WebhookOut")
 
 
@@ -24,8 +22,8 @@ class WebhookOut:
         disabled_reason (None | str): Why deliveries turned the endpoint off (after 3 days of failures).
         event_types (list[str]):
         id (UUID):
+        object_ (Literal['webhook']):  Default: 'webhook'.
         url (str):
-        object_ (Literal['webhook'] | Unset):  Default: 'webhook'.
     """
 
     active: bool
@@ -36,7 +34,7 @@ class WebhookOut:
     event_types: list[str]
     id: UUID
     url: str
-    object_: Literal["webhook"] | Unset = "webhook"
+    object_: Literal["webhook"] = "webhook"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -60,9 +58,9 @@ class WebhookOut:
 
         id = str(self.id)
 
-        url = self.url
-
         object_ = self.object_
+
+        url = self.url
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -75,11 +73,10 @@ class WebhookOut:
                 "disabled_reason": disabled_reason,
                 "event_types": event_types,
                 "id": id,
+                "object": object_,
                 "url": url,
             }
         )
-        if object_ is not UNSET:
-            field_dict["object"] = object_
 
         return field_dict
 
@@ -123,11 +120,11 @@ class WebhookOut:
 
         id = UUID(d.pop("id"))
 
-        url = d.pop("url")
-
-        object_ = cast(Literal["webhook"] | Unset, d.pop("object", UNSET))
-        if object_ != "webhook" and not isinstance(object_, Unset):
+        object_ = cast(Literal["webhook"], d.pop("object"))
+        if object_ != "webhook":
             raise ValueError(f"object must match const 'webhook', got '{object_}'")
+
+        url = d.pop("url")
 
         webhook_out = cls(
             active=active,
@@ -137,8 +134,8 @@ class WebhookOut:
             disabled_reason=disabled_reason,
             event_types=event_types,
             id=id,
-            url=url,
             object_=object_,
+            url=url,
         )
 
         webhook_out.additional_properties = d

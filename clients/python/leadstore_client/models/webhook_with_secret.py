@@ -8,8 +8,6 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="WebhookWithSecret")
 
 
@@ -24,11 +22,11 @@ class WebhookWithSecret:
         disabled_reason (None | str): Why deliveries turned the endpoint off (after 3 days of failures).
         event_types (list[str]):
         id (UUID):
+        object_ (Literal['webhook']):  Default: 'webhook'.
+        previous_secret_expires_at (datetime.datetime | None): After a rotation: until when deliveries are signed with
+            the previous secret too.
         secret (str): `whsec_...`: the Standard Webhooks signing secret, in this response only; stored sealed.
         url (str):
-        object_ (Literal['webhook'] | Unset):  Default: 'webhook'.
-        previous_secret_expires_at (datetime.datetime | None | Unset): After a rotation: until when deliveries are
-            signed with the previous secret too.
     """
 
     active: bool
@@ -38,10 +36,10 @@ class WebhookWithSecret:
     disabled_reason: None | str
     event_types: list[str]
     id: UUID
+    previous_secret_expires_at: datetime.datetime | None
     secret: str
     url: str
-    object_: Literal["webhook"] | Unset = "webhook"
-    previous_secret_expires_at: datetime.datetime | None | Unset = UNSET
+    object_: Literal["webhook"] = "webhook"
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -65,19 +63,17 @@ class WebhookWithSecret:
 
         id = str(self.id)
 
-        secret = self.secret
-
-        url = self.url
-
         object_ = self.object_
 
-        previous_secret_expires_at: None | str | Unset
-        if isinstance(self.previous_secret_expires_at, Unset):
-            previous_secret_expires_at = UNSET
-        elif isinstance(self.previous_secret_expires_at, datetime.datetime):
+        previous_secret_expires_at: None | str
+        if isinstance(self.previous_secret_expires_at, datetime.datetime):
             previous_secret_expires_at = self.previous_secret_expires_at.isoformat()
         else:
             previous_secret_expires_at = self.previous_secret_expires_at
+
+        secret = self.secret
+
+        url = self.url
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -90,14 +86,12 @@ class WebhookWithSecret:
                 "disabled_reason": disabled_reason,
                 "event_types": event_types,
                 "id": id,
+                "object": object_,
+                "previous_secret_expires_at": previous_secret_expires_at,
                 "secret": secret,
                 "url": url,
             }
         )
-        if object_ is not UNSET:
-            field_dict["object"] = object_
-        if previous_secret_expires_at is not UNSET:
-            field_dict["previous_secret_expires_at"] = previous_secret_expires_at
 
         return field_dict
 
@@ -141,18 +135,12 @@ class WebhookWithSecret:
 
         id = UUID(d.pop("id"))
 
-        secret = d.pop("secret")
-
-        url = d.pop("url")
-
-        object_ = cast(Literal["webhook"] | Unset, d.pop("object", UNSET))
-        if object_ != "webhook" and not isinstance(object_, Unset):
+        object_ = cast(Literal["webhook"], d.pop("object"))
+        if object_ != "webhook":
             raise ValueError(f"object must match const 'webhook', got '{object_}'")
 
-        def _parse_previous_secret_expires_at(data: object) -> datetime.datetime | None | Unset:
+        def _parse_previous_secret_expires_at(data: object) -> datetime.datetime | None:
             if data is None:
-                return data
-            if isinstance(data, Unset):
                 return data
             try:
                 if not isinstance(data, str):
@@ -162,9 +150,13 @@ class WebhookWithSecret:
                 return previous_secret_expires_at_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(datetime.datetime | None | Unset, data)
+            return cast(datetime.datetime | None, data)
 
-        previous_secret_expires_at = _parse_previous_secret_expires_at(d.pop("previous_secret_expires_at", UNSET))
+        previous_secret_expires_at = _parse_previous_secret_expires_at(d.pop("previous_secret_expires_at"))
+
+        secret = d.pop("secret")
+
+        url = d.pop("url")
 
         webhook_with_secret = cls(
             active=active,
@@ -174,10 +166,10 @@ class WebhookWithSecret:
             disabled_reason=disabled_reason,
             event_types=event_types,
             id=id,
-            secret=secret,
-            url=url,
             object_=object_,
             previous_secret_expires_at=previous_secret_expires_at,
+            secret=secret,
+            url=url,
         )
 
         webhook_with_secret.additional_properties = d
