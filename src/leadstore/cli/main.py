@@ -8,7 +8,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from leadstore import __version__
-from leadstore.cli import admin, audit, imports, replay, run, signing, tail
+from leadstore.cli import admin, audit, imports, openapi, replay, run, signing, tail
 from leadstore.cli.common import event_loop_factory
 from leadstore.logging_config import configure_logging, log_format
 from leadstore.settings import Settings
@@ -31,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     tail.register(sub)
     signing.register(sub)
     imports.register(sub)
+    openapi.register(sub)
     return parser
 
 

@@ -27,7 +27,15 @@ def documented_text_body(media_type: str, description: str, examples: list[Examp
     """Route dependencies that make OpenAPI document a body of `media_type` (a file: text, not JSON)."""
 
     def request_body(
-        data: Annotated[str, Body(media_type=media_type, description=description, examples=examples)],
+        data: Annotated[
+            bytes,
+            Body(
+                media_type=media_type,
+                description=description,
+                examples=examples,
+                schema_extra={"format": "binary"},  # a file: generated clients send raw bytes
+            ),
+        ],
     ) -> None:
         return None
 

@@ -19,6 +19,7 @@ from litestar.openapi.spec import Example
 from litestar.params import QueryParameter
 
 from leadstore.domain.errors import FieldError, ValidationFailed
+from leadstore.http import examples
 from leadstore.http.audit_record import event_metadata
 from leadstore.http.bodies import documented_text_body
 from leadstore.http.context import AnyRequest, Services, principal_of
@@ -84,6 +85,9 @@ class ImportList(msgspec.Struct, kw_only=True):
     next_cursor: str | None
 
 
+examples.register(ImportList, {"object": "list", "data": [PROGRESS_EXAMPLE], "has_more": False, "next_cursor": None})
+
+
 def _owner_filter(principal: Principal) -> UUID | None:
     """Whose imports the principal sees: a member only their own; admins and managers the account's."""
     return principal.actor.user_id if principal.actor.role == "member" else None
@@ -131,7 +135,7 @@ def _cursor(text: str | None) -> tuple[datetime, UUID] | None:
 
 class ImportRoutes(Controller):
     path = "/v1/imports"
-    tags = ["imports"]
+    tags = ["Imports"]
 
     @post(
         "/",
