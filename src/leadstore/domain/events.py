@@ -91,7 +91,43 @@ class LeadRestored(msgspec.Struct, tag=True, frozen=True):
     reason: str | None = None
 
 
-LeadEvent = LeadCreated | LeadUpdated | LeadStatusChanged | LeadAssigned | LeadConverted | LeadArchived | LeadRestored
+# --- erasure (issue 13) ---
+
+
+class LeadErased(msgspec.Struct, tag=True, frozen=True, kw_only=True):
+    """The person behind the lead was erased: from here on its personal values read as null."""
+
+    reason: str = ""
+
+
+# The personal fields of a lead (API.md "Lead"): encrypted at rest, removed by erasure. `full_name` is derived
+# from the names; `custom` values are personal as a whole.
+PERSONAL_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "title",
+    "description",
+    "notes",
+    "message",
+    "source_page_url",
+    "mailing_address",
+    "custom",
+)
+
+# --- end erasure ---
+
+LeadEvent = (
+    LeadCreated
+    | LeadUpdated
+    | LeadStatusChanged
+    | LeadAssigned
+    | LeadConverted
+    | LeadArchived
+    | LeadRestored
+    | LeadErased
+)
 EVENT_TYPES: dict[str, type[LeadEvent]] = {cls.__name__: cls for cls in get_args(LeadEvent)}
 LEAD_STREAM = "lead"  # the stream type of a lead's events in the log
 

@@ -16,6 +16,7 @@ from leadstore.domain.events import LeadCreated, LeadEvent, LeadUpdated, event_d
 from leadstore.domain.rules import Turn
 from leadstore.store.config import team_lock_keys
 from leadstore.store.db import Conn
+from leadstore.store.erasure import erase_lead_rows, erases
 from leadstore.store.events import Checkpoint, NewEvent, RecordedEvent, stream_lock_key
 from leadstore.store.idempotency import KeyTaken, StoredResponse
 
@@ -99,36 +100,14 @@ async def write(conn: Conn, w: CommandWrite) -> list[RecordedEvent]:
     """
     new = [NewEvent(type=event_type(e), data=event_data(e), metadata=w.metadata) for e in w.events]
     release, reserve = email_changes(w.events)
-    turn = w.turn
-    locks = rotation_lock_keys(w.account_id, turn.team_id) if turn else (None, None)
-    response = w.response
     try:
-        rows = await conn.fetch(
-            WRITE_COMMAND,
-            w.account_id,
-            w.stream_id,
-            w.stream_type,
-            w.expected_version,
-            stream_lock_key(w.stream_id) if w.expected_version else None,  # nobody else knows a new stream
-            [{"id": e.event_id, "type": e.type, "data": e.data} for e in new],
-            w.metadata,
-            w.occurred_at,
-            w.rules_version,
-            w.api_key_id,
-            release,
-            reserve,
-            turn.team_id if turn else None,
-            turn is not None,
-            *locks,
-            turn.pointer if turn else None,
-            turn.next_pointer if turn else None,
-            w.idempotency_key if response else None,
-            response.request_hash if response else None,
-            response.status if response else None,
-            response.headers if response else None,
-            response.body if response else None,
-            w.before.token() if w.before else None,
-        )
+        if erases(w.events):
+            # everything else the erasure removes goes in the event's own transaction, after the event
+            async with conn.transaction():
+                rows = await conn.fetch(WRITE_COMMAND, *_arguments(w, new, release, reserve))
+                await erase_lead_rows(conn, w.account_id, w.stream_id)
+        else:
+            rows = await conn.fetch(WRITE_COMMAND, *_arguments(w, new, release, reserve))
     except asyncpg.UniqueViolationError as exc:
         if exc.constraint_name == "events_stream_version":
             raise VersionConflict(w.stream_id, w.expected_version, w.expected_version + 1) from exc
@@ -157,6 +136,37 @@ async def write(conn: Conn, w: CommandWrite) -> list[RecordedEvent]:
         )
         for n, (event, row) in enumerate(zip(new, rows, strict=True), start=1)
     ]
+
+
+def _arguments(w: CommandWrite, new: list[NewEvent], release: str | None, reserve: str | None) -> tuple[Any, ...]:
+    """write_command's parameters, in its order."""
+    turn, response = w.turn, w.response
+    locks = rotation_lock_keys(w.account_id, turn.team_id) if turn else (None, None)
+    return (
+        w.account_id,
+        w.stream_id,
+        w.stream_type,
+        w.expected_version,
+        stream_lock_key(w.stream_id) if w.expected_version else None,  # nobody else knows a new stream
+        [{"id": e.event_id, "type": e.type, "data": e.data} for e in new],
+        w.metadata,
+        w.occurred_at,
+        w.rules_version,
+        w.api_key_id,
+        release,
+        reserve,
+        turn.team_id if turn else None,
+        turn is not None,
+        *locks,
+        turn.pointer if turn else None,
+        turn.next_pointer if turn else None,
+        w.idempotency_key if response else None,
+        response.request_hash if response else None,
+        response.status if response else None,
+        response.headers if response else None,
+        response.body if response else None,
+        w.before.token() if w.before else None,
+    )
 
 
 def _refusal(exc: asyncpg.PostgresError, w: CommandWrite) -> Exception | None:
