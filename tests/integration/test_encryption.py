@@ -5,19 +5,35 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import io
+import sys
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import msgspec
 import pytest
+from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container, bootstrap
+from leadstore.documents import lead_document
+from leadstore.domain.events import (
+    LEAD_STREAM,
+    Change,
+    LeadCreated,
+    LeadEvent,
+    LeadUpdated,
+    event_data,
+    event_type,
+)
 from leadstore.settings import Settings
-from leadstore.store import encryption
+from leadstore.store import db, encryption
+from leadstore.store import events as store
 from leadstore.store.accounts import NewAccount, create_account
 from leadstore.store.encryption import MARK, TOKEN, destroy_data_key, stream_has_plaintext
-from tests.integration.helpers import NewDatabase, client, create, run_cli, settle
+from leadstore.store.events import fold_recorded
+from tests.integration.helpers import NewDatabase, client, create, create_cmd, run_cli, settle
 
 PERSON: dict[str, Any] = {
     "first_name": "Zelda",
@@ -52,11 +68,13 @@ async def own_account(own: Container) -> NewAccount:
         return await create_account(conn, "crypto", "admin@example.com")
 
 
-async def person(api: str, account: NewAccount) -> dict[str, Any]:
-    """A lead created with every kind of personal value, then its email and phone changed."""
+async def person(api: str, account: NewAccount, tag: str = "") -> dict[str, Any]:
+    """A lead created with every kind of personal value, then its email and phone changed (the emails end
+    with `tag`, so one account may hold several)."""
     async with client(api, account.api_key, **{"User-Agent": USER_AGENT}) as http:
-        lead = await create(http, **PERSON)
-        patched = await http.patch(f"/v1/leads/{lead['id']}", json={"email": NEW_EMAIL, "phone": NEW_PHONE})
+        lead = await create(http, **(PERSON | {"email": PERSON["email"] + tag}))
+        changes = {"email": NEW_EMAIL + tag, "phone": NEW_PHONE}
+        patched = await http.patch(f"/v1/leads/{lead['id']}", json=changes)
         assert patched.status_code == 200, patched.text
         body: dict[str, Any] = patched.json()
     return body
@@ -234,3 +252,131 @@ def _env() -> dict[str, str]:
     import os
 
     return {k: v for k, v in os.environ.items() if not k.startswith("LEADSTORE_")}
+
+
+async def test_verify_reports_erased_leads_as_erased_and_a_value_altered_under_a_recomputed_hash(
+    own: Container, own_account: NewAccount, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from leadstore.http.testing import serve
+
+    async with serve(own) as api:
+        erased, altered = await person(api, own_account), await person(api, own_account, ".uk")
+    await settle(own.runner("lead_list"))
+    async with own.pool.acquire() as conn:
+        await destroy_data_key(conn, UUID(erased["id"]))
+    assert await run_cli(own.settings, "verify", "--log-only") == 0
+    out = capsys.readouterr().out
+    assert (
+        "2 leads sealed, 1 of them erased, ok" in out
+        and f"erased (sealed values unreadable, by design): {erased['id']}" in out
+    )
+
+    async with own.pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT event_id, metadata->'request'->>'ip' AS ip FROM events WHERE stream_id = $1 AND version = 2",
+            UUID(altered["id"]),
+        )
+        assert row is not None
+        event_id, sealed = row["event_id"], row["ip"]
+        raw = bytearray(base64.b64decode(sealed[len(TOKEN) :]))
+        raw[-1] ^= 0x80
+        forged = TOKEN + base64.b64encode(bytes(raw)).decode()
+        await conn.execute(DISABLE_GUARD)
+        try:  # the value and a hash recomputed over it: the chain alone can not tell
+            await conn.execute(
+                """UPDATE events SET metadata = jsonb_set(metadata, '{request,ip}', to_jsonb($2::text)),
+                       hash = event_hash(prev_hash, event_id, account_id, stream_id, stream_type, version, type,
+                                         data, jsonb_set(metadata, '{request,ip}', to_jsonb($2::text)), occurred_at)
+                   WHERE event_id = $1""",
+                event_id,
+                forged,
+            )
+        finally:
+            await conn.execute(ENABLE_GUARD)
+
+    assert await run_cli(own.settings, "verify", "--log-only") == 1
+    out = capsys.readouterr().out
+    assert f"event {event_id} (stream {altered['id']}): its sealed value request/ip does not open" in out
+
+
+LEGACY_META: dict[str, Any] = {
+    "actor": {"user_id": None},
+    "request": {"id": "old", "ip": "198.51.100.23", "user_agent": USER_AGENT, "headers": {"user-agent": USER_AGENT}},
+}
+
+
+async def legacy_lead(container: Container, account: NewAccount) -> UUID:
+    """A lead as a release before encryption wrote it: plaintext personal values, no mark, no data key."""
+    lead_id = uuid7()
+    created = LeadCreated(
+        account_id=account.account_id, created_by=account.user_id, status="new", **(PERSON | {"mailing_address": None})
+    )
+    updated = LeadUpdated(changes={"email": Change(PERSON["email"], NEW_EMAIL)})
+    events: list[LeadEvent] = [created, updated]
+    async with container.pool.acquire() as conn:
+        for version, event in enumerate(events):
+            await store.append(
+                conn,
+                account_id=account.account_id,
+                stream_id=lead_id,
+                stream_type=LEAD_STREAM,
+                expected_version=version,
+                events=[store.NewEvent(type=event_type(event), data=event_data(event), metadata=LEGACY_META)],
+                occurred_at=datetime.now(UTC),
+            )
+    return lead_id
+
+
+async def document(conn: db.Conn, lead_id: UUID) -> dict[str, Any]:
+    lead = fold_recorded(await store.read_stream(conn, lead_id))
+    assert lead is not None
+    return lead_document(lead)
+
+
+async def test_plaintext_from_before_is_listed_by_verify_and_import_encrypt_seals_it(
+    own: Container,
+    own_account: NewAccount,
+    fresh_database: NewDatabase,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    old = await legacy_lead(own, own_account)
+    sealed = (
+        await own.handler.execute(
+            create_cmd(own_account, email="new@crypto.example"), account_id=own_account.account_id, metadata=LEGACY_META
+        )
+    ).lead.id
+    async with own.pool.acquire() as conn:
+        assert await stream_has_plaintext(conn, old) and not await stream_has_plaintext(conn, sealed)
+    assert await run_cli(own.settings, "verify", "--log-only") == 0
+    out = capsys.readouterr().out
+    assert "1 leads hold plaintext personal data from before encryption" in out and str(old) in out
+    assert str(sealed) not in out
+
+    assert await run_cli(own.settings, "export") == 0
+    exported = capsys.readouterr().out
+    assert any(secret in exported for secret in SECRETS)  # the old events, as they were
+    target = Settings(database_url=await fresh_database(), nats_url="")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(exported.encode())))
+    assert await run_cli(target, "import", "--encrypt") == 0
+    err = capsys.readouterr().err
+    assert "encrypted the personal values of 2 events" in err and "recomputed the hash chain" in err
+
+    assert await run_cli(target, "verify") == 0
+    out = capsys.readouterr().out
+    assert "verify: all holds" in out and "plaintext" not in out
+    target_conn = await db.connect(target.database_url)
+    try:
+        raw = [
+            row["data"] + row["metadata"]
+            for row in await target_conn.fetch("SELECT data::text, metadata::text FROM events")
+        ]
+        assert not any(secret in row for row in raw for secret in SECRETS)
+        documents = {lead: await document(target_conn, lead) for lead in (old, sealed)}
+        assert not await stream_has_plaintext(target_conn, old)
+        reserved = {row["email_lower"] for row in await target_conn.fetch("SELECT email_lower FROM lead_emails")}
+    finally:
+        await target_conn.close()
+    assert documents[old]["email"] == NEW_EMAIL and documents[old]["first_name"] == "Zelda"
+    assert documents[sealed]["email"] == "new@crypto.example"
+    assert reserved == {NEW_EMAIL, "new@crypto.example"}
