@@ -31,7 +31,15 @@ from leadstore.settings import Settings
 from leadstore.store import db, encryption
 from leadstore.store import events as store
 from leadstore.store.accounts import NewAccount, create_account
-from leadstore.store.encryption import MARK, TOKEN, destroy_data_key, stream_has_plaintext
+from leadstore.store.encryption import (
+    MARK,
+    TOKEN,
+    KeyRing,
+    destroy_data_key,
+    generate_kek,
+    parse_kek,
+    stream_has_plaintext,
+)
 from leadstore.store.events import fold_recorded
 from tests.integration.helpers import NewDatabase, client, create, create_cmd, run_cli, settle
 
@@ -380,3 +388,56 @@ async def test_plaintext_from_before_is_listed_by_verify_and_import_encrypt_seal
     assert documents[old]["email"] == NEW_EMAIL and documents[old]["first_name"] == "Zelda"
     assert documents[sealed]["email"] == "new@crypto.example"
     assert reserved == {NEW_EMAIL, "new@crypto.example"}
+
+
+async def test_rotate_kek_under_concurrent_creates_loses_nothing(
+    own: Container, own_account: NewAccount, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old, new = encryption.keyring(), parse_kek(generate_kek(), "new")
+    before = [await _create(own, own_account, n) for n in range(60)]
+    # the switch-over's step 1: new keys under the new KEK, the old rows open with the previous one
+    previous = encryption.install(KeyRing(new, (_raw_kek(),)))
+    try:
+        stop = asyncio.Event()
+        during: list[tuple[UUID, str]] = []
+
+        async def writer(w: int) -> None:
+            n = 0
+            while not stop.is_set() or n < 5:
+                during.append(await _create(own, own_account, 1000 * (w + 1) + n))
+                n += 1
+
+        writers = [asyncio.create_task(writer(w)) for w in range(4)]
+        assert await run_cli(own.settings, "rotate-kek", "--batch-size", "7") == 0
+        stop.set()
+        await asyncio.gather(*writers)
+        assert await run_cli(own.settings, "rotate-kek") == 0  # idempotent: nothing left to do
+        out = capsys.readouterr()
+        assert "rewrapped 60 data keys" in out.out and "rewrapped 0 data keys" in out.out
+        assert "rotate-kek: 14 of 60 data keys rewrapped" in out.err
+
+        encryption.install(KeyRing(new))  # step 3: the old KEK retired
+        async with own.pool.acquire() as conn:
+            kek_ids = {row["kek_id"] for row in await conn.fetch("SELECT kek_id FROM lead_keys")}
+            keys = await conn.fetchval("SELECT count(*) FROM lead_keys")
+            for lead_id, email in before + during:
+                lead = fold_recorded(await store.read_stream(conn, lead_id))
+                assert lead is not None and lead.email == email
+        assert kek_ids == {encryption.kek_id(new)} and keys == len(before) + len(during) and len(during) >= 20
+    finally:
+        encryption.install(previous)
+    assert old is previous
+
+
+async def _create(container: Container, account: NewAccount, n: int) -> tuple[UUID, str]:
+    email = f"rotating{n}@crypto.example"
+    outcome = await container.handler.execute(
+        create_cmd(account, email=email), account_id=account.account_id, metadata=LEGACY_META
+    )
+    return outcome.lead.id, email
+
+
+def _raw_kek() -> bytes:
+    import os
+
+    return parse_kek(os.environ["LEADSTORE_KEK"], "LEADSTORE_KEK")

@@ -122,6 +122,13 @@ class KeyRing:
     def knows(self, kek: str) -> bool:
         return kek in self._keks
 
+    def with_kek(self, kek: bytes) -> KeyRing:
+        """This ring, also able to unwrap what `kek` wrapped (its current KEK unchanged)."""
+        ring = KeyRing.__new__(KeyRing)
+        ring.current_id, ring._current, ring._unwrapped = self.current_id, self._current, self._unwrapped
+        ring._keks = {**self._keks, kek_id(kek): AESGCM(kek)}
+        return ring
+
     def wrap(self, lead_id: UUID, data_key: bytes) -> bytes:
         """The data key sealed under the current KEK (nonce, then ciphertext and tag), bound to the lead."""
         nonce = os.urandom(NONCE_BYTES)
