@@ -159,7 +159,8 @@ async def test_no_personal_value_of_an_erased_lead_is_left_anywhere(
         changed = await http.patch(f"/v1/leads/{lead['id']}", json={"notes": person.notes + "!"}, headers=keyed)
         assert changed.status_code == 200, changed.text
         assert (await http.patch(f"/v1/leads/{lead['id']}", json={"status": "contacted"})).status_code == 200
-        other = await create(http, first_name="Bystander", email=f"by.{uuid7().hex[-8:]}@example.com")
+        async with client(api, account.api_key) as bystanders:  # not the person's user agent
+            other = await create(bystanders, first_name="Bystander", email=f"by.{uuid7().hex[-8:]}@example.com")
         assert person.found_in((await http.get(f"/v1/leads/{lead['id']}")).text)  # the test can see a leak
 
         erased = await erase(http, lead["id"])

@@ -100,22 +100,6 @@ class LeadErased(msgspec.Struct, tag=True, frozen=True, kw_only=True):
     reason: str = ""
 
 
-# The personal fields of a lead (API.md "Lead"): encrypted at rest, removed by erasure. `full_name` is derived
-# from the names; `custom` values are personal as a whole.
-PERSONAL_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "title",
-    "description",
-    "notes",
-    "message",
-    "source_page_url",
-    "mailing_address",
-    "custom",
-)
-
 # --- end erasure ---
 
 LeadEvent = (

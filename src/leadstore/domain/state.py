@@ -10,7 +10,6 @@ from uuid import UUID
 import msgspec
 
 from leadstore.domain.events import (
-    PERSONAL_FIELDS,
     Change,
     LeadArchived,
     LeadAssigned,
@@ -23,6 +22,7 @@ from leadstore.domain.events import (
     LeadStatusChanged,
     LeadUpdated,
 )
+from leadstore.domain.personal import CUSTOM, PERSONAL_FIELDS
 
 
 class Lead(LeadFields, frozen=True, kw_only=True):
@@ -55,7 +55,8 @@ _PATCHABLE_TYPES = {
     if field.name not in ("account_id", "created_by", "status")
 }
 # What erasure leaves of the personal fields (the rest of the lead stays as it was).
-_ERASED: dict[str, Any] = {name: None for name in PERSONAL_FIELDS} | {"custom": {}, "erased": True}
+_ERASED: dict[str, Any] = {name: None for name in PERSONAL_FIELDS if name in Lead.__struct_fields__}
+_ERASED |= {CUSTOM: {}, "erased": True}
 _UNCONVERTED = {"is_converted": False, "converted_at": None, "customer_id": None}
 
 
