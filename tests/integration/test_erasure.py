@@ -275,6 +275,19 @@ async def test_erasure_is_idempotent_and_bad_requests_write_nothing(
     assert events == [("LeadCreated", 1), ("LeadErased", 2)]  # erased once, whatever the repeats
 
 
+async def test_concurrent_erasures_of_one_lead_append_one_lead_erased(
+    api: str, container: Container, account: NewAccount
+) -> None:
+    async with client(api, account.api_key) as http:
+        lead = await create(http, **Person().fields())
+        answers = await asyncio.gather(*(erase(http, lead["id"]) for _ in range(12)))
+    async with container.pool.acquire() as conn:
+        events = [tuple(r) for r in await conn.fetch(LEAD_EVENTS, UUID(lead["id"]))]
+    assert [a.status_code for a in answers] == [200] * 12
+    assert all(a.json() == answers[0].json() for a in answers) and answers[0].json()["version"] == 2
+    assert events == [("LeadCreated", 1), ("LeadErased", 2)]
+
+
 async def test_only_an_admin_of_the_account_can_erase(api: str, container: Container, account: NewAccount) -> None:
     _, member_key = await add_user(container, account.account_id, "member")
     _, manager_key = await add_user(container, account.account_id, "manager")
@@ -330,19 +343,24 @@ WRITERS = 24
 
 
 async def _race(http: httpx.AsyncClient, manager: httpx.AsyncClient, lead_id: str, user: str) -> list[httpx.Response]:
-    """WRITERS writes of three kinds and one erasure (last in the list), started together."""
+    """WRITERS writes of four kinds (score, assignee, notes, status) and one erasure (last), started together."""
     start = asyncio.Event()
 
     async def write(n: int) -> httpx.Response:
         await start.wait()
         await asyncio.sleep(random.random() * 0.06)
-        match n % 3:
+        match n % 4:
             case 0:
                 return await manager.patch(f"/v1/leads/{lead_id}", json={"score": n + 1})
             case 1:
-                return await http.post(f"/v1/leads/{lead_id}/assign", json={"assigned_to": user if n % 2 else None})
-            case _:
+                return await http.post(
+                    f"/v1/leads/{lead_id}/assign", json={"assigned_to": user if n % 8 == 1 else None}
+                )
+            case 2:
                 return await http.patch(f"/v1/leads/{lead_id}", json={"notes": f"note {n}"})
+            case _:
+                status = "contacted" if n % 8 == 3 else "qualified"
+                return await manager.patch(f"/v1/leads/{lead_id}", json={"status": status})
 
     async def erasure() -> httpx.Response:
         await start.wait()

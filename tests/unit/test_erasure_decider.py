@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
+from leadstore.cli.tail import summary
 from leadstore.domain.commands import EraseLead, UpdateLead
 from leadstore.domain.errors import LeadNotFound, LeadWasErased, ValidationFailed
 from leadstore.domain.events import (
@@ -18,6 +20,7 @@ from leadstore.domain.events import (
 )
 from leadstore.domain.personal import CUSTOM, PERSONAL_FIELDS
 from leadstore.domain.state import EventMeta, erased, evolve
+from leadstore.publishing.delivery import PublishedEvent
 from tests.unit.test_decider import (
     BOB,
     CONVERTED,
@@ -144,3 +147,18 @@ def test_lead_erased_is_stamped_like_every_event() -> None:
     later = NOW.replace(year=2027)
     after = evolve(lead, LeadErased(reason="gone"), EventMeta(LEAD_ID, 2, later))
     assert (after.version, after.updated_at, after.created_at) == (2, later, lead.created_at if lead else None)
+
+
+def test_subscribers_read_lead_erased_as_the_domain_event_and_tail_names_it() -> None:
+    published = PublishedEvent(
+        id=uuid4(),
+        type="LeadErased",
+        lead_id=LEAD_ID,
+        account_id=uuid4(),
+        version=7,
+        position="1.1",
+        occurred_at=NOW,
+        data={"reason": "request #118"},
+    )
+    assert published.lead_event() == LeadErased(reason="request #118")
+    assert summary(published) == "personal data erased (reason: request #118)"
