@@ -193,7 +193,7 @@ async def test_no_personal_value_of_an_erased_lead_is_left_anywhere(
     for audit in ([], ["--json"], ["--at", lead["created_at"]]):  # leadstore audit, each way
         assert await run_cli(own.settings, "audit", lead["id"], *audit) == 0
         printed = capsysbinary.readouterr().out.decode()
-        assert printed.strip() and "LeadErased" in printed or '"erased": true' in printed, audit
+        assert (printed.strip() and "LeadErased" in printed) or '"erased": true' in printed, audit
         assert not person.found_in(printed), audit
 
     assert await run_cli(own.settings, "replay") == 0
