@@ -46,6 +46,7 @@ CACHE_LIMIT = 100_000  # unwrapped data keys kept in a process; the cache is sim
 
 KEYS = "SELECT lead_id, wrapped_key, kek_id FROM lead_keys WHERE lead_id = ANY($1::uuid[])"
 DESTROY = "DELETE FROM lead_keys WHERE lead_id = $1"
+ANY_SEALED = "SELECT EXISTS (SELECT 1 FROM events WHERE stream_id = $1 AND metadata ? 'enc')"
 UNMARKED_EVENTS = """
 SELECT data, metadata FROM events
 WHERE stream_id = $1 AND stream_type = 'lead' AND NOT (metadata ? 'enc')"""
@@ -56,6 +57,14 @@ _decode = msgspec.json.decode
 
 class KekMissing(RuntimeError):
     """No key-encryption key is configured, or not the one that wrapped a lead's data key."""
+
+
+class DataKeyGone(RuntimeError):
+    """A write to a lead whose data key was destroyed (erased): it is never given a new one."""
+
+    def __init__(self, lead_id: UUID) -> None:
+        super().__init__(f"lead {lead_id} was erased: its data key is gone")
+        self.lead_id = lead_id
 
 
 def kek_id(kek: bytes) -> str:
@@ -299,6 +308,23 @@ async def lead_keys(conn: Conn, lead_ids: Iterable[UUID]) -> dict[UUID, DataKey]
         return {}
     ring = keyring()
     return {row["lead_id"]: ring.stored_key(row["lead_id"], row["wrapped_key"], row["kek_id"]) for row in rows}
+
+
+async def key_for_write(conn: Conn, lead_id: UUID, known: DataKey | None, *, new_stream: bool) -> DataKey:
+    """The key to seal a lead's next events with: a new stream's is made now (and stored by its write); an
+    existing lead's is `known` (what reading its stream found) or its stored one; a lead from before encryption
+    gets one now. DataKeyGone when the lead has sealed events but no key: it was erased, and stays so."""
+    ring = keyring()
+    if new_stream:
+        return ring.new_key(lead_id)
+    if known is not None and known.lead_id == lead_id:
+        return known
+    stored = (await lead_keys(conn, [lead_id])).get(lead_id)
+    if stored is not None:
+        return stored
+    if await conn.fetchval(ANY_SEALED, lead_id):
+        raise DataKeyGone(lead_id)
+    return ring.new_key(lead_id)
 
 
 async def destroy_data_key(conn: Conn, lead_id: UUID) -> bool:
