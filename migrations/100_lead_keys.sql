@@ -9,7 +9,8 @@ CREATE TABLE lead_keys (
     kek_id      text        NOT NULL,
     created_at  timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX lead_keys_kek ON lead_keys (kek_id, lead_id);
+-- No index on kek_id: a rotation walks the primary key (rows already rewrapped are skipped), and every create
+-- would pay for one.
 
 -- write_command (migration 050) again, with two changes: each event may carry its own metadata (its
 -- personal values are encrypted with the event's id bound in), and a new lead's wrapped data key is

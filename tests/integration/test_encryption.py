@@ -41,7 +41,7 @@ from leadstore.store.encryption import (
     stream_has_plaintext,
 )
 from leadstore.store.events import fold_recorded
-from tests.integration.helpers import NewDatabase, client, create, create_cmd, run_cli, settle
+from tests.integration.helpers import NewDatabase, client, create, create_cmd, run_cli, settle, update_cmd
 
 PERSON: dict[str, Any] = {
     "first_name": "Zelda",
@@ -441,3 +441,20 @@ def _raw_kek() -> bytes:
     import os
 
     return parse_kek(os.environ["LEADSTORE_KEK"], "LEADSTORE_KEK")
+
+
+async def test_a_lead_whose_key_was_destroyed_is_never_given_a_new_one(own: Container, own_account: NewAccount) -> None:
+    lead_id, _ = await _create(own, own_account, 1)
+    async with own.pool.acquire() as conn:
+        await destroy_data_key(conn, lead_id)
+
+    with pytest.raises(encryption.DataKeyGone):
+        await own.handler.execute(
+            update_cmd(own_account, lead_id, email="back@crypto.example"),
+            account_id=own_account.account_id,
+            metadata=LEGACY_META,
+        )
+
+    async with own.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM events WHERE stream_id = $1", lead_id) == 1
+        assert await conn.fetchval("SELECT count(*) FROM lead_keys WHERE lead_id = $1", lead_id) == 0

@@ -16,13 +16,30 @@ from nats.js.errors import NotFoundError
 from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container, bootstrap
+from leadstore.domain.commands import EraseLead, UpdateLead
+from leadstore.domain.errors import LeadWasErased, VersionConflict
+from leadstore.domain.events import LEAD_STREAM, Change, LeadUpdated
 from leadstore.embedded_nats import EmbeddedNats
 from leadstore.http.testing import add_user, serve
 from leadstore.publishing import STREAM
 from leadstore.publishing.delivery import decoder
 from leadstore.settings import Settings
+from leadstore.store import command_writes
 from leadstore.store.accounts import NewAccount, create_account
-from tests.integration.helpers import FAST_PUBLISHING, assert_problem, client, create, run_cli, settle, stored_count
+from leadstore.store.command_writes import CommandWrite
+from tests.integration.helpers import (
+    FAST_PUBLISHING,
+    META,
+    admin,
+    assert_problem,
+    client,
+    create,
+    create_cmd,
+    now,
+    run_cli,
+    settle,
+    stored_count,
+)
 
 REASON = {"reason": "GDPR art. 17 request #118"}
 # every table of the database, to be read whole
@@ -446,3 +463,33 @@ async def test_the_list_shows_an_erased_lead_with_its_row_erased(
     async with container.pool.acquire() as conn:
         stored = await conn.fetchrow("SELECT lead_list::text AS row FROM lead_list WHERE id = $1", UUID(lead["id"]))
     assert stored is not None and person.found_in(stored["row"]) == []
+
+
+async def test_a_write_decided_on_the_lead_before_its_erasure_conflicts_and_writes_nothing(
+    container: Container, account: NewAccount
+) -> None:
+    """A lock-free command may read a lead's events before an erasure commits and its data key after: the
+    key is gone, so its write is a version conflict (the lane decides again: 409 lead_erased), never an error."""
+    created = await container.handler.execute(
+        create_cmd(account, **Person().fields()), account_id=account.account_id, metadata=META
+    )
+    lead_id = created.lead.id
+    erasure = EraseLead(lead_id=lead_id, actor=admin(account), now=now(), reason="request #3")
+    await container.handler.execute(erasure, account_id=account.account_id, metadata=META)
+    stale = CommandWrite(
+        account_id=account.account_id,
+        stream_id=lead_id,
+        stream_type=LEAD_STREAM,
+        expected_version=1,
+        events=[LeadUpdated({"notes": Change(from_=None, to="late")})],
+        metadata=META,
+        occurred_at=now(),
+    )
+    async with container.pool.acquire() as conn:
+        with pytest.raises(VersionConflict):
+            await command_writes.write(conn, stale, key=None)
+        events = [tuple(r) for r in await conn.fetch(LEAD_EVENTS, lead_id)]
+    assert events == [("LeadCreated", 1), ("LeadErased", 2)]
+    late = UpdateLead(lead_id=lead_id, actor=admin(account), now=now(), changes={"notes": "late"})
+    with pytest.raises(LeadWasErased):
+        await container.handler.execute(late, account_id=account.account_id, metadata=META)

@@ -102,13 +102,14 @@ async def write(
 
     VersionConflict, DuplicateEmail, StaleRules, KeyRevoked, TurnMoved or KeyTaken tell why. A lead's personal
     values are sealed with its data key (issue 13): a new lead's is made here and stored with its events; an
-    existing lead's is `key` (what reading its stream found) or looked up. KekMissing without a KEK: nothing
-    is written in plaintext. `encrypt=False` exists only to measure what encryption costs.
+    existing lead's is `key` (what reading its stream found) or looked up (`encryption.key_for_write`; DataKeyGone
+    for an erased lead). KekMissing without a KEK: nothing is written in plaintext. `encrypt=False` exists only
+    to measure what encryption costs.
     """
     new = [NewEvent(type=event_type(e), data=event_data(e), metadata=w.metadata) for e in w.events]
     stored = [{"id": e.event_id, "type": e.type, "data": e.data} for e in new]
     if encrypt and new:
-        key = await _data_key(conn, w, key)
+        key = await _key_for_write(conn, w, key)
         for row, event in zip(stored, new, strict=True):
             row["data"], row["metadata"] = encryption.seal_event(key, event.event_id, event.data, event.metadata)
     release, reserve = email_changes(w.events)
@@ -192,16 +193,13 @@ def _arguments(
     )
 
 
-async def _data_key(conn: Conn, w: CommandWrite, known: DataKey | None) -> DataKey:
-    """The key to seal the lead's new events with: a new lead's (or a lead's from before encryption) is made
-    now, and stored by the write."""
-    ring = encryption.keyring()
-    if w.expected_version == 0:
-        return ring.new_key(w.stream_id)
-    if known is not None and known.lead_id == w.stream_id:
-        return known
-    stored = (await encryption.lead_keys(conn, [w.stream_id])).get(w.stream_id)
-    return stored if stored is not None else ring.new_key(w.stream_id)
+async def _key_for_write(conn: Conn, w: CommandWrite, known: DataKey | None) -> DataKey:
+    """The lead's data key; a lead erased since its stream was read (its events read before the erasure, its
+    key after it) has moved on: VersionConflict, so that the lane decides again on the erased lead."""
+    try:
+        return await encryption.key_for_write(conn, w.stream_id, known, new_stream=w.expected_version == 0)
+    except encryption.DataKeyGone as exc:
+        raise VersionConflict(w.stream_id, w.expected_version, w.expected_version + 1) from exc
 
 
 def _refusal(exc: asyncpg.PostgresError, w: CommandWrite) -> Exception | None:

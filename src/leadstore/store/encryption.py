@@ -46,6 +46,7 @@ CACHE_LIMIT = 100_000  # unwrapped data keys kept in a process; the cache is sim
 
 KEYS = "SELECT lead_id, wrapped_key, kek_id FROM lead_keys WHERE lead_id = ANY($1::uuid[])"
 DESTROY = "DELETE FROM lead_keys WHERE lead_id = $1"
+ANY_SEALED = "SELECT EXISTS (SELECT 1 FROM events WHERE stream_id = $1 AND metadata ? 'enc')"
 UNMARKED_EVENTS = """
 SELECT data, metadata FROM events
 WHERE stream_id = $1 AND stream_type = 'lead' AND NOT (metadata ? 'enc')"""
@@ -56,6 +57,14 @@ _decode = msgspec.json.decode
 
 class KekMissing(RuntimeError):
     """No key-encryption key is configured, or not the one that wrapped a lead's data key."""
+
+
+class DataKeyGone(RuntimeError):
+    """A write to a lead whose data key was destroyed (erased): it is never given a new one."""
+
+    def __init__(self, lead_id: UUID) -> None:
+        super().__init__(f"lead {lead_id} was erased: its data key is gone")
+        self.lead_id = lead_id
 
 
 def kek_id(kek: bytes) -> str:
@@ -191,19 +200,29 @@ def keyring() -> KeyRing:
 # -- values ---------------------------------------------------------------------------------------------
 
 
-def _aad(event_id: UUID, part: bytes, path: Path) -> bytes:
-    return event_id.bytes + part + "\x00".join(path).encode()
+_PATH_AAD: dict[tuple[bytes, Path], bytes] = {}  # the path half of associated data, per path (few distinct)
+_b64encode = binascii.b2a_base64
+_b64decode = binascii.a2b_base64
+
+
+def _path_aad(part: bytes, path: Path) -> bytes:
+    aad = _PATH_AAD.get((part, path))
+    if aad is None:
+        aad = part + "\x00".join(path).encode()
+        if len(_PATH_AAD) < CACHE_LIMIT:
+            _PATH_AAD[(part, path)] = aad
+    return aad
 
 
 def seal_value(aead: AESGCM, aad: bytes, value: Any) -> str:
     nonce = os.urandom(NONCE_BYTES)
-    return TOKEN + base64.b64encode(nonce + aead.encrypt(nonce, _encode(value), aad)).decode()
+    return TOKEN + _b64encode(nonce + aead.encrypt(nonce, _encode(value), aad), newline=False).decode()
 
 
 def open_value(aead: AESGCM, aad: bytes, token: str) -> Any:
     """The value of a sealed token; ValueError when it does not open (altered, or moved from elsewhere)."""
     try:
-        raw = base64.b64decode(token[len(TOKEN) :])
+        raw = _b64decode(token[len(TOKEN) :])
         return _decode(aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad))
     except (InvalidTag, binascii.Error, ValueError, msgspec.DecodeError):
         raise ValueError("a sealed value does not open") from None
@@ -215,46 +234,50 @@ def is_sealed(value: Any) -> bool:
 
 def _mapped(root: dict[str, Any], paths: Iterable[Path], fn: Callable[[Path, Any], Any]) -> dict[str, Any]:
     """A copy of `root` with the value at each path replaced by `fn(path, value)`; containers along the paths
-    are copied, everything else shared (stored events are never changed in place)."""
-    out = dict(root)
-    copied: dict[Path, dict[str, Any]] = {(): out}
+    are copied, everything else shared (stored events are never changed in place). `root` itself when there
+    is no path."""
+    out: dict[str, Any] | None = None
+    copied: dict[Path, dict[str, Any]] = {}
     for path in paths:
+        if out is None:
+            out = dict(root)
         parent = out
-        for depth in range(1, len(path)):
-            prefix = path[:depth]
-            child = copied.get(prefix)
-            if child is None:
-                child = copied[prefix] = parent[path[depth - 1]] = dict(parent[path[depth - 1]])
-            parent = child
+        if len(path) > 1:
+            for depth in range(1, len(path)):
+                prefix = path[:depth]
+                child = copied.get(prefix)
+                if child is None:
+                    child = copied[prefix] = parent[path[depth - 1]] = dict(parent[path[depth - 1]])
+                parent = child
         parent[path[-1]] = fn(path, parent[path[-1]])
-    return out
+    return root if out is None else out
 
 
 def seal_event(
     key: DataKey, event_id: UUID, data: dict[str, Any], metadata: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """An event's data and metadata as stored: personal values sealed, the metadata marked."""
-    aead = key.aead
-    sealed_data = _mapped(data, list(data_paths(data)), lambda p, v: seal_value(aead, _aad(event_id, b"d", p), v))
-    sealed_meta = _mapped(
-        metadata, list(metadata_paths(metadata)), lambda p, v: seal_value(aead, _aad(event_id, b"m", p), v)
+    aead, eid = key.aead, event_id.bytes
+    sealed_data = _mapped(data, data_paths(data), lambda p, v: seal_value(aead, eid + _path_aad(b"d", p), v))
+    sealed_meta = dict(
+        _mapped(metadata, metadata_paths(metadata), lambda p, v: seal_value(aead, eid + _path_aad(b"m", p), v))
     )
     sealed_meta[MARK] = VERSION
     return sealed_data, sealed_meta
 
 
-def _opener(
-    aead: AESGCM | None, event_id: UUID, part: bytes, failures: list[Path] | None
-) -> Callable[[Path, Any], Any]:
+def _opener(aead: AESGCM | None, eid: bytes, part: bytes, failures: list[Path] | None) -> Callable[[Path, Any], Any]:
     def open_one(path: Path, value: Any) -> Any:
-        if aead is None or not is_sealed(value):
-            return None if aead is None and is_sealed(value) else value
+        if value.__class__ is not str or not value.startswith(TOKEN):
+            return value  # not sealed (a value the spec did not cover when it was written)
+        if aead is None:
+            return None  # erased: the key is gone
         try:
-            return open_value(aead, _aad(event_id, part, path), value)
+            return open_value(aead, eid + _path_aad(part, path), value)
         except ValueError:
             if failures is not None:
                 failures.append(path)
-            log.error("a personal value of event %s (%s) does not open: altered?", event_id, "/".join(path))
+            log.error("a personal value of event %s (%s) does not open: altered?", UUID(bytes=eid), "/".join(path))
             return None
 
     return open_one
@@ -269,8 +292,9 @@ def open_event_parts(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """A sealed event's data and metadata with its values opened, or null without a key (erased). A value that
     does not open reads as null and is named in `failures` (verify counts them)."""
-    opened_data = _mapped(data, list(data_paths(data)), _opener(aead, event_id, b"d", failures))
-    opened_meta = _mapped(metadata, list(metadata_paths(metadata)), _opener(aead, event_id, b"m", failures))
+    eid = event_id.bytes
+    opened_data = _mapped(data, data_paths(data), _opener(aead, eid, b"d", failures))
+    opened_meta = _mapped(metadata, metadata_paths(metadata), _opener(aead, eid, b"m", failures))
     return opened_data, opened_meta
 
 
@@ -284,6 +308,23 @@ async def lead_keys(conn: Conn, lead_ids: Iterable[UUID]) -> dict[UUID, DataKey]
         return {}
     ring = keyring()
     return {row["lead_id"]: ring.stored_key(row["lead_id"], row["wrapped_key"], row["kek_id"]) for row in rows}
+
+
+async def key_for_write(conn: Conn, lead_id: UUID, known: DataKey | None, *, new_stream: bool) -> DataKey:
+    """The key to seal a lead's next events with: a new stream's is made now (and stored by its write); an
+    existing lead's is `known` (what reading its stream found) or its stored one; a lead from before encryption
+    gets one now. DataKeyGone when the lead has sealed events but no key: it was erased, and stays so."""
+    ring = keyring()
+    if new_stream:
+        return ring.new_key(lead_id)
+    if known is not None and known.lead_id == lead_id:
+        return known
+    stored = (await lead_keys(conn, [lead_id])).get(lead_id)
+    if stored is not None:
+        return stored
+    if await conn.fetchval(ANY_SEALED, lead_id):
+        raise DataKeyGone(lead_id)
+    return ring.new_key(lead_id)
 
 
 async def destroy_data_key(conn: Conn, lead_id: UUID) -> bool:
