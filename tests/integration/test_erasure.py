@@ -435,9 +435,12 @@ async def test_the_openapi_document_describes_the_erase_route(api: str) -> None:
     assert operation["operationId"] == "eraseLead" and operation["tags"]
     body = operation["requestBody"]["content"]["application/json"]["schema"]
     assert body["$ref"].endswith("EraseInput")
+    assert operation["requestBody"]["content"]["application/json"]["examples"]
     assert {"200", "403", "404", "409", "422"} <= operation["responses"].keys()
     assert operation["responses"]["409"]["content"]["application/problem+json"]
-    assert operation["responses"]["200"]["content"]["application/json"]["examples"]
+    answered = operation["responses"]["200"]
+    assert answered["content"]["application/json"]["examples"]
+    assert {"ETag", "Leadstore-Position"} <= answered.get("headers", {}).keys(), answered.get("headers")
     lead_schema = schema["components"]["schemas"]["LeadOut"]
     assert lead_schema["properties"]["erased"]["type"] == "boolean"
     assert "LeadErased" in str(schema["components"]["schemas"]["EventOut"])

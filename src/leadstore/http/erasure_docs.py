@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
-from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Example
+from litestar.openapi.spec import Example, OpenAPIResponse, Operation, RequestBody
 
-from leadstore.http.openapi import WRITE_PROBLEMS, problems
-from leadstore.http.schemas import LeadOut
+from leadstore.documents import lead_document
+from leadstore.domain.state import Lead, erased
 
 ERASE_DESCRIPTION = """\
 Erases the person behind a lead (GDPR article 17, CCPA): `LeadErased` is appended and, in the same
@@ -24,38 +26,37 @@ plaintext can only go with a fresh copy of the log (`leadstore export`, then `le
 into a new database). Subscribers and webhooks receive `LeadErased` and must erase their own copies.
 Admins only."""
 
-ERASED_LEAD_EXAMPLE: dict[str, Any] = {
-    "id": "0193a5f0-7c3e-7b1a-9d2e-4f5a6b7c8d9e",
-    "object": "lead",
-    "account_id": "0193a5e1-0000-7000-8000-000000000001",
-    "first_name": None,
-    "last_name": None,
-    "full_name": "",
-    "email": None,
-    "phone": None,
-    "title": None,
-    "company": "Acme Corp",
-    "status": "qualified",
-    "score": 40,
-    "source": "website",
-    "custom": {},
-    "mailing_address": None,
-    "assigned_to": "0193a5e1-0000-7000-8000-000000000002",
-    "is_converted": False,
-    "archived": False,
-    "created_by": "0193a5e1-0000-7000-8000-000000000002",
-    "version": 5,
-    "created_at": "2026-11-21T10:30:00.123Z",
-    "updated_at": "2026-12-01T09:00:00.000Z",
-    "erased": True,
-}
-
-
-def erase_responses() -> dict[int, ResponseSpec]:
-    """The erased lead (with an example) and the problems a write can answer."""
-    erased = ResponseSpec(
-        data_container=LeadOut,
-        description="The erased lead: personal fields null, `erased: true`.",
-        examples=[Example(summary="An erased lead", value=ERASED_LEAD_EXAMPLE)],
+REQUEST = {"reason": "GDPR art. 17 request #2026-118"}
+USER = UUID("0193a5e1-0000-7000-8000-000000000002")
+# An erased lead as the route answers it: built by the domain, so the example has every member of the document.
+ERASED: dict[str, Any] = lead_document(
+    erased(
+        Lead(
+            id=UUID("0193a5f0-7c3e-7b1a-9d2e-4f5a6b7c8d9e"),
+            account_id=UUID("0193a5e1-0000-7000-8000-000000000001"),
+            created_by=USER,
+            assigned_to=USER,
+            status="qualified",
+            company="Acme Corp",
+            score=40,
+            source="website",
+            version=5,
+            created_at=datetime(2026, 11, 21, 10, 30, 0, 123000, tzinfo=UTC),
+            updated_at=datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
+        )
     )
-    return problems(*WRITE_PROBLEMS) | {200: erased}
+)
+
+
+@dataclass
+class EraseOperation(Operation):
+    """The erase route's operation, with examples of its request and of the erased lead it answers (added to
+    the generated responses, so the success response keeps its documented headers)."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        if isinstance(ok, OpenAPIResponse) and ok.content and "application/json" in ok.content:
+            ok.content["application/json"].examples = {"erased": Example(summary="An erased lead", value=ERASED)}
+        body = self.request_body
+        if isinstance(body, RequestBody) and "application/json" in body.content:
+            body.content["application/json"].examples = {"gdpr": Example(summary="A GDPR request", value=REQUEST)}

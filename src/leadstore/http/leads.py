@@ -11,7 +11,7 @@ from leadstore.http import commands
 from leadstore.http.auth import admin_only
 from leadstore.http.bodies import documented_body
 from leadstore.http.context import AnyRequest, Services, body_object, convert_body
-from leadstore.http.erasure_docs import ERASE_DESCRIPTION, erase_responses
+from leadstore.http.erasure_docs import ERASE_DESCRIPTION, EraseOperation
 from leadstore.http.openapi import (
     LOCATION,
     WRITE_HEADERS,
@@ -140,10 +140,11 @@ class LeadCommands(Controller):
         status_code=200,
         guards=[admin_only],
         dependencies=documented_body(EraseInput),
-        responses=erase_responses(),
+        responses=problems(*WRITE_PROBLEMS),
         summary="Erase the person behind a lead",
         description=ERASE_DESCRIPTION,
         operation_id="eraseLead",
+        operation_class=EraseOperation,
     )
     async def erase_lead(self, request: AnyRequest, services: Services, lead_id: LeadId) -> LeadResponse:
         """EraseLead (admins): LeadErased is appended and the lead's personal values are gone everywhere."""
