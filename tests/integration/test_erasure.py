@@ -4,11 +4,13 @@ atomically and once, while the lead's non-personal history stays; an erased lead
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 import httpx
 import nats
 import pytest
@@ -17,16 +19,17 @@ from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container, bootstrap
 from leadstore.domain.commands import EraseLead, UpdateLead
-from leadstore.domain.errors import LeadWasErased, VersionConflict
-from leadstore.domain.events import LEAD_STREAM, Change, LeadUpdated
+from leadstore.domain.errors import LeadWasErased
 from leadstore.embedded_nats import EmbeddedNats
+from leadstore.handler import LeadCommandHandler
 from leadstore.http.testing import add_user, serve
 from leadstore.publishing import STREAM
 from leadstore.publishing.delivery import decoder
 from leadstore.settings import Settings
-from leadstore.store import command_writes
+from leadstore.store import events as store
 from leadstore.store.accounts import NewAccount, create_account
-from leadstore.store.command_writes import CommandWrite
+from leadstore.store.db import Conn
+from leadstore.store.lead_store import LeadSession, PostgresLeadStore, PostgresSession
 from tests.integration.helpers import (
     FAST_PUBLISHING,
     META,
@@ -468,31 +471,62 @@ async def test_the_list_shows_an_erased_lead_with_its_row_erased(
     assert stored is not None and person.found_in(stored["row"]) == []
 
 
-async def test_a_write_decided_on_the_lead_before_its_erasure_conflicts_and_writes_nothing(
+class ErasedBetweenEventsAndKey(PostgresSession):
+    """A lock-free session whose first stream read is split where an erasure may commit: the lead's events are
+    read, `erase` runs and commits, then the data keys are read (as `PostgresSession.read_stream` does it,
+    in two statements)."""
+
+    def __init__(self, conn: Conn, erase: Callable[[], Awaitable[object]] | None) -> None:
+        super().__init__(conn, locked=False)
+        self.erase = erase
+
+    async def read_stream(self, lead_id: UUID) -> list[store.RecordedEvent]:
+        if self.erase is None:
+            return await super().read_stream(lead_id)
+        rows = await self.conn.fetch(store.READ_STREAM, lead_id, None)
+        await self.erase()
+        self.erase = None
+        return await store.open_events(self.conn, rows, self.keys)
+
+
+class InterleavedStore(PostgresLeadStore):
+    """The real store, but its first lock-free session is an ErasedBetweenEventsAndKey."""
+
+    def __init__(self, pool: asyncpg.Pool, erase: Callable[[], Awaitable[object]]) -> None:
+        super().__init__(pool)
+        self.erase: Callable[[], Awaitable[object]] | None = erase
+
+    @contextlib.asynccontextmanager
+    async def session(self, *, locked: bool, hold_rules: bool = False) -> AsyncIterator[LeadSession]:
+        if locked or self.erase is None:
+            async with super().session(locked=locked, hold_rules=hold_rules) as session:
+                yield session
+            return
+        erase, self.erase = self.erase, None
+        async with self.pool.acquire() as conn:
+            yield ErasedBetweenEventsAndKey(conn, erase)
+
+
+async def test_a_command_that_read_the_lead_before_its_erasure_and_its_key_after_is_refused_not_failed(
     container: Container, account: NewAccount
 ) -> None:
-    """A lock-free command may read a lead's events before an erasure commits and its data key after: the
-    key is gone, so its write is a version conflict (the lane decides again: 409 lead_erased), never an error."""
+    """A lock-free command may read a lead's events before an erasure commits and its data key after it: its
+    decision stands on the lead before erasure, with no key to seal its events. The lane decides again under
+    the stream's lock: 409 lead_erased, nothing written after LeadErased."""
     created = await container.handler.execute(
         create_cmd(account, **Person().fields()), account_id=account.account_id, metadata=META
     )
     lead_id = created.lead.id
     erasure = EraseLead(lead_id=lead_id, actor=admin(account), now=now(), reason="request #3")
-    await container.handler.execute(erasure, account_id=account.account_id, metadata=META)
-    stale = CommandWrite(
-        account_id=account.account_id,
-        stream_id=lead_id,
-        stream_type=LEAD_STREAM,
-        expected_version=1,
-        events=[LeadUpdated({"notes": Change(from_=None, to="late")})],
-        metadata=META,
-        occurred_at=now(),
-    )
-    async with container.pool.acquire() as conn:
-        with pytest.raises(VersionConflict):
-            await command_writes.write(conn, stale, key=None)
-        events = [tuple(r) for r in await conn.fetch(LEAD_EVENTS, lead_id)]
-    assert events == [("LeadCreated", 1), ("LeadErased", 2)]
+
+    async def erase() -> object:
+        return await container.handler.execute(erasure, account_id=account.account_id, metadata=META)
+
+    lane = LeadCommandHandler(InterleavedStore(container.pool, erase))
     late = UpdateLead(lead_id=lead_id, actor=admin(account), now=now(), changes={"notes": "late"})
     with pytest.raises(LeadWasErased):
-        await container.handler.execute(late, account_id=account.account_id, metadata=META)
+        await lane.execute(late, account_id=account.account_id, metadata=META)
+    async with container.pool.acquire() as conn:
+        events = [tuple(r) for r in await conn.fetch(LEAD_EVENTS, lead_id)]
+    assert events == [("LeadCreated", 1), ("LeadErased", 2)]
+    assert lane.retries == 1  # it did read across the erasure, and decided again

@@ -109,7 +109,7 @@ async def write(
     new = [NewEvent(type=event_type(e), data=event_data(e), metadata=w.metadata) for e in w.events]
     stored = [{"id": e.event_id, "type": e.type, "data": e.data} for e in new]
     if encrypt and new:
-        key = await _key_for_write(conn, w, key)
+        key = await encryption.key_for_write(conn, w.stream_id, key, new_stream=w.expected_version == 0)
         for row, event in zip(stored, new, strict=True):
             row["data"], row["metadata"] = encryption.seal_event(key, event.event_id, event.data, event.metadata)
     release, reserve = email_changes(w.events)
@@ -191,15 +191,6 @@ def _arguments(
         key.wrapped if key is not None and key.new else None,
         key.kek_id if key is not None and key.new else None,
     )
-
-
-async def _key_for_write(conn: Conn, w: CommandWrite, known: DataKey | None) -> DataKey:
-    """The lead's data key; a lead erased since its stream was read (its events read before the erasure, its
-    key after it) has moved on: VersionConflict, so that the lane decides again on the erased lead."""
-    try:
-        return await encryption.key_for_write(conn, w.stream_id, known, new_stream=w.expected_version == 0)
-    except encryption.DataKeyGone as exc:
-        raise VersionConflict(w.stream_id, w.expected_version, w.expected_version + 1) from exc
 
 
 def _refusal(exc: asyncpg.PostgresError, w: CommandWrite) -> Exception | None:
