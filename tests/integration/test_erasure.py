@@ -62,6 +62,7 @@ class Person:
         self.phone = f"+1202{random.randint(230, 989)}{random.randint(0, 9999):04d}"
         self.notes, self.street = f"met at the fair {tag}", f"{tag} Erasure Lane"
         self.user_agent = f"erasure-test/{tag}"
+        self.hobby = f"collects {tag} engines"  # a custom value: personal too
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -78,7 +79,16 @@ class Person:
         }
 
     def values(self) -> list[str]:
-        return [self.first_name, self.last_name, self.email, self.phone, self.notes, self.street, self.user_agent]
+        return [
+            self.first_name,
+            self.last_name,
+            self.email,
+            self.phone,
+            self.notes,
+            self.street,
+            self.user_agent,
+            self.hobby,
+        ]
 
     def found_in(self, text: str) -> list[str]:
         """The values `text` holds, as they are or hex-encoded (a bytea column cast to text)."""
@@ -174,7 +184,10 @@ async def test_no_personal_value_of_an_erased_lead_is_left_anywhere(
         account = await create_account(conn, "erasure", "admin@example.com")
     person = Person()
     async with serve(own) as api, client(api, account.api_key, **{"User-Agent": person.user_agent}) as http:
-        lead = await create(http, **person.fields())
+        async with client(api, account.api_key) as configuring:  # an admin event: not the person's user agent
+            hobby = {"key": "hobby", "label": "Hobby", "type": "text"}
+            assert (await configuring.post("/v1/custom-fields", json=hobby)).status_code == 201
+        lead = await create(http, **person.fields(), custom={"hobby": person.hobby})
         keyed = {"Idempotency-Key": f"k-{uuid7().hex}"}  # its stored response holds the lead's document
         changed = await http.patch(f"/v1/leads/{lead['id']}", json={"notes": person.notes + "!"}, headers=keyed)
         assert changed.status_code == 200, changed.text
