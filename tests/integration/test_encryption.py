@@ -304,7 +304,7 @@ async def test_verify_reports_erased_leads_as_erased_and_a_value_altered_under_a
 
     assert await run_cli(own.settings, "verify", "--log-only") == 1
     out = capsys.readouterr().out
-    assert f"event {event_id} (stream {altered['id']}): its sealed value request/ip does not open" in out
+    assert f"event {event_id} (stream {altered['id']}): its sealed value metadata/request/ip does not open" in out
 
 
 LEGACY_META: dict[str, Any] = {

@@ -9,8 +9,7 @@ every read (DESIGN.md decision 10); erasure makes them null. Pure: no keys, no I
 - `metadata`: the request's `ip` and `user_agent`, and the recorded headers that repeat them or name the
   client (`user-agent`, `x-forwarded-for`, `forwarded`, `x-real-ip`).
 
-A path is a tuple of keys from the top of `data` or `metadata`; `map_personal` walks those present with a
-non-null value (null is no personal data, and stays null in the log).
+`map_personal` walks the values present and not null (null is no personal data, and stays null in the log).
 """
 
 from __future__ import annotations
@@ -39,39 +38,45 @@ CHANGES = "changes"
 REQUEST_PERSONAL = ("ip", "user_agent")
 HEADERS_PERSONAL = ("user-agent", "x-forwarded-for", "forwarded", "x-real-ip")
 
-Path = tuple[str, ...]
-
 
 def is_personal_field(field: str) -> bool:
     """Whether a lead field named this way (as in a `changes` member) holds personal data."""
     return field in PERSONAL_FIELDS or field == CUSTOM or field.startswith(CUSTOM + ".")
 
 
-Mapper = Callable[[bytes, Path, Any], Any]  # (part: b"d" data or b"m" metadata, path, value) -> new value
+Mapper = Callable[[str, Any], Any]  # (the value's label, value) -> new value
+
+# A value's label names where it sits: "data/<field>", "data/custom/<key>", "data/changes/<field>/from" (or
+# "/to"), "metadata/request/<name>", "metadata/request/headers/<name>". The store binds it into each sealed
+# value, so a value moved to another place does not open. Labels of the fixed places are made once.
+_FIELD_LABELS = {field: f"data/{field}" for field in PERSONAL_FIELDS}
+_REQUEST_LABELS = {name: f"metadata/request/{name}" for name in REQUEST_PERSONAL}
+_HEADER_LABELS = {name: f"metadata/request/headers/{name}" for name in HEADERS_PERSONAL}
 
 
 def map_personal(data: dict[str, Any], metadata: dict[str, Any], fn: Mapper) -> tuple[dict[str, Any], dict[str, Any]]:
-    """`data` and `metadata` with each personal value that is not null replaced by `fn(part, path, value)`: the
-    one walk of the spec above (sealing, opening and finding plaintext all use it). Containers along a changed
+    """`data` and `metadata` with each personal value that is not null replaced by `fn(label, value)`: the one
+    walk of the spec above (sealing, opening and finding plaintext all use it). Containers along a changed
     path are copied, nothing is changed in place, and an event without personal values comes back as it was."""
     return _map_data(data, fn), _map_metadata(metadata, fn)
 
 
 def _map_data(data: dict[str, Any], fn: Mapper) -> dict[str, Any]:
     out = data
-    for field in PERSONAL_FIELDS.intersection(data):
-        value = data[field]
+    get = data.get
+    for field, label in _FIELD_LABELS.items():
+        value = get(field)
         if value is not None:
             if out is data:
                 out = dict(data)
-            out[field] = fn(b"d", (field,), value)
-    custom = data.get(CUSTOM)
-    if isinstance(custom, dict) and custom:
+            out[field] = fn(label, value)
+    custom = get(CUSTOM)
+    if custom and isinstance(custom, dict):
         if out is data:
             out = dict(data)
-        out[CUSTOM] = {k: v if v is None else fn(b"d", (CUSTOM, k), v) for k, v in custom.items()}
-    changes = data.get(CHANGES)
-    if isinstance(changes, dict):
+        out[CUSTOM] = {k: v if v is None else fn(f"data/custom/{k}", v) for k, v in custom.items()}
+    changes = get(CHANGES)
+    if changes and isinstance(changes, dict):
         mapped = None
         for field, change in changes.items():
             if not (isinstance(change, dict) and is_personal_field(field)):
@@ -79,7 +84,7 @@ def _map_data(data: dict[str, Any], fn: Mapper) -> dict[str, Any]:
             new = dict(change)
             for side in ("from", "to"):
                 if change.get(side) is not None:
-                    new[side] = fn(b"d", (CHANGES, field, side), change[side])
+                    new[side] = fn(f"data/changes/{field}/{side}", change[side])
             if mapped is None:
                 mapped = dict(changes)
             mapped[field] = new
@@ -95,25 +100,26 @@ def _map_metadata(metadata: dict[str, Any], fn: Mapper) -> dict[str, Any]:
     if not isinstance(request, dict):
         return metadata
     new = dict(request)
-    for name in REQUEST_PERSONAL:
-        if request.get(name) is not None:
-            new[name] = fn(b"m", ("request", name), request[name])
+    for name, label in _REQUEST_LABELS.items():
+        value = request.get(name)
+        if value is not None:
+            new[name] = fn(label, value)
     headers = request.get("headers")
-    if isinstance(headers, dict):
+    if headers and isinstance(headers, dict):
         named = [name for name in HEADERS_PERSONAL if headers.get(name) is not None]
         if named:
             new["headers"] = dict(headers)
             for name in named:
-                new["headers"][name] = fn(b"m", ("request", "headers", name), headers[name])
+                new["headers"][name] = fn(_HEADER_LABELS[name], headers[name])
     return {**metadata, "request": new}
 
 
-def personal_paths(data: dict[str, Any], metadata: dict[str, Any]) -> list[tuple[bytes, Path]]:
-    """The personal paths of an event that hold a value, each with its part (b"d" data, b"m" metadata)."""
-    found: list[tuple[bytes, Path]] = []
+def personal_labels(data: dict[str, Any], metadata: dict[str, Any]) -> list[str]:
+    """The labels of an event's personal values that are not null."""
+    found: list[str] = []
 
-    def note(part: bytes, path: Path, value: Any) -> Any:
-        found.append((part, path))
+    def note(label: str, value: Any) -> Any:
+        found.append(label)
         return value
 
     map_personal(data, metadata, note)

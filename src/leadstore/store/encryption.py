@@ -6,11 +6,12 @@ by the operator's key-encryption key (KEK), personal values sealed in the log on
   as associated data. The KEK (`LEADSTORE_KEK`, base64 of 32 bytes, or `LEADSTORE_KEK_FILE`) never reaches
   the database; each row names the KEK that wrapped it (`kek_id`, a fingerprint), so `leadstore rotate-kek`
   can rewrap while `LEADSTORE_KEK_PREVIOUS` still opens the rows it has not reached.
-- **Values.** Every personal path (`leadstore.domain.personal`) holding a value becomes the string
+- **Values.** Every personal value (`leadstore.domain.personal`) becomes the string
   `enc:v1:<base64 of nonce and ciphertext>` of the value's JSON, sealed with AES-256-GCM under the lead's data
-  key; the associated data binds the event id and the path, so a sealed value copied to another event or
-  field does not open. The event's metadata then carries `"enc": "v1"`: an event without it was written
-  before this release (legacy plaintext). The hash chain is computed in SQL over what is stored: ciphertext.
+  key; the associated data binds the event id and the value's label (where it sits, as "data/email"), so a
+  sealed value copied to another event or field does not open. The event's metadata then carries
+  `"enc": "v1"`: an event without it was written before this release (legacy plaintext). The hash chain is
+  computed in SQL over what is stored: ciphertext.
 - **Reading.** `open_events` is the one way stored events become data: one query for the keys of a batch's
   leads, looked up on every read (an erased lead's row is gone), unwrapping cached by the wrapped bytes. A lead
   without a key row reads its personal values as null (the erased marker); the rest of the event stays.
@@ -24,7 +25,7 @@ import hashlib
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path as FilePath
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -32,7 +33,7 @@ import msgspec
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from leadstore.domain.personal import Path, map_personal, personal_paths
+from leadstore.domain.personal import map_personal, personal_labels
 from leadstore.store.db import Conn
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ def read_kek(value: str, file: str, setting: str) -> bytes | None:
     if value.strip():
         return parse_kek(value, setting)
     if file:
-        return parse_kek(FilePath(file).read_text(), f"{setting}_FILE")
+        return parse_kek(Path(file).read_text(), f"{setting}_FILE")
     return None
 
 
@@ -202,18 +203,18 @@ def keyring() -> KeyRing:
 # -- values ---------------------------------------------------------------------------------------------
 
 
-_PATH_AAD: dict[tuple[bytes, Path], bytes] = {}  # the path half of associated data, per path (few distinct)
+_LABEL_AAD: dict[str, bytes] = {}  # each label's bytes in the associated data (few distinct ones)
 _b64encode = binascii.b2a_base64
 _b64decode = binascii.a2b_base64
 _urandom = os.urandom
 
 
-def _path_aad(part: bytes, path: Path) -> bytes:
-    aad = _PATH_AAD.get((part, path))
+def _label_aad(label: str) -> bytes:
+    aad = _LABEL_AAD.get(label)
     if aad is None:
-        aad = part + "\x00".join(path).encode()
-        if len(_PATH_AAD) < CACHE_LIMIT:
-            _PATH_AAD[(part, path)] = aad
+        aad = label.encode()
+        if len(_LABEL_AAD) < CACHE_LIMIT:
+            _LABEL_AAD[label] = aad
     return aad
 
 
@@ -227,9 +228,9 @@ def seal_event(
     """An event's data and metadata as stored: personal values sealed, the metadata marked."""
     encrypt, eid = key.aead.encrypt, event_id.bytes
 
-    def seal(part: bytes, path: Path, value: Any) -> str:
+    def seal(label: str, value: Any) -> str:
         nonce = _urandom(NONCE_BYTES)
-        sealed = nonce + encrypt(nonce, _encode(value), eid + _path_aad(part, path))
+        sealed = nonce + encrypt(nonce, _encode(value), eid + _label_aad(label))
         return TOKEN + _b64encode(sealed, newline=False).decode()
 
     sealed_data, sealed_meta = map_personal(data, metadata, seal)
@@ -241,24 +242,24 @@ def open_event_parts(
     event_id: UUID,
     data: dict[str, Any],
     metadata: dict[str, Any],
-    failures: list[Path] | None = None,
+    failures: list[str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """A sealed event's data and metadata with its values opened, or null without a key (erased). A value that
     does not open reads as null and is named in `failures` (verify counts them)."""
     eid = event_id.bytes
 
-    def open_one(part: bytes, path: Path, value: Any) -> Any:
+    def open_one(label: str, value: Any) -> Any:
         if value.__class__ is not str or not value.startswith(TOKEN):
             return value  # not sealed (a value the spec did not cover when it was written)
         if aead is None:
             return None  # erased: the key is gone
         try:
             raw = _b64decode(value[TOKEN_LENGTH:])
-            return _decode(aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], eid + _path_aad(part, path)))
+            return _decode(aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], eid + _label_aad(label)))
         except (InvalidTag, binascii.Error, ValueError, msgspec.DecodeError):
             if failures is not None:
-                failures.append(path)
-            log.error("a personal value of event %s (%s) does not open: altered?", event_id, "/".join(path))
+                failures.append(label)
+            log.error("a personal value of event %s (%s) does not open: altered?", event_id, label)
             return None
 
     return map_personal(data, metadata, open_one)
@@ -312,7 +313,7 @@ def has_plaintext(data: Mapping[str, Any], metadata: Mapping[str, Any]) -> bool:
     """Whether an unmarked event holds a personal value."""
     if metadata.get(MARK):
         return False
-    return bool(personal_paths(dict(data), dict(metadata)))
+    return bool(personal_labels(dict(data), dict(metadata)))
 
 
 def _json(value: Any) -> dict[str, Any]:
