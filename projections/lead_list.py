@@ -34,7 +34,8 @@ class LeadList:
     name = "lead_list"
     # 2: trigram index on search; 3: changed_tx/changed_pos, for cursor walks on mutable sorts;
     # 4: phone, custom and custom_ranges, for the phone and custom-field filters
-    version = 4
+    # 5: `erased` in the document (erasure, issue 13: LeadErased nulls the row's personal columns and search)
+    version = 5
 
     def create_statements(self, table: str) -> list[str]:
         return [

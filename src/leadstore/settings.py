@@ -86,6 +86,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     import_chunk_rows: int = 250
     import_concurrency: int = 8  # rows in flight: each holds a pooled connection the API shares
     import_poll_seconds: float = 1.0
+    # Encryption at rest (issue 13): the key-encryption key that wraps every lead's data key (base64 of 32
+    # bytes, or a file holding it; the service refuses to start without one), the previous one while
+    # `leadstore rotate-kek` moves the keys off it, and the new one rotate-kek wraps under
+    kek: str = ""
+    kek_file: str = ""
+    kek_previous: str = ""
+    kek_previous_file: str = ""
+    new_kek: str = ""
+    new_kek_file: str = ""
 
     def __repr__(self) -> str:
         return f"Settings(database_url=..., nats_url=..., host={self.host!r}, port={self.port})"  # no secrets

@@ -123,6 +123,8 @@ def summary(event: PublishedEvent) -> str:
             return f"customer_id={_value(data.get('customer_id'))} status={data.get('status')}"
         case "LeadArchived" | "LeadRestored":
             return f"reason: {data['reason']}" if data.get("reason") else ""
+        case "LeadErased":  # subscribers erase their copies of the lead's personal data
+            return "personal data erased" + (f" (reason: {data['reason']})" if data.get("reason") else "")
         case _:
             return _value(data, 120)
 

@@ -91,7 +91,27 @@ class LeadRestored(msgspec.Struct, tag=True, frozen=True):
     reason: str | None = None
 
 
-LeadEvent = LeadCreated | LeadUpdated | LeadStatusChanged | LeadAssigned | LeadConverted | LeadArchived | LeadRestored
+# --- erasure (issue 13) ---
+
+
+class LeadErased(msgspec.Struct, tag=True, frozen=True, kw_only=True):
+    """The person behind the lead was erased: from here on its personal values read as null."""
+
+    reason: str = ""
+
+
+# --- end erasure ---
+
+LeadEvent = (
+    LeadCreated
+    | LeadUpdated
+    | LeadStatusChanged
+    | LeadAssigned
+    | LeadConverted
+    | LeadArchived
+    | LeadRestored
+    | LeadErased
+)
 EVENT_TYPES: dict[str, type[LeadEvent]] = {cls.__name__: cls for cls in get_args(LeadEvent)}
 LEAD_STREAM = "lead"  # the stream type of a lead's events in the log
 

@@ -15,12 +15,14 @@ from leadstore.domain.events import (
     LeadAssigned,
     LeadConverted,
     LeadCreated,
+    LeadErased,
     LeadEvent,
     LeadFields,
     LeadRestored,
     LeadStatusChanged,
     LeadUpdated,
 )
+from leadstore.domain.personal import CUSTOM, PERSONAL_FIELDS
 
 
 class Lead(LeadFields, frozen=True, kw_only=True):
@@ -34,6 +36,7 @@ class Lead(LeadFields, frozen=True, kw_only=True):
     version: int
     created_at: datetime
     updated_at: datetime
+    erased: bool = False  # erasure (issue 13): the personal fields are null
 
 
 class EventMeta(msgspec.Struct, frozen=True):
@@ -51,6 +54,9 @@ _PATCHABLE_TYPES = {
     for field in msgspec.structs.fields(LeadCreated)
     if field.name not in ("account_id", "created_by", "status")
 }
+# What erasure leaves of the personal fields (the rest of the lead stays as it was).
+_ERASED: dict[str, Any] = {name: None for name in PERSONAL_FIELDS if name in Lead.__struct_fields__}
+_ERASED |= {CUSTOM: {}, "erased": True}
 _UNCONVERTED = {"is_converted": False, "converted_at": None, "customer_id": None}
 
 
@@ -74,11 +80,19 @@ def evolve(lead: Lead | None, event: LeadEvent, meta: EventMeta) -> Lead:
             changed = {"archived": True}
         case LeadRestored():
             changed = {"archived": False}
+        case LeadErased():
+            changed = dict(_ERASED)
         case _:
             assert_never(event)
     if lead is None:
         raise ValueError(f"stream {meta.lead_id} does not start with LeadCreated")
     return msgspec.structs.replace(lead, **changed, version=meta.version, updated_at=meta.occurred_at)
+
+
+def erased(lead: Lead) -> Lead:
+    """The lead with its personal fields removed, marked erased: what every reader shows of an erased person,
+    even as the lead was before its erasure (`as_of`)."""
+    return msgspec.structs.replace(lead, **_ERASED)
 
 
 def fold(lead_id: UUID, items: Iterable[tuple[LeadEvent, int, datetime]]) -> Lead | None:

@@ -40,10 +40,12 @@ from leadstore.http.config_schemas import (
     UserList,
     UserOut,
 )
+from leadstore.http.erasure_docs import REQUEST as ERASE_REQUEST
 from leadstore.http.errors import ProblemOut
 from leadstore.http.schemas import (
     AssignInput,
     ConvertInput,
+    EraseInput,
     EventPage,
     LeadInput,
     LeadOut,
@@ -190,6 +192,7 @@ EXAMPLES: dict[type[msgspec.Struct], dict[str, Any]] = {
     AssignInput: {"assigned_to": MEMBER},
     ConvertInput: {"customer_id": "cus_4711"},
     ReasonInput: {"reason": "Duplicate of an older lead"},
+    EraseInput: ERASE_REQUEST,
     LeadOut: LEAD_OUT,
     LeadPage: {"object": "list", "data": [LEAD_OUT], "has_more": True, "next_cursor": "eyJrIjoiLWNyZWF0ZWRfYXQifQ"},
     EventPage: {"object": "list", "data": [EVENT_OUT], "has_more": False, "next_cursor": "1234.5"},

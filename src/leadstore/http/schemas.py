@@ -46,7 +46,9 @@ HEADERS = (
 EVENT_DATA = (
     "By type: LeadCreated: the lead's fields; LeadUpdated: {changes: {field: {from, to}}}; "
     "LeadStatusChanged: from, to, reason; LeadAssigned: from, to, by_rotation; "
-    "LeadConverted: customer_id, converted_at, status, from_status; LeadArchived, LeadRestored: reason."
+    "LeadConverted: customer_id, converted_at, status, from_status; LeadArchived, LeadRestored: reason; "
+    "LeadErased: reason (the lead's personal values then read as null "
+    "in every event of its stream)."
 )
 
 
@@ -187,6 +189,21 @@ class ReasonInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ) = None
 
 
+class EraseInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Why the person is erased (kept in the audit log, which is not erased: name the request, not the person)."""
+
+    MULTI_LINE: ClassVar[frozenset[str]] = frozenset({"reason"})
+    reason: Annotated[
+        str,
+        Meta(
+            min_length=1,
+            max_length=1_000,
+            description="Required; tab and line breaks allowed.",
+            examples=["GDPR art. 17 request #2026-118"],
+        ),
+    ]
+
+
 class LeadOut(LeadInput, kw_only=True):
     """A lead. Its `version` is also sent as `ETag: "<version>"`."""
 
@@ -205,6 +222,9 @@ class LeadOut(LeadInput, kw_only=True):
     version: Annotated[int, _doc("The lead's stream version: the number of events it has.")]
     created_at: datetime
     updated_at: datetime
+    erased: Annotated[
+        bool, _doc("True once the person behind the lead was erased: its personal fields are then null.")
+    ] = False
 
 
 class LeadPage(msgspec.Struct, kw_only=True):
@@ -237,7 +257,7 @@ class RequestOut(msgspec.Struct, kw_only=True):
 
 EVENT_TYPE = (
     "A lead's events: LeadCreated, LeadUpdated, LeadStatusChanged, LeadAssigned, LeadConverted, LeadArchived, "
-    "LeadRestored. In the account's feed also administrative events (lead_id null) named for what changed: "
+    "LeadRestored, LeadErased. In the account's feed also administrative events (lead_id null) named for what changed: "
     "StatusCreated, ApiKeyRevoked, ... Types may be added: a reader skips those it does not know."
 )
 

@@ -17,6 +17,7 @@ from .custom_field_patch import CustomFieldPatch
 from .delivery_out import DeliveryOut
 from .delivery_out_state import DeliveryOutState
 from .delivery_page import DeliveryPage
+from .erase_input import EraseInput
 from .event_out import EventOut
 from .event_out_data import EventOutData
 from .event_page import EventPage
@@ -98,6 +99,7 @@ __all__ = (
     "DeliveryOut",
     "DeliveryOutState",
     "DeliveryPage",
+    "EraseInput",
     "EventOut",
     "EventOutData",
     "EventPage",

@@ -13,7 +13,8 @@ T = TypeVar("T", bound="EventOutData")
 class EventOutData:
     """By type: LeadCreated: the lead's fields; LeadUpdated: {changes: {field: {from, to}}}; LeadStatusChanged: from, to,
     reason; LeadAssigned: from, to, by_rotation; LeadConverted: customer_id, converted_at, status, from_status;
-    LeadArchived, LeadRestored: reason.
+    LeadArchived, LeadRestored: reason; LeadErased: reason (the lead's personal values then read as null in every event
+    of its stream).
 
     """
 

@@ -49,6 +49,8 @@ class LeadOut:
         do_not_call (bool):  Default: False.
         email (None | str): A valid address, unique per account (any case).
         email_opt_out (bool):  Default: False.
+        erased (bool): True once the person behind the lead was erased: its personal fields are then null. Default:
+            False.
         first_name (None | str): Given name, at most 255 characters.
         full_name (str): first_name and last_name joined by a space; empty when both are null.
         id (UUID):
@@ -108,6 +110,7 @@ class LeadOut:
     archived: bool = False
     do_not_call: bool = False
     email_opt_out: bool = False
+    erased: bool = False
     is_converted: bool = False
     object_: Literal["lead"] = "lead"
     score: int = 0
@@ -162,6 +165,8 @@ class LeadOut:
         email = self.email
 
         email_opt_out = self.email_opt_out
+
+        erased = self.erased
 
         first_name: None | str
         first_name = self.first_name
@@ -247,6 +252,7 @@ class LeadOut:
                 "do_not_call": do_not_call,
                 "email": email,
                 "email_opt_out": email_opt_out,
+                "erased": erased,
                 "first_name": first_name,
                 "full_name": full_name,
                 "id": id,
@@ -370,6 +376,8 @@ class LeadOut:
         email = _parse_email(d.pop("email"))
 
         email_opt_out = d.pop("email_opt_out")
+
+        erased = d.pop("erased")
 
         def _parse_first_name(data: object) -> None | str:
             if data is None:
@@ -535,6 +543,7 @@ class LeadOut:
             do_not_call=do_not_call,
             email=email,
             email_opt_out=email_opt_out,
+            erased=erased,
             first_name=first_name,
             full_name=full_name,
             id=id,
