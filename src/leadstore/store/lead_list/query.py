@@ -19,10 +19,18 @@ COLUMNS = "id, created_at, updated_at, score, doc::text AS doc"
 LIST_LEADS = f"SELECT {COLUMNS} FROM lead_list WHERE account_id = $1"
 WALK_LEADS = f"SELECT {COLUMNS}, {{0}} AS moved FROM lead_list WHERE account_id = $1"
 # A walk's first page also reads the lead list's checkpoint, in the same statement and so the same snapshot.
-PINNED_LIST_LEADS = f"""SELECT {COLUMNS},
+PINNED_COLUMNS = f"""{COLUMNS},
     (SELECT transaction_id FROM checkpoints WHERE name = 'lead_list') AS at_tx,
-    (SELECT position FROM checkpoints WHERE name = 'lead_list') AS at_pos
-FROM lead_list WHERE account_id = $1"""
+    (SELECT position FROM checkpoints WHERE name = 'lead_list') AS at_pos"""
+PINNED_LIST_LEADS = f"SELECT {PINNED_COLUMNS} FROM lead_list WHERE account_id = $1"
+# A page of a `q` search is read in one of two shapes (leadstore.store.lead_list.pages picks): the probe checks
+# the words of the next PROBE_ROWS leads in the sort's order (its btree index), which fills a page at once when
+# the words are common; the matches shape takes every match after the cursor from the account's words index
+# (GIN), then sorts them, which is cheap when they are few. Both are written out (a MATERIALIZED CTE keeps the
+# second off the sort's index), as the planner's guess of how common a word prefix is can be far off: with it,
+# a search matching nothing scanned all of a big account's leads in sort order.
+PROBE_ROWS = 1000
+SEARCHED = "SELECT * FROM lead_list WHERE account_id = $1"
 # Each filter is a fixed fragment; `{0}` is replaced by the $n placeholder of its value, never by the value.
 FILTERS: dict[str, str] = {
     "status": "status = {0}::text",
@@ -41,6 +49,7 @@ FILTERS: dict[str, str] = {
     "archived": "archived = {0}::boolean",
     "email": "email_lower = lower({0}::text)",
     "search": "search LIKE {0}::text ESCAPE '\\'",
+    "words": "search_words @@ {0}::tsquery",
     "visible_to": "(assigned_to = {0}::uuid OR created_by = {0}::uuid)",
     "phones": "phone = ANY({0}::text[])",
     "custom": "custom @> {0}::jsonb",
@@ -86,7 +95,9 @@ class LeadFilter(msgspec.Struct, kw_only=True):
     is_converted: bool | None = None
     archived: bool | None = False
     email: str | None = None
-    search: str | None = None
+    search: str | None = None  # a LIKE pattern on `search`: `q` on a lead list older than schema version 5
+    words: str | None = None  # `q` as a tsquery (leadstore.store.lead_list.search.search_query)
+    q: str | None = None  # `q` as given, to fall back on `search` while the lead list is being rebuilt
     visible_to: UUID | None = None
     phones: list[str] | None = None  # E.164 numbers, any of which
     custom: dict[str, Any] | None = None  # contained in the lead's custom values
@@ -190,6 +201,29 @@ def list_sql(
         clauses.append(keyset.format(f"${len(args) - 1}", f"${len(args)}"))
     args.append(limit + 1)
     return " AND ".join(clauses) + f" ORDER BY {order} LIMIT ${len(args)}", args
+
+
+def search_sql(
+    filters: LeadFilter, sort: str, cursor: Cursor | None, limit: int, *, probe: bool, pin: bool = False
+) -> tuple[str, list[Any]]:
+    """A page of a `q` search (filters.words set) as list_sql returns it, in the probe or matches shape."""
+    assert filters.words is not None
+    clauses, args = _filtered(SEARCHED, msgspec.structs.replace(filters, words=None))
+    order, keyset, _ = SORTS[sort]
+    if cursor is not None:
+        args += [cursor.value, cursor.id]
+        clauses.append(keyset.format(f"${len(args) - 1}", f"${len(args)}"))
+    args += [filters.words, limit + 1]
+    words, columns = FILTERS["words"].format(f"${len(args) - 1}"), PINNED_COLUMNS if pin else COLUMNS
+    if probe:
+        probed = " AND ".join(clauses) + f" ORDER BY {order} LIMIT {PROBE_ROWS}"
+        return f"SELECT {columns} FROM ({probed}) lead_list WHERE {words} ORDER BY {order} LIMIT ${len(args)}", args
+    matched = " AND ".join([*clauses, words])
+    return (
+        f"WITH matched AS MATERIALIZED ({matched}) SELECT {columns} FROM matched lead_list "
+        f"ORDER BY {order} LIMIT ${len(args)}",
+        args,
+    )
 
 
 def walk_sql(filters: LeadFilter, cursor: Cursor, limit: int) -> tuple[str, list[Any]]:

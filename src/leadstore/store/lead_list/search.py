@@ -1,0 +1,70 @@
+"""The list's `q`: the words a lead is found by, and the full-text query a search box's text becomes.
+
+A lead's words are the runs of letters and digits (lower-cased) of its full name, email, company and the
+string values of its custom fields (text and choice; not dates), and its phone number's digits, both in
+E.164 (15552345678) and national (5552345678). They are stored as a tsvector and indexed with the account
+first (GIN, btree_gin): one tenant's search reads only that tenant's entries.
+
+`q` matches a lead when every word of `q` begins one of the lead's words (case-insensitive): "mar gar" finds
+Maria Garcia, "gmail" finds every gmail.com address, "company 123" finds Company 123 and Company 1234.
+Phone-ish text ("+1 555 234", "(555) 234-5678", "5552345678") also matches as one run of digits, a prefix of
+a phone number's digits. Word-prefix rather than any-substring matching is what lets one index answer a
+search in a few index pages at a million leads (bench/search_bench.py has the figures of both).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import phonenumbers
+
+_WORD = re.compile(r"[^\W_]+")
+_PHONE_ISH = re.compile(r"\A\+?[0-9\s().\-/]+\Z")
+_CALENDAR = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+Z?)?\Z")  # a custom date or datetime value
+MIN_PHONE_DIGITS = 3
+MAX_WORD = 100  # characters of a stored word: a long one is found by its first 100 (tsvector caps lexemes)
+MAX_QUERY_WORDS = 8  # more words than a person types into a search box; each is an index entry to intersect
+
+
+def words(text: str) -> list[str]:
+    """The lower-cased runs of letters and digits of `text`."""
+    return [word[:MAX_WORD] for word in _WORD.findall(text.lower())]
+
+
+def lead_words(
+    full_name: str | None, email: str | None, company: str | None, phone: str | None, custom: dict[str, Any]
+) -> list[str]:
+    """The words a lead is found by (see the module's docstring), without repeats, in a stable order."""
+    texts = [full_name, email, company]
+    texts += [value for value in custom.values() if isinstance(value, str) and not _CALENDAR.match(value)]
+    found = [word for text in texts if text for word in words(text)]
+    found += phone_words(phone)
+    return list(dict.fromkeys(found))
+
+
+def phone_words(phone: str | None) -> list[str]:
+    """An E.164 number's digits, and its national number's when they differ."""
+    if not phone:
+        return []
+    digits = phone.lstrip("+")
+    try:
+        national = str(phonenumbers.parse(phone, None).national_number)
+    except phonenumbers.NumberParseException:
+        return [digits]
+    return [digits, national] if national != digits else [digits]
+
+
+def search_query(q: str) -> str | None:
+    """The tsquery text of `q` (every word as a prefix, all required; phone-ish text also as one run of
+    digits), or None when `q` has no letter or digit. Words are letters and digits only, so quoting them is
+    all the escaping tsquery needs."""
+    found = list(dict.fromkeys(words(q)))[:MAX_QUERY_WORDS]
+    if not found:
+        return None
+    *whole, last = found
+    every = " & ".join([*(f"'{word}'" for word in whole), f"'{last}':*"])
+    digits = re.sub("[^0-9]", "", q)[:MAX_WORD]
+    if len(found) > 1 and _PHONE_ISH.match(q.strip()) and len(digits) >= MIN_PHONE_DIGITS:
+        return f"'{digits}':* | ({every})"
+    return every
