@@ -98,9 +98,10 @@ SELECT id, $1::uuid, status, NULL, NULL, source, NULL, score, false, false, emai
         'assigned_to', NULL, 'is_converted', false, 'converted_at', NULL, 'archived', false, 'version', 1,
         'created_at', created_at, 'updated_at', created_at),
     '1'::xid8, n, phone, custom, '{}',
-    array_to_tsvector(array_remove(regexp_split_to_array(
-        lower(concat_ws(' ', first_name, last_name, email, company, segment)), '[^[:alnum:]]+'), '')
-        || CASE WHEN phone IS NULL THEN '{}'::text[] ELSE ARRAY[substr(phone, 2), substr(phone, 3)] END)
+    array_to_tsvector(ARRAY(
+        SELECT DISTINCT m[1] FROM regexp_matches(lower(concat_ws(' ', first_name, last_name, email, company, segment)),
+                                                 '([[:alpha:]]+|[[:digit:]]+)', 'g') AS m)
+        || CASE WHEN phone IS NULL THEN '{}'::text[] ELSE ARRAY['t' || substr(phone, 2), 't' || substr(phone, 3)] END)
 FROM w"""
 
 

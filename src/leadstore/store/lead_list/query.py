@@ -25,12 +25,15 @@ PINNED_COLUMNS = f"""{COLUMNS},
 PINNED_LIST_LEADS = f"SELECT {PINNED_COLUMNS} FROM lead_list WHERE account_id = $1"
 # A page of a `q` search is read in one of two shapes (leadstore.store.lead_list.pages picks): the probe checks
 # the words of the next PROBE_ROWS leads in the sort's order (its btree index), which fills a page at once when
-# the words are common; the matches shape takes every match after the cursor from the account's words index
-# (GIN), then sorts them, which is cheap when they are few. Both are written out (a MATERIALIZED CTE keeps the
-# second off the sort's index), as the planner's guess of how common a word prefix is can be far off: with it,
-# a search matching nothing scanned all of a big account's leads in sort order.
+# the words are common; the matches shape takes every match after the cursor from the words index (GIN), sorts
+# their keys and reads the page's rows by id, which is cheap when they are few. Both are written out (a
+# MATERIALIZED CTE keeps the second off the sort's index), as the planner's guess of how common a word prefix
+# is can be far off: with it, a search matching nothing scanned all of a big account's leads in sort order.
+# In the matches shape the account is checked on each match (`IS TRUE` keeps the planner from adding the
+# account's half-million entries of another GIN index to the bitmap, as it did).
 PROBE_ROWS = 1000
 SEARCHED = "SELECT * FROM lead_list WHERE account_id = $1"
+MATCHED = "SELECT id, created_at, updated_at, score FROM lead_list WHERE (account_id = $1) IS TRUE"
 # Each filter is a fixed fragment; `{0}` is replaced by the $n placeholder of its value, never by the value.
 FILTERS: dict[str, str] = {
     "status": "status = {0}::text",
@@ -208,7 +211,7 @@ def search_sql(
 ) -> tuple[str, list[Any]]:
     """A page of a `q` search (filters.words set) as list_sql returns it, in the probe or matches shape."""
     assert filters.words is not None
-    clauses, args = _filtered(SEARCHED, msgspec.structs.replace(filters, words=None))
+    clauses, args = _filtered(SEARCHED if probe else MATCHED, msgspec.structs.replace(filters, words=None))
     order, keyset, _ = SORTS[sort]
     if cursor is not None:
         args += [cursor.value, cursor.id]
@@ -219,9 +222,10 @@ def search_sql(
         probed = " AND ".join(clauses) + f" ORDER BY {order} LIMIT {PROBE_ROWS}"
         return f"SELECT {columns} FROM ({probed}) lead_list WHERE {words} ORDER BY {order} LIMIT ${len(args)}", args
     matched = " AND ".join([*clauses, words])
+    page = f"SELECT * FROM matched ORDER BY {order} LIMIT ${len(args)}"
     return (
-        f"WITH matched AS MATERIALIZED ({matched}) SELECT {columns} FROM matched lead_list "
-        f"ORDER BY {order} LIMIT ${len(args)}",
+        f"WITH matched AS MATERIALIZED ({matched}) SELECT {columns} FROM ({page}) page "
+        f"JOIN lead_list USING (id, created_at, updated_at, score) ORDER BY {order}",
         args,
     )
 

@@ -1,12 +1,12 @@
 """The list's `q`: the words a lead is found by, and the full-text query a search box's text becomes.
 
-A lead's words are the runs of letters and digits (lower-cased) of its full name, email, company and the
-string values of its custom fields (text and choice; not dates), and its phone number's digits, both in
-E.164 (15552345678) and national (5552345678). They are stored as a tsvector and indexed with the account
-first (GIN, btree_gin): one tenant's search reads only that tenant's entries.
+A lead's words are the runs of letters and the runs of digits (lower-cased) of its full name, email, company
+and the string values of its custom fields (text and choice; not dates), and its phone number's digits, both
+in E.164 (15552345678) and national (5552345678). They are stored as a tsvector with a GIN index.
 
-`q` matches a lead when every word of `q` begins one of the lead's words (case-insensitive): "mar gar" finds
-Maria Garcia, "gmail" finds every gmail.com address, "company 123" finds Company 123 and Company 1234.
+`q` matches a lead when every word of `q` is one of the lead's words, the last one as a prefix
+(case-insensitive): "maria gar" finds Maria Garcia, "gmail" every gmail.com address, "company 123" Company
+123 and Company 1234.
 Phone-ish text ("+1 555 234", "(555) 234-5678", "5552345678") also matches as one run of digits, a prefix of
 a phone number's digits. Word-prefix rather than any-substring matching is what lets one index answer a
 search in a few index pages at a million leads (bench/search_bench.py has the figures of both).
@@ -19,7 +19,12 @@ from typing import Any
 
 import phonenumbers
 
-_WORD = re.compile(r"[^\W_]+")
+# A word is a run of letters or a run of digits: "garcia77" is garcia and 77, so that the prefix garcia is one
+# index entry to read, not one per number that follows it in someone's address.
+_WORD = re.compile(r"[^\W\d_]+|\d+")
+# Phone numbers' digits are stored as "t<digits>", which no text's words can be (letters and digits never
+# share a word): a search's digits then expand over the phone numbers only when it looks like a phone number.
+PHONE = "t"
 _PHONE_ISH = re.compile(r"\A\+?[0-9\s().\-/]+\Z")
 _CALENDAR = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+Z?)?\Z")  # a custom date or datetime value
 MIN_PHONE_DIGITS = 3
@@ -51,8 +56,8 @@ def phone_words(phone: str | None) -> list[str]:
     try:
         national = str(phonenumbers.parse(phone, None).national_number)
     except phonenumbers.NumberParseException:
-        return [digits]
-    return [digits, national] if national != digits else [digits]
+        return [PHONE + digits]
+    return [PHONE + each for each in dict.fromkeys((digits, national))]
 
 
 def search_query(q: str) -> str | None:
@@ -65,6 +70,6 @@ def search_query(q: str) -> str | None:
     *whole, last = found
     every = " & ".join([*(f"'{word}'" for word in whole), f"'{last}':*"])
     digits = re.sub("[^0-9]", "", q)[:MAX_WORD]
-    if len(found) > 1 and _PHONE_ISH.match(q.strip()) and len(digits) >= MIN_PHONE_DIGITS:
-        return f"'{digits}':* | ({every})"
+    if _PHONE_ISH.match(q.strip()) and len(digits) >= MIN_PHONE_DIGITS:
+        return f"'{PHONE}{digits}':* | ({every})"
     return every
