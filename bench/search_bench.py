@@ -44,13 +44,14 @@ FILTERED = "status=contacted"
 async def seed(container: Container) -> tuple[NewAccount, list[NewAccount]]:
     """The big account and the small ones, their leads in a fresh lead list, indexed and analysed."""
     async with container.pool.acquire() as conn:
+        await conn.execute("SET statement_timeout = 0")  # set-up, not the measure: an index build takes minutes
         big = await create_account(conn, "search big", "big@example.com")
         small = [await create_account(conn, f"search {n}", f"s{n}@example.com") for n in range(SMALL_ACCOUNTS)]
         deferred = await create_table(conn, get_projection("lead_list"), "lead_list", defer_indexes=True)
         await seed_account(conn, big.account_id, big.user_id, 0, BIG)
         for n, account in enumerate(small):
             await seed_account(conn, account.account_id, account.user_id, BIG + n * SMALL, SMALL)
-        await conn.execute("SET maintenance_work_mem = '512MB'")
+        await conn.execute("SET maintenance_work_mem = '512MB'")  # building the indexes after the rows
         for statement in deferred:
             await conn.execute(statement)
         await conn.execute("VACUUM ANALYZE lead_list")  # as autovacuum would soon after a bulk load

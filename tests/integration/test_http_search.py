@@ -168,3 +168,21 @@ async def test_walking_a_search_while_others_write_visits_every_match_once(
     assert changed > 10  # the walk really ran under writes
     assert len(seen) == len(set(seen)), "a lead was visited twice"
     assert {lead["id"] for lead in existing} <= set(seen), "a lead was never visited"
+
+
+async def test_while_the_lead_list_is_rebuilt_for_version_5_q_is_a_substring_search(
+    api: str, container: Container, account: NewAccount
+) -> None:
+    """A lead list built by schema version 4 has no search_words (its runner rebuilds it): `q` answers as the
+    substring search of name, email and company it was, rather than failing."""
+    async with client(api, account.api_key) as http:
+        lead = await create_listed(http, first_name="Rebuilding", last_name="Ostrakova", company="Quarry Works")
+        assert await found(http, lead, "ostrak") == {lead["id"]}
+        async with container.pool.acquire() as conn:
+            await conn.execute("ALTER TABLE lead_list RENAME COLUMN search_words TO search_words_aside")
+            try:
+                assert await found(http, lead, "strakov") == {lead["id"]}  # a substring, not a word's start
+                assert await found(http, lead, "quarry ostrakova") == set()  # the whole text as one substring
+            finally:
+                await conn.execute("ALTER TABLE lead_list RENAME COLUMN search_words_aside TO search_words")
+        assert await found(http, lead, "strakov") == set()
