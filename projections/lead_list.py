@@ -49,7 +49,7 @@ class LeadList:
                 search text NOT NULL, version integer NOT NULL, doc json NOT NULL,
                 changed_tx xid8 NOT NULL, changed_pos bigint NOT NULL,
                 phone text, custom jsonb NOT NULL, custom_ranges text[] NOT NULL,
-                search_words tsvector NOT NULL)""",
+                search_words tsvector)""",
             f'CREATE INDEX "{table}_created" ON "{table}" (account_id, created_at, id)',
             f'CREATE INDEX "{table}_updated" ON "{table}" (account_id, updated_at, id)',
             f'CREATE INDEX "{table}_score" ON "{table}" (account_id, score, id)',

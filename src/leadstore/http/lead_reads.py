@@ -39,11 +39,13 @@ FILTER_DOC = {
     "phone": "A phone number, normalised as leads' numbers are: with `+` and the country code, in any format "
     "(`+1 (555) 234-5678`), the leads with that number; without `+`, a national number (`(555) 234-5678`), "
     "the leads whose number it is in any country where it can be one.",
-    "q": "Search: the leads where every word of `q` (a run of letters or digits) is a word of the lead's full "
-    "name, email (`maria.garcia@acme.com` is maria, garcia, acme and com), company, or a text or choice custom "
-    "value, the last word of `q` as a prefix (`mar` finds Maria); case-insensitive. Phone-ish text "
-    "(`+1 555 234`, `(555) 234-5678`, `5552345678`) also matches the start of a phone number's digits, "
-    "international or national. A `q` with no letter or digit is 422.",
+    "q": "Search: the leads where every word of `q` (a run of letters, or of digits: `garcia77` is garcia and "
+    "77) is a word of the lead's full name, email (`maria.garcia@acme.com` is maria, garcia, acme and com), "
+    "company, or a text or choice custom value, the last word of `q` as a prefix (`mar` finds Maria); "
+    "case-insensitive. Phone-ish text (`+1 555 234`, `(555) 234-5678`, `5552345678`) also matches the start "
+    "of a phone number's digits, international or national. A `q` with no letter or digit is 422. There is "
+    "no bound on the matches: pages are full while `has_more` is true, and walking the cursors visits every "
+    "match exactly once.",
     "cursor": "The `next_cursor` of the previous page, with the same `sort`. A walk visits every lead matching "
     "throughout exactly once, even while leads are written; by `updated_at` or `score` it keeps the order the "
     "leads had when it began.",
