@@ -74,6 +74,8 @@ async def _list_page(
         return _page(sort, _entries(rows, column), limit, at)
     try:
         rows = await _fetch(conn, account_id, *walk_sql(filters, cursor, limit))
+        if filters.words is not None and sum(not row["moved"] for row in rows) <= limit:
+            rows = await _fetch(conn, account_id, *walk_sql(filters, cursor, limit, probe=False))
     except asyncpg.UndefinedColumnError:
         # The live table predates the changed_* columns (it is being rebuilt for lead_list version 3):
         # go on as a plain keyset meanwhile, exactly-once only for leads that do not change.

@@ -230,19 +230,37 @@ def search_sql(
     )
 
 
-def walk_sql(filters: LeadFilter, cursor: Cursor, limit: int) -> tuple[str, list[Any]]:
+def walk_sql(filters: LeadFilter, cursor: Cursor, limit: int, *, probe: bool = True) -> tuple[str, list[Any]]:
     """A later page of a walk by a mutable sort, in one statement (one snapshot): the next leads unchanged
-    since the walk began, by keyset, then every matching lead changed since (`moved`), in no order."""
+    since the walk began, by keyset, then every matching lead changed since (`moved`), in no order. For a `q`
+    search, the unchanged leads are read in the probe or the matches shape (see PROBE_ROWS)."""
     assert cursor.at is not None
-    clauses, args = _filtered(WALK_LEADS, filters)
+    clauses, args = _filtered(WALK_LEADS, msgspec.structs.replace(filters, words=None))
+    words = None
+    if filters.words is not None:
+        args.append(filters.words)
+        words = FILTERS["words"].format(f"${len(args)}")
     args += [*cursor.at, cursor.value, cursor.id, limit + 1]
     n = len(args)
     at, after = (f"${n - 4}", f"${n - 3}"), (f"${n - 2}", f"${n - 1}")
     order, keyset, _ = SORTS[cursor.sort]
     select, conditions = clauses[0], clauses[1:]
-    unchanged = " AND ".join([select.format("false"), *conditions, UNCHANGED_SINCE.format(*at), keyset.format(*after)])
-    moved = " AND ".join([select.format("true"), *conditions, CHANGED_SINCE.format(*at)])
-    return f"({unchanged} ORDER BY {order} LIMIT ${n}) UNION ALL ({moved} LIMIT {MAX_MOVED + 1})", args
+    since = [UNCHANGED_SINCE.format(*at), keyset.format(*after)]
+    moved = " AND ".join([select.format("true"), *conditions, *([words] if words else []), CHANGED_SINCE.format(*at)])
+    moved_part = f"({moved} LIMIT {MAX_MOVED + 1})"
+    if words is None:
+        unchanged = " AND ".join([select.format("false"), *conditions, *since])
+        return f"({unchanged} ORDER BY {order} LIMIT ${n}) UNION ALL {moved_part}", args
+    if probe:
+        probed = " AND ".join([SEARCHED, *conditions, *since]) + f" ORDER BY {order} LIMIT {PROBE_ROWS}"
+        unchanged = f"SELECT {COLUMNS}, false AS moved FROM ({probed}) lead_list WHERE {words}"
+        return f"({unchanged} ORDER BY {order} LIMIT ${n}) UNION ALL {moved_part}", args
+    matched = " AND ".join([MATCHED, *conditions, words, *since])
+    page = f"SELECT * FROM matched ORDER BY {order} LIMIT ${n}"
+    unchanged = (
+        f"SELECT {COLUMNS}, false AS moved FROM ({page}) page JOIN lead_list USING (id, created_at, updated_at, score)"
+    )
+    return f"WITH matched AS MATERIALIZED ({matched}) ({unchanged}) UNION ALL {moved_part}", args
 
 
 def _filtered(select: str, filters: LeadFilter) -> tuple[list[str], list[Any]]:
