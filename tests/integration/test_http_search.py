@@ -17,6 +17,17 @@ from leadstore.store.accounts import NewAccount, create_account
 from leadstore.store.lead_list import query as queries
 from tests.integration.helpers import assert_problem, client, create_listed, walk_while_writing
 
+# How the pages of a search are read: PROBE_ROWS and MAX_PROBE_ROWS (leadstore.store.lead_list.query). With a
+# probe of 2 leads and no second probe, nearly every page comes from the words index (the matches shape); with
+# a second probe allowed, most from the second probe.
+SHAPES = {"probe": (1000, 20_000), "second probe": (2, 20_000), "matches": (2, 0)}
+
+
+def read_in(monkeypatch: pytest.MonkeyPatch, shape: str) -> None:
+    probe, second = SHAPES[shape]
+    monkeypatch.setattr(queries, "PROBE_ROWS", probe)
+    monkeypatch.setattr(queries, "MAX_PROBE_ROWS", second)
+
 
 @pytest.fixture(scope="module")
 async def api(container: Container) -> AsyncIterator[str]:
@@ -39,12 +50,11 @@ async def found(http: httpx.AsyncClient, sync: dict[str, Any], q: str, **params:
         params["cursor"] = page["next_cursor"]
 
 
-@pytest.mark.parametrize("probe_rows", [1000, 1])
+@pytest.mark.parametrize("shape", SHAPES)
 async def test_q_finds_words_of_name_email_company_phone_and_custom_text(
-    api: str, account: NewAccount, monkeypatch: pytest.MonkeyPatch, probe_rows: int
+    api: str, account: NewAccount, monkeypatch: pytest.MonkeyPatch, shape: str
 ) -> None:
-    """With PROBE_ROWS 1 nearly every page is read from the words index (the matches shape)."""
-    monkeypatch.setattr(queries, "PROBE_ROWS", probe_rows)
+    read_in(monkeypatch, shape)
     async with client(api, account.api_key) as http:
         field = {"key": "segment", "label": "Segment", "type": "text"}
         assert (await http.post("/v1/custom-fields", json=field)).status_code == 201
@@ -103,7 +113,9 @@ async def test_a_q_without_letters_or_digits_is_422(api: str, account: NewAccoun
         assert_problem(await http.get("/v1/leads", params={"q": "x" * 256}), 422, "validation_failed", "q")
 
 
-async def test_another_accounts_matches_never_appear(api: str, container: Container, account: NewAccount) -> None:
+async def test_another_accounts_matches_never_appear(
+    api: str, container: Container, account: NewAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
     async with container.pool.acquire() as conn:
         other = await create_account(conn, "search neighbour", "admin@example.com")
     async with client(api, other.api_key) as theirs:
@@ -111,14 +123,11 @@ async def test_another_accounts_matches_never_appear(api: str, container: Contai
             await create_listed(theirs, first_name="Tenant", last_name=f"Zyxwv{n}", phone=f"+1555000000{n}")
     async with client(api, account.api_key) as mine:
         last = await create_listed(mine, first_name="Tenant", last_name="Zyxwvu", phone="+15550000009")
-        for probe_rows in (1000, 1):
-            queries.PROBE_ROWS = probe_rows
-            try:
-                assert await found(mine, last, "zyxwv") == {last["id"]}
-                assert await found(mine, last, "tenant") == {last["id"]}
-                assert await found(mine, last, "+1 555 000 000") == {last["id"]}
-            finally:
-                queries.PROBE_ROWS = 1000
+        for shape in SHAPES:
+            read_in(monkeypatch, shape)
+            assert await found(mine, last, "zyxwv") == {last["id"]}, shape
+            assert await found(mine, last, "tenant") == {last["id"]}, shape
+            assert await found(mine, last, "+1 555 000 000") == {last["id"]}, shape
 
 
 async def test_erased_values_are_not_found(api: str, container: Container, account: NewAccount) -> None:
@@ -142,16 +151,18 @@ async def test_erased_values_are_not_found(api: str, container: Container, accou
 
 
 @pytest.mark.parametrize(
-    ("sort", "probe_rows"), [("-created_at", 1000), ("-created_at", 2), ("created_at", 2), ("-score", 2)]
-)
+    ("sort", "shape"),
+    [("-created_at", "probe"), ("-created_at", "second probe"), ("-created_at", "matches"), ("created_at", "matches"),
+     ("-score", "probe"), ("-score", "matches")],
+)  # fmt: skip
 async def test_walking_a_search_while_others_write_visits_every_match_once(
-    api: str, account: NewAccount, monkeypatch: pytest.MonkeyPatch, sort: str, probe_rows: int
+    api: str, account: NewAccount, monkeypatch: pytest.MonkeyPatch, sort: str, shape: str
 ) -> None:
     """Writers create matching and non-matching leads and change the existing ones while a client walks a
     search's cursors: every lead that matched throughout is visited exactly once, whichever shape each page
-    was read in (PROBE_ROWS 2: the probe rarely fills a page, so the words index serves most)."""
-    monkeypatch.setattr(queries, "PROBE_ROWS", probe_rows)
-    word = f"walker{sort.replace('-', 'd')}{probe_rows}"
+    was read in."""
+    read_in(monkeypatch, shape)
+    word = f"walker{sort.replace('-', 'd').replace('_', '')}{shape.replace(' ', '')}"
     async with client(api, account.api_key) as http:
         existing = []
         for i in range(60):

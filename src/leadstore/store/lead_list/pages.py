@@ -24,6 +24,7 @@ import msgspec
 
 from leadstore.store.db import Conn
 from leadstore.store.events import Checkpoint, fold_recorded, read_streams_until
+from leadstore.store.lead_list import query as lead_query
 from leadstore.store.lead_list.query import (
     MAX_MOVED,
     MUTABLE_SORTS,
@@ -95,13 +96,20 @@ async def _listed(
     conn: Conn, account_id: UUID, filters: LeadFilter, sort: str, cursor: Cursor | None, limit: int, pin: bool = False
 ) -> list[Any]:
     """The rows of a keyset page (limit + 1 of them when there are more); a `q` search first probes the next
-    leads in order, then, when they hold less than a page, takes every match from the words index."""
+    leads in order (twice when the first probe's share of matches says a longer one fills the page), then,
+    when they hold less than a page, takes every match from the words index."""
     if filters.words is None:
         return await _fetch(conn, account_id, *list_sql(filters, sort, cursor, limit, pin=pin))
-    rows = await _fetch(conn, account_id, *search_sql(filters, sort, cursor, limit, probe=True, pin=pin))
+    probe = lead_query.PROBE_ROWS
+    rows = await _fetch(conn, account_id, *search_sql(filters, sort, cursor, limit, probe=probe, pin=pin))
     if len(rows) > limit:
         return rows
-    return await _fetch(conn, account_id, *search_sql(filters, sort, cursor, limit, probe=False, pin=pin))
+    wanted = (limit + 1) * probe * 3 // (2 * len(rows)) if rows else None
+    if wanted is not None and wanted <= lead_query.MAX_PROBE_ROWS:
+        rows = await _fetch(conn, account_id, *search_sql(filters, sort, cursor, limit, probe=wanted, pin=pin))
+        if len(rows) > limit:
+            return rows
+    return await _fetch(conn, account_id, *search_sql(filters, sort, cursor, limit, probe=None, pin=pin))
 
 
 async def _placed_as_then(conn: Conn, moved: list[Any], cursor: Cursor) -> list[Entry]:

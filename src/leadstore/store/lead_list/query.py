@@ -32,6 +32,9 @@ PINNED_LIST_LEADS = f"SELECT {PINNED_COLUMNS} FROM lead_list WHERE account_id = 
 # In the matches shape the account is checked on each match (`IS TRUE` keeps the planner from adding the
 # account's half-million entries of another GIN index to the bitmap, as it did).
 PROBE_ROWS = 1000
+# When the probe finds some matches but not a page, a second probe reads as many leads as the first one's
+# share of matches says a page needs (half as many again), up to this many; past it, the matches shape.
+MAX_PROBE_ROWS = 20_000
 SEARCHED = "SELECT * FROM lead_list WHERE account_id = $1"
 MATCHED = "SELECT id, created_at, updated_at, score FROM lead_list WHERE (account_id = $1) IS TRUE"
 # Each filter is a fixed fragment; `{0}` is replaced by the $n placeholder of its value, never by the value.
@@ -207,9 +210,10 @@ def list_sql(
 
 
 def search_sql(
-    filters: LeadFilter, sort: str, cursor: Cursor | None, limit: int, *, probe: bool, pin: bool = False
+    filters: LeadFilter, sort: str, cursor: Cursor | None, limit: int, *, probe: int | None, pin: bool = False
 ) -> tuple[str, list[Any]]:
-    """A page of a `q` search (filters.words set) as list_sql returns it, in the probe or matches shape."""
+    """A page of a `q` search (filters.words set) as list_sql returns it: the probe of the next `probe` leads,
+    or (None) the matches shape."""
     assert filters.words is not None
     clauses, args = _filtered(SEARCHED if probe else MATCHED, msgspec.structs.replace(filters, words=None))
     order, keyset, _ = SORTS[sort]
@@ -219,7 +223,7 @@ def search_sql(
     args += [filters.words, limit + 1]
     words, columns = FILTERS["words"].format(f"${len(args) - 1}"), PINNED_COLUMNS if pin else COLUMNS
     if probe:
-        probed = " AND ".join(clauses) + f" ORDER BY {order} LIMIT {PROBE_ROWS}"
+        probed = " AND ".join(clauses) + f" ORDER BY {order} LIMIT {int(probe)}"
         return f"SELECT {columns} FROM ({probed}) lead_list WHERE {words} ORDER BY {order} LIMIT ${len(args)}", args
     matched = " AND ".join([*clauses, words])
     page = f"SELECT * FROM matched ORDER BY {order} LIMIT ${len(args)}"
