@@ -12,7 +12,8 @@ uvicorn process serving the API as `leadstore serve --no-workers` does), on the 
   through them) and of the filtered list alone.
 `--sql` also times each search's SQL in the shapes considered (mean of 30 runs on one connection): the
 trigram substring search of lead_list version 4, the words query as the planner plans it, and the probe and
-matches shapes pages.py uses.
+matches shapes pages.py uses, and a page read as pages.py reads it (probe, a second probe, matches: as
+each finds).
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ from leadstore.bootstrap import Container
 from leadstore.cli import event_loop_factory
 from leadstore.projection.rebuild import create_table
 from leadstore.store.accounts import NewAccount, create_account
-from leadstore.store.lead_list.query import COLUMNS, LeadFilter, like_pattern, search_sql
-from leadstore.store.lead_list.search import search_query
+from leadstore.store.lead_list.pages import list_page
+from leadstore.store.lead_list.query import COLUMNS, PROBE_ROWS, LeadFilter, like_pattern, search_sql
+from leadstore.store.lead_list.search import index_query, search_query
 from projections import get_projection
 
 BIG, SMALL, SMALL_ACCOUNTS = 700_000, 30_000, 10
@@ -122,8 +124,9 @@ async def time_sql(container: Container, account_id: UUID, q: str) -> dict[str, 
             [account_id, words],
         ),
     }
-    for name, probe in (("probe", True), ("matches", False)):
-        sql, args = search_sql(LeadFilter(words=words), "-created_at", None, 50, probe=probe)
+    indexed = index_query(q) if index_query(q) != words else None
+    for name, probe in (("probe", PROBE_ROWS), ("matches", None)):
+        sql, args = search_sql(LeadFilter(words=words, indexed=indexed), "-created_at", None, 50, probe=probe)
         shapes[name] = (sql, [account_id, *args[1:]])
     spent = {}
     async with container.pool.acquire() as conn:
@@ -133,6 +136,10 @@ async def time_sql(container: Container, account_id: UUID, q: str) -> dict[str, 
             for _ in range(30):
                 await conn.fetch(sql, *args)
             spent[name] = (time.perf_counter() - started) / 30 * 1000
+        started = time.perf_counter()
+        for _ in range(30):  # as pages.py reads a page: probe, a second probe, matches, as each finds
+            await list_page(conn, account_id, LeadFilter(words=words, indexed=indexed), "-created_at", None, 50)
+        spent["as served"] = (time.perf_counter() - started) / 30 * 1000
     return spent
 
 

@@ -81,6 +81,9 @@ async def test_q_finds_words_of_name_email_company_phone_and_custom_text(
             ("maría", {"maria"}),
             ("GARC", {"maria"}),  # the last word is a prefix
             ("mar", {"maria", "other"}),
+            ("maría ga", {"maria"}),  # a short last prefix, checked on what the whole words find
+            ("mario ro", {"other"}),
+            ("mario ga", set()),
             ("maria.garcia77", {"maria"}),  # the email's words
             ("acme-logistics.com", {"maria"}),
             ("logistics acme", {"maria"}),  # every word, in any order

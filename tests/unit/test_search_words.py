@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadstore.store.lead_list.search import MAX_WORD, lead_words, search_query
+from leadstore.store.lead_list.search import MAX_WORD, index_query, lead_words, search_query
 
 
 def test_a_leads_words_are_runs_of_letters_or_digits_of_its_name_email_company_custom_text_and_phone() -> None:
@@ -43,3 +43,17 @@ def test_a_long_word_is_stored_by_its_first_characters() -> None:
 )
 def test_q_becomes_a_tsquery_of_its_words(q: str, expected: str | None) -> None:
     assert search_query(q) == expected
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("kathleen.smith0@proton.me", "'kathleen' & 'smith' & '0' & 'proton'"),  # "me" stands for thousands
+        ("maria ga", "'maria'"),
+        ("maria gar", "'maria' & 'gar':*"),
+        ("ga", "'ga':*"),  # nothing else to ask the index for
+        ("555 23", "'t55523':* | ('555' & '23':*)"),
+    ],
+)
+def test_a_short_last_prefix_after_whole_words_is_checked_rather_than_looked_up(q: str, expected: str) -> None:
+    assert index_query(q) == expected

@@ -24,7 +24,7 @@ from leadstore.store import config, replica
 from leadstore.store.events import TOKEN_PATTERN, Checkpoint, RecordedEvent, fold_recorded
 from leadstore.store.lead_list.pages import list_page
 from leadstore.store.lead_list.query import Cursor, InvalidCursor, LeadFilter, Sort, decode_cursor
-from leadstore.store.lead_list.search import search_query
+from leadstore.store.lead_list.search import index_query, search_query
 
 _encoder = msgspec.json.Encoder()
 FILTER_DOC = {
@@ -142,6 +142,7 @@ async def lead_query(  # one parameter per documented filter
         archived=archived,
         email=email,
         words=parse("q", _search_query, q),
+        indexed=_index_query(q),
         q=q,
         visible_to=principal.actor.user_id if principal.actor.role == "member" else None,
         phones=parse("phone", list_filters.phone_numbers, phone),
@@ -174,6 +175,14 @@ def _search_query(q: str) -> str:
     if words is None:
         raise InvalidValueError("invalid", "must hold a letter or a digit")
     return words
+
+
+def _index_query(q: str | None) -> str | None:
+    """What the words index is asked for when it is not the whole of q's query (leadstore.store.lead_list.search)."""
+    if not q:
+        return None
+    indexed = index_query(q)
+    return indexed if indexed != search_query(q) else None
 
 
 def _cursor(token: str, sort: str) -> Cursor:

@@ -103,6 +103,7 @@ class LeadFilter(msgspec.Struct, kw_only=True):
     email: str | None = None
     search: str | None = None  # a LIKE pattern on `search`: `q` on a lead list older than schema version 5
     words: str | None = None  # `q` as a tsquery (leadstore.store.lead_list.search.search_query)
+    indexed: str | None = None  # what of it the words index is asked for, when not all (search.index_query)
     q: str | None = None  # `q` as given, to fall back on `search` while the lead list is being rebuilt
     visible_to: UUID | None = None
     phones: list[str] | None = None  # E.164 numbers, any of which
@@ -220,18 +221,31 @@ def search_sql(
     if cursor is not None:
         args += [cursor.value, cursor.id]
         clauses.append(keyset.format(f"${len(args) - 1}", f"${len(args)}"))
-    args += [filters.words, limit + 1]
-    words, columns = FILTERS["words"].format(f"${len(args) - 1}"), PINNED_COLUMNS if pin else COLUMNS
-    if probe:
+    words = matching(filters, args, indexed=probe is None)
+    args.append(limit + 1)
+    columns, n = PINNED_COLUMNS if pin else COLUMNS, len(args)
+    if probe is not None:
         probed = " AND ".join(clauses) + f" ORDER BY {order} LIMIT {int(probe)}"
-        return f"SELECT {columns} FROM ({probed}) lead_list WHERE {words} ORDER BY {order} LIMIT ${len(args)}", args
+        return f"SELECT {columns} FROM ({probed}) lead_list WHERE {words} ORDER BY {order} LIMIT ${n}", args
     matched = " AND ".join([*clauses, words])
-    page = f"SELECT * FROM matched ORDER BY {order} LIMIT ${len(args)}"
+    page = f"SELECT * FROM matched ORDER BY {order} LIMIT ${n}"
     return (
         f"WITH matched AS MATERIALIZED ({matched}) SELECT {columns} FROM ({page}) page "
         f"JOIN lead_list USING (id, created_at, updated_at, score) ORDER BY {order}",
         args,
     )
+
+
+def matching(filters: LeadFilter, args: list[Any], *, indexed: bool) -> str:
+    """The condition of a `q` search, its values appended to `args`. For the matches shape (`indexed`) with
+    filters.indexed set, the index is asked for that, and its matches are checked against the whole query
+    (`IS TRUE` keeps the check out of the index)."""
+    args.append(filters.words)
+    words = FILTERS["words"].format(f"${len(args)}")
+    if not indexed or filters.indexed is None:
+        return words
+    args.append(filters.indexed)
+    return f"{FILTERS['words'].format(f'${len(args)}')} AND ({words}) IS TRUE"
 
 
 def walk_sql(filters: LeadFilter, cursor: Cursor, limit: int, *, probe: bool = True) -> tuple[str, list[Any]]:
@@ -240,10 +254,7 @@ def walk_sql(filters: LeadFilter, cursor: Cursor, limit: int, *, probe: bool = T
     search, the unchanged leads are read in the probe or the matches shape (see PROBE_ROWS)."""
     assert cursor.at is not None
     clauses, args = _filtered(WALK_LEADS, msgspec.structs.replace(filters, words=None))
-    words = None
-    if filters.words is not None:
-        args.append(filters.words)
-        words = FILTERS["words"].format(f"${len(args)}")
+    words = None if filters.words is None else matching(filters, args, indexed=not probe)
     args += [*cursor.at, cursor.value, cursor.id, limit + 1]
     n = len(args)
     at, after = (f"${n - 4}", f"${n - 3}"), (f"${n - 2}", f"${n - 1}")

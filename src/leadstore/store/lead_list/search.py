@@ -28,6 +28,10 @@ PHONE = "t"
 _PHONE_ISH = re.compile(r"\A\+?[0-9\s().\-/]+\Z")
 _CALENDAR = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+Z?)?\Z")  # a custom date or datetime value
 MIN_PHONE_DIGITS = 3
+# A last word shorter than this is left out of what the words index is asked for when other words are whole:
+# its prefix can stand for thousands of words ("me" of proton.me: Melissa, Media, Metro...), whose leads the
+# index would gather only for most to be dropped; the leads the whole words find are checked for it instead.
+MIN_INDEXED_PREFIX = 3
 MAX_WORD = 100  # characters of a stored word: a long one is found by its first 100 (tsvector caps lexemes)
 MAX_QUERY_WORDS = 8  # more words than a person types into a search box; each is an index entry to intersect
 
@@ -73,3 +77,13 @@ def search_query(q: str) -> str | None:
     if _PHONE_ISH.match(q.strip()) and len(digits) >= MIN_PHONE_DIGITS:
         return f"'{PHONE}{digits}':* | ({every})"
     return every
+
+
+def index_query(q: str) -> str | None:
+    """What the words index is asked for, for `q`: search_query(q) itself, or, when its last word is a short
+    prefix after whole words, the whole words alone (the matches are then checked against search_query)."""
+    found = list(dict.fromkeys(words(q)))[:MAX_QUERY_WORDS]
+    query = search_query(q)
+    if query is None or len(found) < 2 or len(found[-1]) >= MIN_INDEXED_PREFIX or " | " in query:
+        return query
+    return " & ".join(f"'{word}'" for word in found[:-1])
