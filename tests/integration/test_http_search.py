@@ -143,14 +143,26 @@ async def test_erased_values_are_not_found(api: str, container: Container, accou
         )
         assert await found(http, gone, "erasable") == {kept["id"], gone["id"]}  # both are in the list now
         async with container.pool.acquire() as conn:
+            # the row as the projection wrote it, put back afterwards: other tests compare lead_list with a replay
+            before = await conn.fetchrow(
+                "SELECT search, search_words, email_lower, phone FROM lead_list WHERE id = $1", gone["id"]
+            )
+            assert before is not None
             erased = await conn.execute(
                 "UPDATE lead_list SET search = '', search_words = '', email_lower = NULL, phone = NULL WHERE id = $1",
                 gone["id"],
             )
-        assert erased == "UPDATE 1"
-        for q in ("erasable", "quentin", "q.erasable2@example.org", "5557654321"):
-            assert gone["id"] not in await found(http, gone, q), q
-        assert await found(http, gone, "erasable") == {kept["id"]}
+            try:
+                assert erased == "UPDATE 1"
+                for q in ("erasable", "quentin", "q.erasable2@example.org", "5557654321"):
+                    assert gone["id"] not in await found(http, gone, q), q
+                assert await found(http, gone, "erasable") == {kept["id"]}
+            finally:
+                await conn.execute(
+                    "UPDATE lead_list SET search = $2, search_words = $3, email_lower = $4, phone = $5 WHERE id = $1",
+                    gone["id"],
+                    *before.values(),
+                )
 
 
 @pytest.mark.parametrize(
