@@ -14,20 +14,22 @@ from leadstore.domain.state import EventMeta, Lead, evolve
 from leadstore.store.db import Conn
 from leadstore.store.events import Checkpoint, RecordedEvent
 from leadstore.store.lead_list.ranges import range_keys
+from leadstore.store.lead_list.search import lead_words
 
 SELECT_DOCS = 'SELECT id, doc FROM "{table}" WHERE id = ANY($1::uuid[])'
 UPSERT = """
 INSERT INTO "{table}" (id, account_id, status, assigned_to, team_id, source, company_id, score, is_converted,
     archived, email_lower, created_by, created_at, updated_at, search, version, doc, changed_tx, changed_pos,
-    phone, custom, custom_ranges)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+    phone, custom, custom_ranges, search_words)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+    array_to_tsvector($23::text[]))
 ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, assigned_to = EXCLUDED.assigned_to,
     team_id = EXCLUDED.team_id, source = EXCLUDED.source, company_id = EXCLUDED.company_id,
     score = EXCLUDED.score, is_converted = EXCLUDED.is_converted, archived = EXCLUDED.archived,
     email_lower = EXCLUDED.email_lower, updated_at = EXCLUDED.updated_at, search = EXCLUDED.search,
     version = EXCLUDED.version, doc = EXCLUDED.doc, changed_tx = EXCLUDED.changed_tx,
     changed_pos = EXCLUDED.changed_pos, phone = EXCLUDED.phone, custom = EXCLUDED.custom,
-    custom_ranges = EXCLUDED.custom_ranges"""
+    custom_ranges = EXCLUDED.custom_ranges, search_words = EXCLUDED.search_words"""
 
 
 class LeadList:
@@ -35,7 +37,8 @@ class LeadList:
     # 2: trigram index on search; 3: changed_tx/changed_pos, for cursor walks on mutable sorts;
     # 4: phone, custom and custom_ranges, for the phone and custom-field filters
     # 5: `erased` in the document (erasure, issue 13: LeadErased nulls the row's personal columns and search)
-    version = 5
+    # 6: search_words and its full-text index, for `q` (leadstore.store.lead_list.search)
+    version = 6
 
     def create_statements(self, table: str) -> list[str]:
         return [
@@ -46,7 +49,8 @@ class LeadList:
                 created_by uuid NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL,
                 search text NOT NULL, version integer NOT NULL, doc json NOT NULL,
                 changed_tx xid8 NOT NULL, changed_pos bigint NOT NULL,
-                phone text, custom jsonb NOT NULL, custom_ranges text[] NOT NULL)""",
+                phone text, custom jsonb NOT NULL, custom_ranges text[] NOT NULL,
+                search_words tsvector)""",
             f'CREATE INDEX "{table}_created" ON "{table}" (account_id, created_at, id)',
             f'CREATE INDEX "{table}_updated" ON "{table}" (account_id, updated_at, id)',
             f'CREATE INDEX "{table}_score" ON "{table}" (account_id, score, id)',
@@ -55,7 +59,11 @@ class LeadList:
             f'CREATE INDEX "{table}_team" ON "{table}" (account_id, team_id, created_at, id)',
             f'CREATE INDEX "{table}_email" ON "{table}" (account_id, email_lower)',
             f'CREATE INDEX "{table}_company" ON "{table}" (account_id, company_id)',
+            # substring similarity of name, email and company (trigrams): the `q` of schema versions before 5
             f'CREATE INDEX "{table}_search" ON "{table}" USING gin (search gin_trgm_ops)',
+            # q: the words of leadstore.store.lead_list.search. Not led by the account: that entry's posting list
+            # (every lead of the account) made each search of a big account read far more (bench/search_bench.py)
+            f'CREATE INDEX "{table}_search_words" ON "{table}" USING gin (search_words)',
             # the log checkpoint of each lead's last applied event: which leads changed since a walk began
             f'CREATE INDEX "{table}_changed" ON "{table}" (account_id, changed_tx, changed_pos)',
             # The custom filters' plans rest on these columns' statistics (how many leads hold a value, or a
@@ -116,6 +124,7 @@ def _row(lead: Lead | None, changed: Checkpoint) -> tuple[Any, ...]:
         lead.phone,
         lead.custom,
         range_keys(lead.custom),
+        lead_words(doc["full_name"], lead.email, lead.company, lead.phone, lead.custom),
     )
 
 

@@ -24,7 +24,8 @@ from leadstore.http.schemas import EventPage, LeadOut, LeadPage
 from leadstore.store import config, replica
 from leadstore.store.events import TOKEN_PATTERN, Checkpoint, RecordedEvent, fold_recorded
 from leadstore.store.lead_list.pages import list_page
-from leadstore.store.lead_list.query import Cursor, InvalidCursor, LeadFilter, Sort, decode_cursor, like_pattern
+from leadstore.store.lead_list.query import Cursor, InvalidCursor, LeadFilter, Sort, decode_cursor
+from leadstore.store.lead_list.search import index_query, search_query
 
 _encoder = msgspec.json.Encoder()
 FILTER_DOC = {
@@ -39,7 +40,13 @@ FILTER_DOC = {
     "phone": "A phone number, normalised as leads' numbers are: with `+` and the country code, in any format "
     "(`+1 (555) 234-5678`), the leads with that number; without `+`, a national number (`(555) 234-5678`), "
     "the leads whose number it is in any country where it can be one.",
-    "q": "Case-insensitive substring of the full name, email or company.",
+    "q": "Search: the leads where every word of `q` (a run of letters, or of digits: `garcia77` is garcia and "
+    "77) is a word of the lead's full name, email (`maria.garcia@acme.com` is maria, garcia, acme and com), "
+    "company, or a text or choice custom value, the last word of `q` as a prefix (`mar` finds Maria); "
+    "case-insensitive. Phone-ish text (`+1 555 234`, `(555) 234-5678`, `5552345678`) also matches the start "
+    "of a phone number's digits, international or national. A `q` with no letter or digit is 422. There is "
+    "no bound on the matches: pages are full while `has_more` is true, and walking the cursors visits every "
+    "match exactly once.",
     "cursor": "The `next_cursor` of the previous page, with the same `sort`. A walk visits every lead matching "
     "throughout exactly once, even while leads are written; by `updated_at` or `score` it keeps the order the "
     "leads had when it began.",
@@ -135,7 +142,9 @@ async def lead_query(  # one parameter per documented filter
         is_converted=is_converted,
         archived=archived,
         email=email,
-        search=like_pattern(q) if q else None,
+        words=parse("q", _search_query, q),
+        indexed=_index_query(q),
+        q=q,
         visible_to=principal.actor.user_id if principal.actor.role == "member" else None,
         phones=parse("phone", list_filters.phone_numbers, phone),
         custom=contains,
@@ -160,6 +169,21 @@ def _parser(found: Problems) -> Any:
         return None if value is None else found.run(field, check, value)
 
     return parse
+
+
+def _search_query(q: str) -> str:
+    words = search_query(q)
+    if words is None:
+        raise InvalidValueError("invalid", "must hold a letter or a digit")
+    return words
+
+
+def _index_query(q: str | None) -> str | None:
+    """What the words index is asked for when it is not the whole of q's query (leadstore.store.lead_list.search)."""
+    if not q:
+        return None
+    indexed = index_query(q)
+    return indexed if indexed != search_query(q) else None
 
 
 def _cursor(token: str, sort: str) -> Cursor:

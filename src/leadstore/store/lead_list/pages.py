@@ -24,6 +24,7 @@ import msgspec
 
 from leadstore.store.db import Conn
 from leadstore.store.events import Checkpoint, fold_recorded, read_streams_until
+from leadstore.store.lead_list import query as lead_query
 from leadstore.store.lead_list.query import (
     MAX_MOVED,
     MUTABLE_SORTS,
@@ -34,7 +35,9 @@ from leadstore.store.lead_list.query import (
     ListRebuilding,
     Page,
     encode_cursor,
+    like_pattern,
     list_sql,
+    search_sql,
     walk_sql,
 )
 
@@ -49,6 +52,11 @@ async def list_page(
     try:
         return await _list_page(conn, account_id, filters, sort, cursor, limit)
     except asyncpg.UndefinedColumnError:
+        if filters.words is not None and filters.q is not None:
+            # The live table predates search_words (lead_list version 5, being rebuilt): `q` goes on as the
+            # substring search it was meanwhile.
+            older = msgspec.structs.replace(filters, words=None, search=like_pattern(filters.q))
+            return await list_page(conn, account_id, older, sort, cursor, limit)
         if filters.needs_version_4():  # the live table is older: its runner is rebuilding it
             raise ListRebuilding("the lead list is being rebuilt for this filter; retry in a minute") from None
         raise
@@ -59,14 +67,16 @@ async def _list_page(
 ) -> Page:
     column = SORTS[sort][2]
     if sort not in MUTABLE_SORTS:
-        rows = await _fetch(conn, account_id, *list_sql(filters, sort, cursor, limit))
+        rows = await _listed(conn, account_id, filters, sort, cursor, limit)
         return _page(sort, _entries(rows, column), limit, None)
     if cursor is None:
-        rows = await _fetch(conn, account_id, *list_sql(filters, sort, None, limit, pin=True))
+        rows = await _listed(conn, account_id, filters, sort, None, limit, pin=True)
         at = (rows[0]["at_tx"] or 0, rows[0]["at_pos"] or 0) if rows else None
         return _page(sort, _entries(rows, column), limit, at)
     try:
         rows = await _fetch(conn, account_id, *walk_sql(filters, cursor, limit))
+        if filters.words is not None and sum(not row["moved"] for row in rows) <= limit:
+            rows = await _fetch(conn, account_id, *walk_sql(filters, cursor, limit, probe=False))
     except asyncpg.UndefinedColumnError:
         # The live table predates the changed_* columns (it is being rebuilt for lead_list version 3):
         # go on as a plain keyset meanwhile, exactly-once only for leads that do not change.
@@ -80,6 +90,26 @@ async def _list_page(
     entries += await _placed_as_then(conn, moved, cursor)
     entries.sort(key=lambda entry: (entry[0], entry[1]), reverse=sort.startswith("-"))
     return _page(sort, entries, limit, cursor.at)
+
+
+async def _listed(
+    conn: Conn, account_id: UUID, filters: LeadFilter, sort: str, cursor: Cursor | None, limit: int, pin: bool = False
+) -> list[Any]:
+    """The rows of a keyset page (limit + 1 of them when there are more); a `q` search first probes the next
+    leads in order (twice when the first probe's share of matches says a longer one fills the page), then,
+    when they hold less than a page, takes every match from the words index."""
+    if filters.words is None:
+        return await _fetch(conn, account_id, *list_sql(filters, sort, cursor, limit, pin=pin))
+    probe = lead_query.PROBE_ROWS
+    rows = await _fetch(conn, account_id, *search_sql(filters, sort, cursor, limit, probe=probe, pin=pin))
+    if len(rows) > limit:
+        return rows
+    wanted = (limit + 1) * probe * 3 // (2 * len(rows)) if rows else None
+    if wanted is not None and wanted <= lead_query.MAX_PROBE_ROWS:
+        rows = await _fetch(conn, account_id, *search_sql(filters, sort, cursor, limit, probe=wanted, pin=pin))
+        if len(rows) > limit:
+            return rows
+    return await _fetch(conn, account_id, *search_sql(filters, sort, cursor, limit, probe=None, pin=pin))
 
 
 async def _placed_as_then(conn: Conn, moved: list[Any], cursor: Cursor) -> list[Entry]:

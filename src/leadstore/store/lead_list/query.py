@@ -19,10 +19,24 @@ COLUMNS = "id, created_at, updated_at, score, doc::text AS doc"
 LIST_LEADS = f"SELECT {COLUMNS} FROM lead_list WHERE account_id = $1"
 WALK_LEADS = f"SELECT {COLUMNS}, {{0}} AS moved FROM lead_list WHERE account_id = $1"
 # A walk's first page also reads the lead list's checkpoint, in the same statement and so the same snapshot.
-PINNED_LIST_LEADS = f"""SELECT {COLUMNS},
+PINNED_COLUMNS = f"""{COLUMNS},
     (SELECT transaction_id FROM checkpoints WHERE name = 'lead_list') AS at_tx,
-    (SELECT position FROM checkpoints WHERE name = 'lead_list') AS at_pos
-FROM lead_list WHERE account_id = $1"""
+    (SELECT position FROM checkpoints WHERE name = 'lead_list') AS at_pos"""
+PINNED_LIST_LEADS = f"SELECT {PINNED_COLUMNS} FROM lead_list WHERE account_id = $1"
+# A page of a `q` search is read in one of two shapes (leadstore.store.lead_list.pages picks): the probe checks
+# the words of the next PROBE_ROWS leads in the sort's order (its btree index), which fills a page at once when
+# the words are common; the matches shape takes every match after the cursor from the words index (GIN), sorts
+# their keys and reads the page's rows by id, which is cheap when they are few. Both are written out (a
+# MATERIALIZED CTE keeps the second off the sort's index), as the planner's guess of how common a word prefix
+# is can be far off: with it, a search matching nothing scanned all of a big account's leads in sort order.
+# In the matches shape the account is checked on each match (`IS TRUE` keeps the planner from adding the
+# account's half-million entries of another GIN index to the bitmap, as it did).
+PROBE_ROWS = 1000
+# When the probe finds some matches but not a page, a second probe reads as many leads as the first one's
+# share of matches says a page needs (half as many again), up to this many; past it, the matches shape.
+MAX_PROBE_ROWS = 20_000
+SEARCHED = "SELECT * FROM lead_list WHERE account_id = $1"
+MATCHED = "SELECT id, created_at, updated_at, score FROM lead_list WHERE (account_id = $1) IS TRUE"
 # Each filter is a fixed fragment; `{0}` is replaced by the $n placeholder of its value, never by the value.
 FILTERS: dict[str, str] = {
     "status": "status = {0}::text",
@@ -41,6 +55,7 @@ FILTERS: dict[str, str] = {
     "archived": "archived = {0}::boolean",
     "email": "email_lower = lower({0}::text)",
     "search": "search LIKE {0}::text ESCAPE '\\'",
+    "words": "search_words @@ {0}::tsquery",
     "visible_to": "(assigned_to = {0}::uuid OR created_by = {0}::uuid)",
     "phones": "phone = ANY({0}::text[])",
     "custom": "custom @> {0}::jsonb",
@@ -86,7 +101,10 @@ class LeadFilter(msgspec.Struct, kw_only=True):
     is_converted: bool | None = None
     archived: bool | None = False
     email: str | None = None
-    search: str | None = None
+    search: str | None = None  # a LIKE pattern on `search`: `q` on a lead list older than schema version 5
+    words: str | None = None  # `q` as a tsquery (leadstore.store.lead_list.search.search_query)
+    indexed: str | None = None  # what of it the words index is asked for, when not all (search.index_query)
+    q: str | None = None  # `q` as given, to fall back on `search` while the lead list is being rebuilt
     visible_to: UUID | None = None
     phones: list[str] | None = None  # E.164 numbers, any of which
     custom: dict[str, Any] | None = None  # contained in the lead's custom values
@@ -192,19 +210,72 @@ def list_sql(
     return " AND ".join(clauses) + f" ORDER BY {order} LIMIT ${len(args)}", args
 
 
-def walk_sql(filters: LeadFilter, cursor: Cursor, limit: int) -> tuple[str, list[Any]]:
+def search_sql(
+    filters: LeadFilter, sort: str, cursor: Cursor | None, limit: int, *, probe: int | None, pin: bool = False
+) -> tuple[str, list[Any]]:
+    """A page of a `q` search (filters.words set) as list_sql returns it: the probe of the next `probe` leads,
+    or (None) the matches shape."""
+    assert filters.words is not None
+    clauses, args = _filtered(SEARCHED if probe else MATCHED, msgspec.structs.replace(filters, words=None))
+    order, keyset, _ = SORTS[sort]
+    if cursor is not None:
+        args += [cursor.value, cursor.id]
+        clauses.append(keyset.format(f"${len(args) - 1}", f"${len(args)}"))
+    words = matching(filters, args, indexed=probe is None)
+    args.append(limit + 1)
+    columns, n = PINNED_COLUMNS if pin else COLUMNS, len(args)
+    if probe is not None:
+        probed = " AND ".join(clauses) + f" ORDER BY {order} LIMIT {int(probe)}"
+        return f"SELECT {columns} FROM ({probed}) lead_list WHERE {words} ORDER BY {order} LIMIT ${n}", args
+    matched = " AND ".join([*clauses, words])
+    page = f"SELECT * FROM matched ORDER BY {order} LIMIT ${n}"
+    return (
+        f"WITH matched AS MATERIALIZED ({matched}) SELECT {columns} FROM ({page}) page "
+        f"JOIN lead_list USING (id, created_at, updated_at, score) ORDER BY {order}",
+        args,
+    )
+
+
+def matching(filters: LeadFilter, args: list[Any], *, indexed: bool) -> str:
+    """The condition of a `q` search, its values appended to `args`. For the matches shape (`indexed`) with
+    filters.indexed set, the index is asked for that, and its matches are checked against the whole query
+    (`IS TRUE` keeps the check out of the index)."""
+    args.append(filters.words)
+    words = FILTERS["words"].format(f"${len(args)}")
+    if not indexed or filters.indexed is None:
+        return words
+    args.append(filters.indexed)
+    return f"{FILTERS['words'].format(f'${len(args)}')} AND ({words}) IS TRUE"
+
+
+def walk_sql(filters: LeadFilter, cursor: Cursor, limit: int, *, probe: bool = True) -> tuple[str, list[Any]]:
     """A later page of a walk by a mutable sort, in one statement (one snapshot): the next leads unchanged
-    since the walk began, by keyset, then every matching lead changed since (`moved`), in no order."""
+    since the walk began, by keyset, then every matching lead changed since (`moved`), in no order. For a `q`
+    search, the unchanged leads are read in the probe or the matches shape (see PROBE_ROWS)."""
     assert cursor.at is not None
-    clauses, args = _filtered(WALK_LEADS, filters)
+    clauses, args = _filtered(WALK_LEADS, msgspec.structs.replace(filters, words=None))
+    words = None if filters.words is None else matching(filters, args, indexed=not probe)
     args += [*cursor.at, cursor.value, cursor.id, limit + 1]
     n = len(args)
     at, after = (f"${n - 4}", f"${n - 3}"), (f"${n - 2}", f"${n - 1}")
     order, keyset, _ = SORTS[cursor.sort]
     select, conditions = clauses[0], clauses[1:]
-    unchanged = " AND ".join([select.format("false"), *conditions, UNCHANGED_SINCE.format(*at), keyset.format(*after)])
-    moved = " AND ".join([select.format("true"), *conditions, CHANGED_SINCE.format(*at)])
-    return f"({unchanged} ORDER BY {order} LIMIT ${n}) UNION ALL ({moved} LIMIT {MAX_MOVED + 1})", args
+    since = [UNCHANGED_SINCE.format(*at), keyset.format(*after)]
+    moved = " AND ".join([select.format("true"), *conditions, *([words] if words else []), CHANGED_SINCE.format(*at)])
+    moved_part = f"({moved} LIMIT {MAX_MOVED + 1})"
+    if words is None:
+        unchanged = " AND ".join([select.format("false"), *conditions, *since])
+        return f"({unchanged} ORDER BY {order} LIMIT ${n}) UNION ALL {moved_part}", args
+    if probe:
+        probed = " AND ".join([SEARCHED, *conditions, *since]) + f" ORDER BY {order} LIMIT {PROBE_ROWS}"
+        unchanged = f"SELECT {COLUMNS}, false AS moved FROM ({probed}) lead_list WHERE {words}"
+        return f"({unchanged} ORDER BY {order} LIMIT ${n}) UNION ALL {moved_part}", args
+    matched = " AND ".join([MATCHED, *conditions, words, *since])
+    page = f"SELECT * FROM matched ORDER BY {order} LIMIT ${n}"
+    unchanged = (
+        f"SELECT {COLUMNS}, false AS moved FROM ({page}) page JOIN lead_list USING (id, created_at, updated_at, score)"
+    )
+    return f"WITH matched AS MATERIALIZED ({matched}) ({unchanged}) UNION ALL {moved_part}", args
 
 
 def _filtered(select: str, filters: LeadFilter) -> tuple[list[str], list[Any]]:
