@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ WRITES_WITH_BODY = [
 LIST_FILTERS = {"status", "assigned_to", "team_id", "source", "company_id", "min_score", "max_score", "created_after"}
 LIST_FILTERS |= {"created_before", "updated_after", "is_converted", "archived", "email", "q", "sort", "limit", "cursor"}
 LIST_FILTERS |= {"min_position", "phone"}
+PROBLEM = "application/problem+json"
 PUBLIC = {("/v1/signing-key", "get")}  # the v1 routes that need no API key
 
 
@@ -203,3 +205,92 @@ def test_a_documented_pattern_accepts_exactly_what_its_parser_accepts(
         assert not re.fullmatch(pattern, text), text
         with pytest.raises((ValueError, ValidationFailed, field_checks.InvalidValueError)):
             parse(text)
+
+
+def test_the_import_routes_have_their_operation_ids_body_examples_and_problems(schema: dict[str, Any]) -> None:
+    create = schema["paths"]["/v1/imports"]["post"]
+    follow = schema["paths"]["/v1/imports/{import_id}"]["get"]
+    listing = schema["paths"]["/v1/imports"]["get"]
+    assert (create["operationId"], follow["operationId"], listing["operationId"]) == (
+        "createImport",
+        "getImport",
+        "listImports",
+    )
+    assert create["tags"] == follow["tags"] == ["Imports"]
+    body = create["requestBody"]["content"]["text/csv"]
+    assert "firstName" in body["schema"]["examples"][0]
+    assert {"202", "400", "413", "415", "422"} <= create["responses"].keys()
+    assert "`Location`" in create["responses"]["202"]["description"]
+    assert (
+        next(iter(create["responses"]["202"]["content"]["application/json"]["examples"].values()))["value"]["state"]
+        == "queued"
+    )
+    assert {"on_duplicate", "mapping", "skip_team_requirement"} <= {p["name"] for p in create["parameters"]}
+    assert "application/problem+json" in follow["responses"]["404"]["content"]
+
+
+CAMEL_CASE = re.compile(r"^[a-z]+(?:[A-Z][a-z0-9]*)*$")
+HOW = {
+    "operation_id": "set operation_id='verbNoun' (camelCase: createLead, listLeadEvents) on the route's decorator",
+    "tag": "set tags=['Resources'] (capitalised, like 'Leads' or 'API keys') on the decorator or its Controller, "
+    "and describe a new tag in leadstore.http.openapi.TAGS",
+    "example": "add an example of the body's Struct to leadstore.http.examples.EXAMPLES",
+    "problem": "document errors with responses=problems(...) (leadstore.http.openapi): the service answers every "
+    "error as a ProblemOut under application/problem+json",
+}
+
+
+def convention_breaches(schema: dict[str, Any]) -> list[str]:
+    """What each operation lacks of the conventions generated clients rely on, each with how to fix it."""
+    breaches: list[str] = []
+    seen_ids: set[str] = set()
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            where = f"{method.upper()} {path}"
+            operation_id = operation.get("operationId", "")
+            if not CAMEL_CASE.match(operation_id) or operation_id in seen_ids:
+                breaches.append(
+                    f"{where}: operation id {operation_id!r} is not camelCase or not unique: {HOW['operation_id']}"
+                )
+            seen_ids.add(operation_id)
+            tags = operation.get("tags") or []
+            if not tags or not all(tag[:1].isupper() for tag in tags):
+                breaches.append(f"{where}: tags {tags} are missing or not capitalised: {HOW['tag']}")
+            bodies = [("request body", operation.get("requestBody", {}).get("content", {}))]
+            bodies += [
+                (f"response {status}", response.get("content") or {})
+                for status, response in operation["responses"].items()
+            ]
+            for what, content in bodies:
+                for media_type, media in content.items():
+                    if "json" in media_type and not media.get("examples") and "example" not in media:
+                        breaches.append(f"{where}: {what} ({media_type}) has no example: {HOW['example']}")
+            for status, response in operation["responses"].items():
+                problem = {"$ref": "#/components/schemas/ProblemOut"}
+                content = response.get("content") or {}
+                if int(status) >= 400 and (
+                    set(content) != {"application/problem+json"} or content[PROBLEM]["schema"] != problem
+                ):
+                    breaches.append(f"{where}: response {status} is not a problem document: {HOW['problem']}")
+    return breaches
+
+
+def test_every_operation_follows_the_conventions_generated_clients_rely_on(schema: dict[str, Any]) -> None:
+    """A camelCase operation id, a capitalised tag, an example next to each JSON body, and errors documented only
+    as the problem document the service sends: routes added later fail here until they follow them too."""
+    breaches = convention_breaches(schema)
+    assert not breaches, "the OpenAPI document breaks its conventions:\n" + "\n".join(breaches)
+
+
+def test_the_conventions_check_finds_each_breach(schema: dict[str, Any]) -> None:
+    broken = copy.deepcopy(schema)
+    operation = broken["paths"]["/v1/leads"]["post"]
+    operation["operationId"] = "V1LeadsCreateLead"
+    operation["tags"] = ["unknown"]
+    operation["requestBody"]["content"]["application/json"].pop("examples")
+    operation["responses"]["400"] = {"content": {"application/json": {"schema": {"type": "object"}}}}
+    found = convention_breaches(broken)
+    assert all(line.startswith("POST /v1/leads: ") for line in found), found
+    for breach in ("operation id 'V1LeadsCreateLead'", "tags ['unknown']", "request body (application/json) has no"):
+        assert any(breach in line for line in found), (breach, found)
+    assert any("response 400 is not a problem document" in line for line in found), found

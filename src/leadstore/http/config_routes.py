@@ -37,7 +37,7 @@ from leadstore.http.config_schemas import (
 )
 from leadstore.http.context import AnyRequest, Services, body_object, convert_body, principal_of
 from leadstore.http.errors import NotFound
-from leadstore.http.openapi import TeamId, problems
+from leadstore.http.openapi import BODY_PROBLEMS, TeamId, problems
 from leadstore.http.params import path_id
 from leadstore.store import config, people
 from leadstore.store.account_log import AdminChange, lock_account
@@ -103,9 +103,9 @@ def check_choices(field_type: str, choices: list[str] | None) -> None:
 # Every role may read the configuration, so that any client can discover valid keys; admins change it.
 class StatusRoutes(Controller):
     path = "/v1/statuses"
-    tags = ["configuration"]
+    tags = ["Statuses"]
 
-    @get("/", responses=problems(), summary="List statuses")
+    @get("/", operation_id="listStatuses", responses=problems(), summary="List statuses")
     async def list_statuses(self, request: AnyRequest, services: Services) -> StatusList:
         async with services.pool.acquire() as conn:
             return msgspec.convert({"data": await config.list_statuses(conn, account(request))}, StatusList)
@@ -113,8 +113,9 @@ class StatusRoutes(Controller):
     @post(
         "/",
         guards=[admin_only],
+        operation_id="createStatus",
         dependencies=documented_body(StatusInput),
-        responses=problems(400, 422),
+        responses=problems(*BODY_PROBLEMS),
         summary="Create a status",
     )
     async def create_status(self, request: AnyRequest, services: Services) -> StatusOut:
@@ -126,7 +127,12 @@ class StatusRoutes(Controller):
         return msgspec.convert(created(row, "key", body.key), StatusOut)
 
     @patch(
-        "/{key:str}", guards=[admin_only], dependencies=documented_body(StatusPatch), responses=problems(400, 404, 422)
+        "/{key:str}",
+        operation_id="updateStatus",
+        guards=[admin_only],
+        dependencies=documented_body(StatusPatch),
+        responses=problems(*BODY_PROBLEMS, 404),
+        summary="Change a status",
     )
     async def rename_status(self, request: AnyRequest, services: Services, key: KeyInPath) -> StatusOut:
         """Change a status's label or color."""
@@ -138,10 +144,12 @@ class StatusRoutes(Controller):
 
     @post(
         "/reorder",
+        operation_id="reorderStatuses",
+        summary="Reorder the statuses",
         guards=[admin_only],
         status_code=200,
         dependencies=documented_body(StatusOrder),
-        responses=problems(400, 422),
+        responses=problems(*BODY_PROBLEMS),
     )
     async def reorder_statuses(self, request: AnyRequest, services: Services) -> StatusList:
         """Put the statuses in a new pipeline order."""
@@ -158,9 +166,9 @@ class StatusRoutes(Controller):
 
 class SourceRoutes(Controller):
     path = "/v1/sources"
-    tags = ["configuration"]
+    tags = ["Sources"]
 
-    @get("/", responses=problems(), summary="List lead sources")
+    @get("/", operation_id="listSources", responses=problems(), summary="List lead sources")
     async def list_sources(self, request: AnyRequest, services: Services) -> SourceList:
         async with services.pool.acquire() as conn:
             return msgspec.convert({"data": await config.list_sources(conn, account(request))}, SourceList)
@@ -168,8 +176,9 @@ class SourceRoutes(Controller):
     @post(
         "/",
         guards=[admin_only],
+        operation_id="createSource",
         dependencies=documented_body(SourceInput),
-        responses=problems(400, 422),
+        responses=problems(*BODY_PROBLEMS),
         summary="Create a source",
     )
     async def create_source(self, request: AnyRequest, services: Services) -> SourceOut:
@@ -180,7 +189,12 @@ class SourceRoutes(Controller):
         return msgspec.convert(created(row, "key", body.key), SourceOut)
 
     @patch(
-        "/{key:str}", guards=[admin_only], dependencies=documented_body(SourcePatch), responses=problems(400, 404, 422)
+        "/{key:str}",
+        operation_id="updateSource",
+        guards=[admin_only],
+        dependencies=documented_body(SourcePatch),
+        responses=problems(*BODY_PROBLEMS, 404),
+        summary="Change a source",
     )
     async def change_source(self, request: AnyRequest, services: Services, key: KeyInPath) -> SourceOut:
         """Change a source's label or team (null: a source of every team)."""
@@ -199,9 +213,9 @@ def _sent(raw: Row, body: msgspec.Struct) -> Row:
 
 class TeamRoutes(Controller):
     path = "/v1/teams"
-    tags = ["configuration"]
+    tags = ["Teams"]
 
-    @get("/", responses=problems(), summary="List teams")
+    @get("/", operation_id="listTeams", responses=problems(), summary="List teams")
     async def list_teams(self, request: AnyRequest, services: Services) -> TeamList:
         async with services.pool.acquire() as conn:
             return msgspec.convert({"data": await config.list_teams(conn, account(request))}, TeamList)
@@ -209,8 +223,9 @@ class TeamRoutes(Controller):
     @post(
         "/",
         guards=[admin_only],
+        operation_id="createTeam",
         dependencies=documented_body(TeamInput),
-        responses=problems(400, 422),
+        responses=problems(*BODY_PROBLEMS),
         summary="Create a team",
     )
     async def create_team(self, request: AnyRequest, services: Services) -> TeamOut:
@@ -224,9 +239,11 @@ class TeamRoutes(Controller):
 
     @patch(
         "/{team_id:str}",
+        operation_id="updateTeam",
         guards=[admin_only],
         dependencies=documented_body(TeamPatch),
-        responses=problems(400, 404, 422),
+        responses=problems(*BODY_PROBLEMS, 404),
+        summary="Change a team",
     )
     async def change_team(self, request: AnyRequest, services: Services, team_id: TeamId) -> TeamOut:
         """Rename, switch rotation, or set the members."""
@@ -242,14 +259,21 @@ class TeamRoutes(Controller):
 
 class CustomFieldRoutes(Controller):
     path = "/v1/custom-fields"
-    tags = ["configuration"]
+    tags = ["Custom fields"]
 
-    @get("/", responses=problems(), summary="List custom fields")
+    @get("/", operation_id="listCustomFields", responses=problems(), summary="List custom fields")
     async def list_fields(self, request: AnyRequest, services: Services) -> CustomFieldList:
         async with services.pool.acquire() as conn:
             return msgspec.convert({"data": await config.list_custom_fields(conn, account(request))}, CustomFieldList)
 
-    @post("/", guards=[admin_only], dependencies=documented_body(CustomFieldInput), responses=problems(400, 422))
+    @post(
+        "/",
+        operation_id="createCustomField",
+        guards=[admin_only],
+        dependencies=documented_body(CustomFieldInput),
+        responses=problems(*BODY_PROBLEMS),
+        summary="Create a custom field",
+    )
     async def create_field(self, request: AnyRequest, services: Services) -> CustomFieldOut:
         """Create a custom field; leads then carry its value under `custom.<key>`."""
         body = convert_body(await body_object(request), CustomFieldInput)
@@ -260,9 +284,11 @@ class CustomFieldRoutes(Controller):
 
     @patch(
         "/{key:str}",
+        operation_id="updateCustomField",
         guards=[admin_only],
         dependencies=documented_body(CustomFieldPatch),
-        responses=problems(400, 404, 422),
+        responses=problems(*BODY_PROBLEMS, 404),
+        summary="Change a custom field",
     )
     async def change_field(self, request: AnyRequest, services: Services, key: KeyInPath) -> CustomFieldOut:
         """Change a custom field's label, choices or required flag."""
@@ -279,9 +305,9 @@ class RotationRoutes(Controller):
     """The account's default rotation: leads written with no team and no assignee take a turn in it."""
 
     path = "/v1/rotation"
-    tags = ["configuration"]
+    tags = ["Rotation"]
 
-    @get("/", responses=problems(), summary="Get the default rotation")
+    @get("/", operation_id="getRotation", responses=problems(), summary="Get the default rotation")
     async def get_rotation(self, request: AnyRequest, services: Services) -> RotationOut:
         """Every role may read it."""
         async with services.pool.acquire() as conn:
@@ -290,8 +316,9 @@ class RotationRoutes(Controller):
     @put(
         "/",
         guards=[admin_only],
+        operation_id="setRotation",
         dependencies=documented_body(RotationInput),
-        responses=problems(400, 403, 422),
+        responses=problems(*BODY_PROBLEMS),
         summary="Set the default rotation",
     )
     async def put_rotation(self, request: AnyRequest, services: Services) -> RotationOut:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 import msgspec
@@ -172,30 +172,42 @@ class ApiKeyInput(Strict):
 
 
 class StatusList(msgspec.Struct, kw_only=True):
+    SENT_WHOLE: ClassVar[bool] = True  # every member in every response (openapi_conventions)
+
     object: Literal["list"] = "list"
     data: list[StatusOut]
 
 
 class SourceList(msgspec.Struct, kw_only=True):
+    SENT_WHOLE: ClassVar[bool] = True  # every member in every response (openapi_conventions)
+
     object: Literal["list"] = "list"
     data: list[SourceOut]
 
 
 class TeamList(msgspec.Struct, kw_only=True):
+    SENT_WHOLE: ClassVar[bool] = True  # every member in every response (openapi_conventions)
+
     object: Literal["list"] = "list"
     data: list[TeamOut]
 
 
 class CustomFieldList(msgspec.Struct, kw_only=True):
+    SENT_WHOLE: ClassVar[bool] = True  # every member in every response (openapi_conventions)
+
     object: Literal["list"] = "list"
     data: list[CustomFieldOut]
 
 
 class UserList(msgspec.Struct, kw_only=True):
+    SENT_WHOLE: ClassVar[bool] = True  # every member in every response (openapi_conventions)
+
     object: Literal["list"] = "list"
     data: list[UserOut]
 
 
 class ApiKeyList(msgspec.Struct, kw_only=True):
+    SENT_WHOLE: ClassVar[bool] = True  # every member in every response (openapi_conventions)
+
     object: Literal["list"] = "list"
     data: list[ApiKeyOut]

@@ -23,10 +23,10 @@ _encoder = msgspec.json.Encoder()
 
 class EventFeed(Controller):
     path = "/v1/events"
-    tags = ["events"]
+    tags = ["Events"]
     guards = [admin_only]
 
-    @get("/", responses=problems(422), summary="The account's event feed")
+    @get("/", operation_id="listEvents", responses=problems(), summary="The account's event feed")
     async def feed(
         self,
         request: AnyRequest,

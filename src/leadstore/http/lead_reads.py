@@ -177,10 +177,11 @@ LIST_DOC += list_filters.CUSTOM_DOC
 
 class LeadReads(Controller):
     path = "/v1/leads"
-    tags = ["leads"]
+    tags = ["Leads"]
 
     @get(
         "/",
+        operation_id="listLeads",
         dependencies={"listing": Provide(lead_query)},
         responses=problems(422),
         summary="List leads",
@@ -202,7 +203,9 @@ class LeadReads(Controller):
         body = {"object": "list", "data": page.docs, "has_more": page.next_cursor is not None}
         return _json(body | {"next_cursor": page.next_cursor})
 
-    @get("/{lead_id:str}", response_headers=[ETAG], responses=problems(404, 422), summary="Get a lead")
+    @get(
+        "/{lead_id:str}", operation_id="getLead", response_headers=[ETAG], responses=problems(404), summary="Get a lead"
+    )
     async def get_lead(
         self,
         request: AnyRequest,
@@ -221,7 +224,13 @@ class LeadReads(Controller):
             raise LeadNotFound(history[0].stream_id if history else params.path_id(lead_id))
         return _json(lead_document(lead), headers={"etag": f'"{lead.version}"'})
 
-    @get("/{lead_id:str}/events", responses=problems(404), summary="A lead's audit log", tags=["events"])
+    @get(
+        "/{lead_id:str}/events",
+        operation_id="listLeadEvents",
+        responses=problems(404),
+        summary="A lead's audit log",
+        tags=["Events"],
+    )
     async def lead_events(self, request: AnyRequest, services: Services, lead_id: LeadId) -> Response[EventPage]:
         """Every event of the lead, oldest first, with who made it and from which request."""
         params.reject_unknown_query(request)

@@ -28,12 +28,13 @@ SKIP_TEAM = "Lift the team rule: no team_id needed, and any of the account's sou
 
 class LeadCommands(Controller):
     path = "/v1/leads"
-    tags = ["leads"]
+    tags = ["Leads"]
     parameters = WRITE_PARAMETERS
     response_headers = WRITE_HEADERS
 
     @post(
         "/",
+        operation_id="createLead",
         dependencies=documented_body(LeadInput),
         response_headers=[LOCATION],
         responses=problems(*WRITE_PROBLEMS),
@@ -55,6 +56,7 @@ class LeadCommands(Controller):
 
     @patch(
         "/{lead_id:str}",
+        operation_id="updateLead",
         dependencies=documented_body(LeadPatch),
         responses=problems(*WRITE_PROBLEMS),
         summary="Change a lead (JSON merge patch)",
@@ -77,6 +79,7 @@ class LeadCommands(Controller):
 
     @post(
         "/{lead_id:str}/assign",
+        operation_id="assignLead",
         status_code=200,
         dependencies=documented_body(AssignInput),
         responses=problems(*WRITE_PROBLEMS),
@@ -92,6 +95,7 @@ class LeadCommands(Controller):
 
     @post(
         "/{lead_id:str}/convert",
+        operation_id="convertLead",
         status_code=200,
         dependencies=documented_body(ConvertInput),
         responses=problems(*WRITE_PROBLEMS),
@@ -106,6 +110,7 @@ class LeadCommands(Controller):
 
     @post(
         "/{lead_id:str}/archive",
+        operation_id="archiveLead",
         status_code=200,
         dependencies=documented_body(ReasonInput),
         responses=problems(*WRITE_PROBLEMS),
@@ -120,6 +125,7 @@ class LeadCommands(Controller):
 
     @post(
         "/{lead_id:str}/restore",
+        operation_id="restoreLead",
         status_code=200,
         dependencies=documented_body(ReasonInput),
         responses=problems(*WRITE_PROBLEMS),

@@ -21,7 +21,7 @@ async def refresh_readers(container: Container) -> None:
     container.metrics.readers.update(list(found.readers.values()), oldest.seconds if oldest else 0.0)
 
 
-@get("/metrics", include_in_schema=False)
+@get("/metrics", operation_id="getMetrics", tags=["Operations"], include_in_schema=False)
 async def metrics(state: State) -> Response[bytes]:
     """Every metric of the API processes in the Prometheus text format."""
     container: Container = state.container

@@ -8,7 +8,7 @@ from litestar.datastructures import ResponseHeader
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Components, OpenAPIFormat, SecurityScheme, Tag
+from litestar.openapi.spec import Components, Example, OpenAPIFormat, SecurityScheme, Tag
 from litestar.params import HeaderParameter, PathParameter
 
 from leadstore import __version__
@@ -40,8 +40,10 @@ PROBLEMS: dict[int, str] = {
     409: "`duplicate_email`, `invalid_transition` (closed, archived or won-by-status) or `already_converted`.",
     412: "`version_conflict`: the lead is no longer at the version `If-Match` names.",
     413: "`payload_too_large`: the body is larger than the server accepts.",
-    422: "`validation_failed` (every bad field is in `errors`), `team_required`, `source_required` or "
-    "`idempotency_conflict` (the key was used with another body).",
+    415: "`unsupported_media_type`: the body is not of a type this route reads (`application/json`; imports "
+    "also read `text/csv` and `application/x-ndjson`).",
+    422: "`validation_failed` (every bad field is in `errors`, an unknown or repeated query parameter too), "
+    "`team_required`, `source_required` or `idempotency_conflict` (the key was used with another body).",
     429: "`rate_limited`: the API key is over its request budget, or its client address made too many failed "
     "authentications; `Retry-After` gives the seconds to wait.",
     503: "`projection_lagging` (min_position not reached in time; `Retry-After` says when to retry) or "
@@ -49,7 +51,22 @@ PROBLEMS: dict[int, str] = {
     "LEADSTORE_SECRETS_KEY configured; `Retry-After` too). A write may have committed before "
     "its 503: retry writes with the same `Idempotency-Key` only.",
 }
-WRITE_PROBLEMS = (400, 404, 409, 412, 413, 422)
+# The code and detail each status's example shows (the descriptions above name every code a status can carry).
+EXAMPLES: dict[int, tuple[str, str]] = {
+    400: ("validation_failed", "the request body is not a JSON object: malformed JSON"),
+    401: ("unauthorized", "a valid API key is required: Authorization: Bearer <api_key>"),
+    403: ("forbidden", "this route is for admins only"),
+    404: ("not_found", "no such resource in this account"),
+    409: ("invalid_transition", "the lead is closed: reopen it first"),
+    412: ("version_conflict", "the lead is at version 4, not 3"),
+    413: ("payload_too_large", "the request body is larger than the server accepts"),
+    415: ("unsupported_media_type", "send the body as JSON, with Content-Type: application/json"),
+    422: ("validation_failed", "the request is invalid"),
+    429: ("rate_limited", "too many requests: retry after 1 s"),
+    503: ("unavailable", "the database is unavailable; retry later"),
+}
+BODY_PROBLEMS = (400, 413, 415, 422)  # of every route that reads a JSON body
+WRITE_PROBLEMS = (*BODY_PROBLEMS, 404, 409, 412)
 
 
 def id_in_path(what: str) -> PathParameter:
@@ -107,18 +124,58 @@ WRITE_PARAMETERS = {
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
-    """The problem responses of a /v1 route: 401, 403, 429 and 503 always, plus `statuses`."""
+    """The problem responses of a /v1 route: 401, 403, 422 (every route refuses unknown query parameters), 429
+    and 503 always, plus `statuses`; each documented as `ProblemOut` under application/problem+json."""
     return {
         status: ResponseSpec(
-            data_container=ProblemOut, description=PROBLEMS[status], media_type=PROBLEM_JSON, generate_examples=False
+            data_container=ProblemOut,
+            description=PROBLEMS[status],
+            media_type=PROBLEM_JSON,
+            generate_examples=False,
+            examples=[problem_example(status)],
         )
-        for status in sorted({401, 403, 429, 503, *statuses})
+        for status in sorted({401, 403, 422, 429, 503, *statuses})
     }
+
+
+def problem_example(status: int) -> Example:
+    """An example problem document of the status."""
+    code, detail = EXAMPLES[status]
+    errors = [{"field": "email", "code": "invalid", "message": "is not a valid email address"}] if status == 422 else []
+    value = {
+        "type": f"urn:leadstore:problem:{code}",
+        "title": code.replace("_", " ").capitalize(),
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "request_id": "req_01JD5X2Y3Z",
+        "errors": errors,
+    }
+    return Example(summary=code, value=value)
 
 
 def public_problems(*statuses: int) -> dict[int, ResponseSpec]:
     """The problem responses of a route that needs no API key: 503, plus `statuses`."""
     return {status: spec for status, spec in problems(*statuses).items() if status not in (401, 403, 429)}
+
+
+# The groups of operations (generated clients make a module of each). Configuration is read by every role and
+# changed by admins; the feed, webhooks, users' details and API keys are for admins.
+TAGS = {
+    "Leads": "Commands that append events to a lead, and reads of leads.",
+    "Events": "A lead's audit log, the account's event feed, and the key that verifies published events.",
+    "Statuses": "The account's pipeline of statuses.",
+    "Sources": "Where leads come from.",
+    "Teams": "Teams, their members and their rotation.",
+    "Custom fields": "The account's own lead fields.",
+    "Rotation": "The account's default rotation, for leads of no team.",
+    "Users": "The account's users and their roles.",
+    "API keys": "Keys that authenticate the account's users.",
+    "Imports": "Bulk imports of leads from CSV and NDJSON files, run by the workers.",
+    "Duplicates": "Candidate duplicate leads, scored and explained.",
+    "Webhooks": "Endpoints that receive the account's events, signed, and their deliveries.",
+    "Operations": "Health, readiness and metrics, for operators (no API key; not part of the API clients).",
+}
 
 
 def openapi_config() -> OpenAPIConfig:
@@ -131,10 +188,5 @@ def openapi_config() -> OpenAPIConfig:
         render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
         components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
         security=[{"bearer": []}],
-        tags=[
-            Tag(name="leads", description="Leads: commands that append events, and reads."),
-            Tag(name="events", description="The audit log and the account's event feed."),
-            Tag(name="configuration", description="Admin-only: the account's pipeline, users and API keys."),
-            Tag(name="webhooks", description="Admin-only: endpoints that receive the account's events, signed."),
-        ],
+        tags=[Tag(name=name, description=description) for name, description in TAGS.items()],
     )

@@ -20,7 +20,7 @@ from leadstore.http.config_schemas import (
     UserOut,
 )
 from leadstore.http.context import AnyRequest, Services, body_object, convert_body, principal_of
-from leadstore.http.openapi import KeyId, UserId, problems
+from leadstore.http.openapi import BODY_PROBLEMS, KeyId, UserId, problems
 from leadstore.http.params import path_id
 from leadstore.store import people
 from leadstore.store.account_log import lock_account
@@ -28,9 +28,9 @@ from leadstore.store.account_log import lock_account
 
 class UserRoutes(Controller):
     path = "/v1/users"
-    tags = ["configuration"]
+    tags = ["Users"]
 
-    @get("/", responses=problems(), summary="List users")
+    @get("/", operation_id="listUsers", responses=problems(), summary="List users")
     async def list_users(self, request: AnyRequest, services: Services) -> UserList:
         """Admins see every user whole; other roles the active users' id, name and role."""
         async with services.pool.acquire() as conn:
@@ -42,8 +42,9 @@ class UserRoutes(Controller):
     @post(
         "/",
         guards=[admin_only],
+        operation_id="createUser",
         dependencies=documented_body(UserInput),
-        responses=problems(400, 422),
+        responses=problems(*BODY_PROBLEMS),
         summary="Create a user",
     )
     async def create_user(self, request: AnyRequest, services: Services) -> UserOut:
@@ -55,9 +56,10 @@ class UserRoutes(Controller):
 
     @post(
         "/{user_id:str}/deactivate",
+        operation_id="deactivateUser",
         guards=[admin_only],
         status_code=200,
-        responses=problems(404, 409, 422),
+        responses=problems(404, 409),
         summary="Deactivate a user",
     )
     async def deactivate_user(self, request: AnyRequest, services: Services, user_id: UserId) -> UserOut:
@@ -74,16 +76,22 @@ class UserRoutes(Controller):
 
 class ApiKeyRoutes(Controller):
     path = "/v1/api-keys"
-    tags = ["configuration"]
+    tags = ["API keys"]
     guards = [admin_only]
 
-    @get("/", responses=problems(), summary="List API keys")
+    @get("/", operation_id="listApiKeys", responses=problems(), summary="List API keys")
     async def list_keys(self, request: AnyRequest, services: Services) -> ApiKeyList:
         """Every key of the account, revoked ones included; never the keys themselves."""
         async with services.pool.acquire() as conn:
             return msgspec.convert({"data": await people.list_api_keys(conn, account(request))}, ApiKeyList)
 
-    @post("/", dependencies=documented_body(ApiKeyInput), responses=problems(400, 422), summary="Issue an API key")
+    @post(
+        "/",
+        operation_id="createApiKey",
+        dependencies=documented_body(ApiKeyInput),
+        responses=problems(*BODY_PROBLEMS),
+        summary="Issue an API key",
+    )
     async def issue_key(self, request: AnyRequest, services: Services) -> ApiKeyCreated:
         """A new key for a user (default: yourself). The key is in this response only."""
         body = convert_body(await body_object(request, optional=True), ApiKeyInput)
@@ -95,7 +103,13 @@ class ApiKeyRoutes(Controller):
             row, key = await people.issue_api_key(conn, admin_change(request, services), user_id, body.name)
         return msgspec.convert(row | {"key": key}, ApiKeyCreated)
 
-    @post("/{key_id:str}/revoke", status_code=200, responses=problems(404), summary="Revoke an API key")
+    @post(
+        "/{key_id:str}/revoke",
+        operation_id="revokeApiKey",
+        status_code=200,
+        responses=problems(404),
+        summary="Revoke an API key",
+    )
     async def revoke_key(self, request: AnyRequest, services: Services, key_id: KeyId) -> ApiKeyOut:
         """The key stops working at once for writes in every process, and for reads within a second.
         Revoking twice changes nothing."""

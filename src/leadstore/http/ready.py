@@ -125,7 +125,7 @@ def report(container: Container, found: DatabaseStatus) -> dict[str, Any]:
     return body
 
 
-@get("/ready", include_in_schema=False)
+@get("/ready", operation_id="getReadiness", tags=["Operations"], include_in_schema=False)
 async def ready(state: State) -> Response[dict[str, Any]]:
     """200 when this process can serve; 503 naming the reasons when not. Each reader's checkpoint and lag."""
     container: Container = state.container

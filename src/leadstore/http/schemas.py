@@ -11,7 +11,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
 import msgspec
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
 from leadstore.domain.validation import (
     ATTRIBUTION_MAX_LENGTH,
@@ -134,6 +134,18 @@ class LeadInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ] = None
 
 
+# Litestar leaves a bound of 0 out of a nullable member's schema: stated again, as `extra`.
+PatchScore = Annotated[
+    int,
+    Meta(
+        ge=SCORE_RANGE[0],
+        le=SCORE_RANGE[1],
+        description="0..100; null resets it to 0.",
+        extra_json_schema={"extra": {"minimum": SCORE_RANGE[0]}},
+    ),
+]
+
+
 class LeadPatch(LeadInput, kw_only=True):
     """A JSON merge patch: only the fields sent change, null clears one (or resets it to its default).
     The fields are recorded as one LeadUpdated, `assigned_to` as a LeadAssigned and `status` as a
@@ -145,6 +157,11 @@ class LeadPatch(LeadInput, kw_only=True):
     customer_id: (
         Annotated[str, Meta(min_length=1, max_length=255, description="With a won `status` only: the customer.")] | None
     ) = None
+    # No defaults in a patch: a member left out stays as it is, so a generated client must not send one.
+    # (Documentation only: handlers decode patches by hand, so widening LeadInput's types here is safe.)
+    score: PatchScore | UnsetType | None = UNSET  # type: ignore[assignment]
+    do_not_call: Annotated[bool | UnsetType | None, _doc("null resets it to false.")] = UNSET  # type: ignore[assignment]
+    email_opt_out: Annotated[bool | UnsetType | None, _doc("null resets it to false.")] = UNSET  # type: ignore[assignment]
 
 
 class AssignInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -173,6 +190,8 @@ class ReasonInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class LeadOut(LeadInput, kw_only=True):
     """A lead. Its `version` is also sent as `ETag: "<version>"`."""
 
+    SENT_WHOLE: ClassVar[bool] = True  # every member in every response (openapi_conventions)
+
     id: UUID
     object: Literal["lead"] = "lead"
     account_id: UUID
@@ -189,6 +208,8 @@ class LeadOut(LeadInput, kw_only=True):
 
 
 class LeadPage(msgspec.Struct, kw_only=True):
+    SENT_WHOLE: ClassVar[bool] = True  # every member in every response (openapi_conventions)
+
     object: Literal["list"] = "list"
     data: list[LeadOut]
     has_more: bool
@@ -202,31 +223,31 @@ class ActorOut(msgspec.Struct, kw_only=True):
 
 
 class RequestOut(msgspec.Struct, kw_only=True):
-    id: Annotated[str, _doc("The request id (X-Request-Id).")]
+    """The request that made the event. A change made with the `leadstore` command line records only its
+    method (`CLI`) and its command, as `path`."""
+
+    id: Annotated[str | UnsetType, _doc("The request id (X-Request-Id).")] = UNSET
     method: str
     path: str
-    ip: str | None
-    user_agent: str | None
-    headers: Annotated[
-        dict[str, str],
-        _doc(HEADERS),
-    ]
+    query: Annotated[str | UnsetType, _doc("The query string, the values of secret-like parameters masked.")] = UNSET
+    ip: str | UnsetType | None = UNSET
+    user_agent: str | UnsetType | None = UNSET
+    headers: Annotated[dict[str, str] | UnsetType, _doc(HEADERS)] = UNSET
+
+
+EVENT_TYPE = (
+    "A lead's events: LeadCreated, LeadUpdated, LeadStatusChanged, LeadAssigned, LeadConverted, LeadArchived, "
+    "LeadRestored. In the account's feed also administrative events (lead_id null) named for what changed: "
+    "StatusCreated, ApiKeyRevoked, ... Types may be added: a reader skips those it does not know."
+)
 
 
 class EventOut(msgspec.Struct, kw_only=True):
     """One immutable event: the audit log's entry, and what subscribers receive."""
 
     id: UUID
-    type: Literal[
-        "LeadCreated",
-        "LeadUpdated",
-        "LeadStatusChanged",
-        "LeadAssigned",
-        "LeadConverted",
-        "LeadArchived",
-        "LeadRestored",
-    ]
-    lead_id: UUID
+    type: Annotated[str, _doc(EVENT_TYPE)]
+    lead_id: Annotated[UUID | None, _doc("null for an administrative event (of the account's own stream).")]
     account_id: UUID
     version: int
     position: Annotated[
@@ -242,6 +263,8 @@ class EventOut(msgspec.Struct, kw_only=True):
 
 
 class EventPage(msgspec.Struct, kw_only=True):
+    SENT_WHOLE: ClassVar[bool] = True  # every member in every response (openapi_conventions)
+
     object: Literal["list"] = "list"
     data: list[EventOut]
     has_more: bool

@@ -28,7 +28,8 @@ class SigningKeyOut(msgspec.Struct, kw_only=True):
 
 @get(
     "/v1/signing-key",
-    tags=["events"],
+    operation_id="getSigningKey",
+    tags=["Events"],
     summary="The public key of published events",
     description=DESCRIPTION,
     security=[{}],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
 import msgspec
@@ -95,6 +95,8 @@ class ReplayInput(Strict):
 
 
 class WebhookOut(msgspec.Struct, kw_only=True):
+    SENT_WHOLE: ClassVar[bool] = True  # every member in every response (openapi_conventions)
+
     id: UUID
     object: Literal["webhook"] = "webhook"
     url: str
@@ -120,6 +122,8 @@ class WebhookWithSecret(WebhookOut, kw_only=True):
 
 
 class WebhookList(msgspec.Struct, kw_only=True):
+    SENT_WHOLE: ClassVar[bool] = True  # every member in every response (openapi_conventions)
+
     object: Literal["list"] = "list"
     data: list[WebhookOut]
 
@@ -139,6 +143,8 @@ class DeliveryOut(msgspec.Struct, kw_only=True):
 
 
 class DeliveryPage(msgspec.Struct, kw_only=True):
+    SENT_WHOLE: ClassVar[bool] = True  # every member in every response (openapi_conventions)
+
     object: Literal["list"] = "list"
     data: list[DeliveryOut]
     has_more: bool
@@ -146,6 +152,8 @@ class DeliveryPage(msgspec.Struct, kw_only=True):
 
 
 class ReplayOut(msgspec.Struct, kw_only=True):
+    SENT_WHOLE: ClassVar[bool] = True  # every member in every response (openapi_conventions)
+
     object: Literal["webhook_replay"] = "webhook_replay"
     webhook_id: UUID
     after: str

@@ -26,10 +26,11 @@ recorded in its delivery log."""
     "/v1/webhooks/{webhook_id:str}/test",
     guards=[admin_only],
     status_code=200,
-    tags=["webhooks"],
+    operation_id="testWebhook",
+    tags=["Webhooks"],
     summary="Send a test ping",
     description=DESCRIPTION,
-    responses=problems(404, 422),
+    responses=problems(404),
     before_request=refuse_query_parameters,
 )
 async def ping_webhook(request: AnyRequest, services: Services, webhook_id: WebhookId) -> PingResult:

@@ -19,7 +19,7 @@ from leadstore.http.bodies import documented_body
 from leadstore.http.config_routes import account, admin_change, found
 from leadstore.http.context import AnyRequest, Services, body_object, convert_body
 from leadstore.http.errors import Unavailable
-from leadstore.http.openapi import id_in_path, problems
+from leadstore.http.openapi import BODY_PROBLEMS, id_in_path, problems
 from leadstore.http.params import path_id, position, refuse_query_parameters, reject_unknown_query
 from leadstore.http.webhook_schemas import (
     FIELD_CHECKS,
@@ -78,10 +78,16 @@ def delivery(row: Row, account_id: UUID) -> Row:
 
 class WebhookRoutes(Controller):
     path = "/v1/webhooks"
-    tags = ["webhooks"]
+    tags = ["Webhooks"]
     guards = [admin_only]
 
-    @get("/", before_request=refuse_query_parameters, responses=problems(), summary="List webhook endpoints")
+    @get(
+        "/",
+        operation_id="listWebhooks",
+        before_request=refuse_query_parameters,
+        responses=problems(),
+        summary="List webhook endpoints",
+    )
     async def list_webhooks(self, request: AnyRequest, services: Services) -> WebhookList:
         """Every endpoint of the account; never their secrets."""
         async with services.pool.acquire() as conn:
@@ -90,8 +96,9 @@ class WebhookRoutes(Controller):
     @post(
         "/",
         before_request=refuse_query_parameters,
+        operation_id="createWebhook",
         dependencies=documented_body(WebhookInput),
-        responses=problems(400, 422),
+        responses=problems(*BODY_PROBLEMS),
         summary="Create a webhook endpoint",
     )
     async def create_webhook(self, request: AnyRequest, services: Services) -> WebhookWithSecret:
@@ -107,7 +114,13 @@ class WebhookRoutes(Controller):
             row = await webhooks.create_webhook(conn, change, webhook_id, values, box.seal(webhook_id, secret))
         return msgspec.convert(row | {"secret": secret}, WebhookWithSecret)
 
-    @get("/{webhook_id:str}", before_request=refuse_query_parameters, responses=problems(404))
+    @get(
+        "/{webhook_id:str}",
+        operation_id="getWebhook",
+        before_request=refuse_query_parameters,
+        responses=problems(404),
+        summary="Get a webhook endpoint",
+    )
     async def get_webhook(self, request: AnyRequest, services: Services, webhook_id: WebhookId) -> WebhookOut:
         """An endpoint, with why and when deliveries turned it off, if they did."""
         async with services.pool.acquire() as conn:
@@ -116,9 +129,11 @@ class WebhookRoutes(Controller):
 
     @patch(
         "/{webhook_id:str}",
+        operation_id="updateWebhook",
+        summary="Change a webhook endpoint",
         before_request=refuse_query_parameters,
         dependencies=documented_body(WebhookPatch),
-        responses=problems(400, 404, 422),
+        responses=problems(*BODY_PROBLEMS, 404),
     )
     async def change_webhook(self, request: AnyRequest, services: Services, webhook_id: WebhookId) -> WebhookOut:
         """Change the url, event types, description or active flag; `active: true` resumes a disabled
@@ -133,7 +148,13 @@ class WebhookRoutes(Controller):
             row = await webhooks.update_webhook(conn, admin_change(request, services), target, sent)
         return msgspec.convert(found(row, "webhook"), WebhookOut)
 
-    @delete("/{webhook_id:str}", before_request=refuse_query_parameters, responses=problems(404))
+    @delete(
+        "/{webhook_id:str}",
+        operation_id="deleteWebhook",
+        before_request=refuse_query_parameters,
+        responses=problems(404),
+        summary="Delete a webhook endpoint",
+    )
     async def delete_webhook(self, request: AnyRequest, services: Services, webhook_id: WebhookId) -> None:
         """Deliveries stop; the endpoint is 404 from now on."""
         async with services.pool.acquire() as conn:
@@ -142,6 +163,7 @@ class WebhookRoutes(Controller):
 
     @post(
         "/{webhook_id:str}/rotate-secret",
+        operation_id="rotateWebhookSecret",
         before_request=refuse_query_parameters,
         status_code=200,
         responses=problems(404),
@@ -160,7 +182,12 @@ class WebhookRoutes(Controller):
             row | {"secret": secret, "previous_secret_expires_at": row["previous_expires_at"]}, WebhookWithSecret
         )
 
-    @get("/{webhook_id:str}/deliveries", responses=problems(404, 422), summary="The delivery log")
+    @get(
+        "/{webhook_id:str}/deliveries",
+        operation_id="listWebhookDeliveries",
+        responses=problems(404),
+        summary="The delivery log",
+    )
     async def deliveries(
         self,
         request: AnyRequest,
@@ -188,10 +215,11 @@ class WebhookRoutes(Controller):
 
     @post(
         "/{webhook_id:str}/replay",
+        operation_id="replayWebhook",
         before_request=refuse_query_parameters,
         status_code=202,
         dependencies=documented_body(ReplayInput),
-        responses=problems(400, 404, 422),
+        responses=problems(*BODY_PROBLEMS, 404),
         summary="Redeliver from a position",
     )
     async def replay(self, request: AnyRequest, services: Services, webhook_id: WebhookId) -> ReplayOut:

@@ -1,0 +1,214 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.problem_out import ProblemOut
+from ...models.status_input import StatusInput
+from ...models.status_out import StatusOut
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    body: StatusInput,
+    x_account_id: None | str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(x_account_id, Unset):
+        headers["X-Account-Id"] = x_account_id
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/statuses",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ProblemOut | StatusOut | None:
+    if response.status_code == 201:
+        response_201 = StatusOut.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 400:
+        response_400 = ProblemOut.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ProblemOut.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ProblemOut.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 413:
+        response_413 = ProblemOut.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = ProblemOut.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = ProblemOut.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ProblemOut.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 503:
+        response_503 = ProblemOut.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ProblemOut | StatusOut]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: StatusInput,
+    x_account_id: None | str | Unset = UNSET,
+) -> Response[ProblemOut | StatusOut]:
+    """Create a status
+
+    Args:
+        x_account_id (None | str | Unset): Optional; must be the API key's account id.
+        body (StatusInput):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ProblemOut | StatusOut]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        x_account_id=x_account_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: StatusInput,
+    x_account_id: None | str | Unset = UNSET,
+) -> ProblemOut | StatusOut | None:
+    """Create a status
+
+    Args:
+        x_account_id (None | str | Unset): Optional; must be the API key's account id.
+        body (StatusInput):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ProblemOut | StatusOut
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+        x_account_id=x_account_id,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: StatusInput,
+    x_account_id: None | str | Unset = UNSET,
+) -> Response[ProblemOut | StatusOut]:
+    """Create a status
+
+    Args:
+        x_account_id (None | str | Unset): Optional; must be the API key's account id.
+        body (StatusInput):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ProblemOut | StatusOut]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        x_account_id=x_account_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: StatusInput,
+    x_account_id: None | str | Unset = UNSET,
+) -> ProblemOut | StatusOut | None:
+    """Create a status
+
+    Args:
+        x_account_id (None | str | Unset): Optional; must be the API key's account id.
+        body (StatusInput):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ProblemOut | StatusOut
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+            x_account_id=x_account_id,
+        )
+    ).parsed

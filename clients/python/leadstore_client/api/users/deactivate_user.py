@@ -1,0 +1,208 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.problem_out import ProblemOut
+from ...models.user_out import UserOut
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    user_id: UUID,
+    *,
+    x_account_id: None | str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(x_account_id, Unset):
+        headers["X-Account-Id"] = x_account_id
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/users/{user_id}/deactivate".format(
+            user_id=quote(str(user_id), safe=""),
+        ),
+    }
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ProblemOut | UserOut | None:
+    if response.status_code == 200:
+        response_200 = UserOut.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = ProblemOut.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ProblemOut.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ProblemOut.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = ProblemOut.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 422:
+        response_422 = ProblemOut.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ProblemOut.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 503:
+        response_503 = ProblemOut.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ProblemOut | UserOut]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    user_id: UUID,
+    *,
+    client: AuthenticatedClient | Client,
+    x_account_id: None | str | Unset = UNSET,
+) -> Response[ProblemOut | UserOut]:
+    """Deactivate a user
+
+    Args:
+        user_id (UUID): The user's id (a UUID); anything else is 404.
+        x_account_id (None | str | Unset): Optional; must be the API key's account id.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ProblemOut | UserOut]
+    """
+
+    kwargs = _get_kwargs(
+        user_id=user_id,
+        x_account_id=x_account_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    user_id: UUID,
+    *,
+    client: AuthenticatedClient | Client,
+    x_account_id: None | str | Unset = UNSET,
+) -> ProblemOut | UserOut | None:
+    """Deactivate a user
+
+    Args:
+        user_id (UUID): The user's id (a UUID); anything else is 404.
+        x_account_id (None | str | Unset): Optional; must be the API key's account id.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ProblemOut | UserOut
+    """
+
+    return sync_detailed(
+        user_id=user_id,
+        client=client,
+        x_account_id=x_account_id,
+    ).parsed
+
+
+async def asyncio_detailed(
+    user_id: UUID,
+    *,
+    client: AuthenticatedClient | Client,
+    x_account_id: None | str | Unset = UNSET,
+) -> Response[ProblemOut | UserOut]:
+    """Deactivate a user
+
+    Args:
+        user_id (UUID): The user's id (a UUID); anything else is 404.
+        x_account_id (None | str | Unset): Optional; must be the API key's account id.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ProblemOut | UserOut]
+    """
+
+    kwargs = _get_kwargs(
+        user_id=user_id,
+        x_account_id=x_account_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    user_id: UUID,
+    *,
+    client: AuthenticatedClient | Client,
+    x_account_id: None | str | Unset = UNSET,
+) -> ProblemOut | UserOut | None:
+    """Deactivate a user
+
+    Args:
+        user_id (UUID): The user's id (a UUID); anything else is 404.
+        x_account_id (None | str | Unset): Optional; must be the API key's account id.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ProblemOut | UserOut
+    """
+
+    return (
+        await asyncio_detailed(
+            user_id=user_id,
+            client=client,
+            x_account_id=x_account_id,
+        )
+    ).parsed

@@ -1,0 +1,269 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.delivery_page import DeliveryPage
+from ...models.list_webhook_deliveries_state import ListWebhookDeliveriesState
+from ...models.problem_out import ProblemOut
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    webhook_id: UUID,
+    *,
+    state: ListWebhookDeliveriesState | Unset = UNSET,
+    after: None | str | Unset = UNSET,
+    limit: int | Unset = 100,
+    x_account_id: None | str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(x_account_id, Unset):
+        headers["X-Account-Id"] = x_account_id
+
+    params: dict[str, Any] = {}
+
+    json_state: str | Unset = UNSET
+    if not isinstance(state, Unset):
+        json_state = state
+
+    params["state"] = json_state
+
+    json_after: None | str | Unset
+    if isinstance(after, Unset):
+        json_after = UNSET
+    else:
+        json_after = after
+    params["after"] = json_after
+
+    params["limit"] = limit
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v1/webhooks/{webhook_id}/deliveries".format(
+            webhook_id=quote(str(webhook_id), safe=""),
+        ),
+        "params": params,
+    }
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> DeliveryPage | ProblemOut | None:
+    if response.status_code == 200:
+        response_200 = DeliveryPage.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = ProblemOut.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ProblemOut.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ProblemOut.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 422:
+        response_422 = ProblemOut.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ProblemOut.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 503:
+        response_503 = ProblemOut.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[DeliveryPage | ProblemOut]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    webhook_id: UUID,
+    *,
+    client: AuthenticatedClient | Client,
+    state: ListWebhookDeliveriesState | Unset = UNSET,
+    after: None | str | Unset = UNSET,
+    limit: int | Unset = 100,
+    x_account_id: None | str | Unset = UNSET,
+) -> Response[DeliveryPage | ProblemOut]:
+    """The delivery log
+
+    Args:
+        webhook_id (UUID): The webhook's id (a UUID); anything else is 404.
+        state (ListWebhookDeliveriesState | Unset): Only the deliveries in this state.
+        after (None | str | Unset): The previous page's `next_cursor` (a delivery's position):
+            deliveries older than it.
+        limit (int | Unset):  Default: 100.
+        x_account_id (None | str | Unset): Optional; must be the API key's account id.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[DeliveryPage | ProblemOut]
+    """
+
+    kwargs = _get_kwargs(
+        webhook_id=webhook_id,
+        state=state,
+        after=after,
+        limit=limit,
+        x_account_id=x_account_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    webhook_id: UUID,
+    *,
+    client: AuthenticatedClient | Client,
+    state: ListWebhookDeliveriesState | Unset = UNSET,
+    after: None | str | Unset = UNSET,
+    limit: int | Unset = 100,
+    x_account_id: None | str | Unset = UNSET,
+) -> DeliveryPage | ProblemOut | None:
+    """The delivery log
+
+    Args:
+        webhook_id (UUID): The webhook's id (a UUID); anything else is 404.
+        state (ListWebhookDeliveriesState | Unset): Only the deliveries in this state.
+        after (None | str | Unset): The previous page's `next_cursor` (a delivery's position):
+            deliveries older than it.
+        limit (int | Unset):  Default: 100.
+        x_account_id (None | str | Unset): Optional; must be the API key's account id.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        DeliveryPage | ProblemOut
+    """
+
+    return sync_detailed(
+        webhook_id=webhook_id,
+        client=client,
+        state=state,
+        after=after,
+        limit=limit,
+        x_account_id=x_account_id,
+    ).parsed
+
+
+async def asyncio_detailed(
+    webhook_id: UUID,
+    *,
+    client: AuthenticatedClient | Client,
+    state: ListWebhookDeliveriesState | Unset = UNSET,
+    after: None | str | Unset = UNSET,
+    limit: int | Unset = 100,
+    x_account_id: None | str | Unset = UNSET,
+) -> Response[DeliveryPage | ProblemOut]:
+    """The delivery log
+
+    Args:
+        webhook_id (UUID): The webhook's id (a UUID); anything else is 404.
+        state (ListWebhookDeliveriesState | Unset): Only the deliveries in this state.
+        after (None | str | Unset): The previous page's `next_cursor` (a delivery's position):
+            deliveries older than it.
+        limit (int | Unset):  Default: 100.
+        x_account_id (None | str | Unset): Optional; must be the API key's account id.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[DeliveryPage | ProblemOut]
+    """
+
+    kwargs = _get_kwargs(
+        webhook_id=webhook_id,
+        state=state,
+        after=after,
+        limit=limit,
+        x_account_id=x_account_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    webhook_id: UUID,
+    *,
+    client: AuthenticatedClient | Client,
+    state: ListWebhookDeliveriesState | Unset = UNSET,
+    after: None | str | Unset = UNSET,
+    limit: int | Unset = 100,
+    x_account_id: None | str | Unset = UNSET,
+) -> DeliveryPage | ProblemOut | None:
+    """The delivery log
+
+    Args:
+        webhook_id (UUID): The webhook's id (a UUID); anything else is 404.
+        state (ListWebhookDeliveriesState | Unset): Only the deliveries in this state.
+        after (None | str | Unset): The previous page's `next_cursor` (a delivery's position):
+            deliveries older than it.
+        limit (int | Unset):  Default: 100.
+        x_account_id (None | str | Unset): Optional; must be the API key's account id.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        DeliveryPage | ProblemOut
+    """
+
+    return (
+        await asyncio_detailed(
+            webhook_id=webhook_id,
+            client=client,
+            state=state,
+            after=after,
+            limit=limit,
+            x_account_id=x_account_id,
+        )
+    ).parsed

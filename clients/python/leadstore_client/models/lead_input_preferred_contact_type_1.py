@@ -1,0 +1,16 @@
+from typing import Literal
+
+LeadInputPreferredContactType1 = Literal["any", "email", "phone", "sms"]
+
+LEAD_INPUT_PREFERRED_CONTACT_TYPE_1_VALUES: set[LeadInputPreferredContactType1] = {
+    "any",
+    "email",
+    "phone",
+    "sms",
+}
+
+
+def check_lead_input_preferred_contact_type_1(value: str) -> LeadInputPreferredContactType1:
+    if value in LEAD_INPUT_PREFERRED_CONTACT_TYPE_1_VALUES:
+        return value
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {LEAD_INPUT_PREFERRED_CONTACT_TYPE_1_VALUES!r}")

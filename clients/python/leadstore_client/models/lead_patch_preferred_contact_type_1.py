@@ -1,0 +1,16 @@
+from typing import Literal
+
+LeadPatchPreferredContactType1 = Literal["any", "email", "phone", "sms"]
+
+LEAD_PATCH_PREFERRED_CONTACT_TYPE_1_VALUES: set[LeadPatchPreferredContactType1] = {
+    "any",
+    "email",
+    "phone",
+    "sms",
+}
+
+
+def check_lead_patch_preferred_contact_type_1(value: str) -> LeadPatchPreferredContactType1:
+    if value in LEAD_PATCH_PREFERRED_CONTACT_TYPE_1_VALUES:
+        return value
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {LEAD_PATCH_PREFERRED_CONTACT_TYPE_1_VALUES!r}")
