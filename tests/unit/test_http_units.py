@@ -44,6 +44,7 @@ from leadstore.http.params import reject_unknown_query
 from leadstore.http.tracing import request_id
 from leadstore.http.writes import idempotency_key, if_match
 from leadstore.redaction import is_secret_header
+from leadstore.store.encryption import DataKeyGone
 from leadstore.store.events import Checkpoint
 from leadstore.store.lead_list.query import (
     FILTERS,
@@ -135,6 +136,11 @@ def test_framework_and_unexpected_errors_become_ours() -> None:
     invalid = as_leadstore_error(framework.ValidationException(extra=[{"key": "limit", "message": "too big"}]))
     assert isinstance(invalid, ValidationFailed) and invalid.errors[0].field == "limit"
     assert status_of(as_leadstore_error(ZeroDivisionError())) == 500
+
+
+def test_a_write_that_finds_the_data_key_destroyed_is_409_lead_erased_never_500() -> None:
+    erased = as_leadstore_error(DataKeyGone(UUID(int=7)))
+    assert (erased.code, status_of(erased)) == ("lead_erased", 409)
 
 
 @pytest.mark.parametrize(

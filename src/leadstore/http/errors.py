@@ -31,6 +31,7 @@ from leadstore.imports.submit import TooManyRows
 from leadstore.limits import RateLimited
 from leadstore.store.command_writes import StaleRules, TurnMoved
 from leadstore.store.db import CONNECTION_LOST
+from leadstore.store.encryption import DataKeyGone
 from leadstore.store.lead_list.query import ListRebuilding
 
 log = logging.getLogger(__name__)
@@ -173,6 +174,10 @@ def as_leadstore_error(exc: Exception) -> LeadstoreError:
             return ValidationFailed(_parameter_errors(exc.extra))
         case framework.HTTPException(status_code=400):
             return MalformedBody(exc.detail)
+        case DataKeyGone():
+            # the lanes decide again under the stream lock and refuse with LeadWasErased first; a writer that
+            # reaches the store anyway (the key destroyed between its read and its write) is refused the same way
+            return LeadWasErased(exc.lead_id)
         case _ if isinstance(exc, _REFUSED_INPUT):
             # A value the database cannot take (a NUL character, a number or date out of its range) that
             # validation let through: still the client's input, so 422, never a 500 or a retryable 503.
