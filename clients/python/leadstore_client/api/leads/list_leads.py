@@ -285,7 +285,14 @@ def sync_detailed(
             the country code, in any format (`+1 (555) 234-5678`), the leads with that number; without
             `+`, a national number (`(555) 234-5678`), the leads whose number it is in any country
             where it can be one.
-        q (None | str | Unset): Case-insensitive substring of the full name, email or company.
+        q (None | str | Unset): Search: the leads where every word of `q` (a run of letters, or of
+            digits: `garcia77` is garcia and 77) is a word of the lead's full name, email
+            (`maria.garcia@acme.com` is maria, garcia, acme and com), company, or a text or choice
+            custom value, the last word of `q` as a prefix (`mar` finds Maria); case-insensitive.
+            Phone-ish text (`+1 555 234`, `(555) 234-5678`, `5552345678`) also matches the start of a
+            phone number's digits, international or national. A `q` with no letter or digit is 422.
+            There is no bound on the matches: pages are full while `has_more` is true, and walking the
+            cursors visits every match exactly once.
         sort (ListLeadsSort | Unset): Order; `-` is descending. Default: '-created_at'.
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset): The `next_cursor` of the previous page, with the same `sort`.
@@ -397,7 +404,14 @@ def sync(
             the country code, in any format (`+1 (555) 234-5678`), the leads with that number; without
             `+`, a national number (`(555) 234-5678`), the leads whose number it is in any country
             where it can be one.
-        q (None | str | Unset): Case-insensitive substring of the full name, email or company.
+        q (None | str | Unset): Search: the leads where every word of `q` (a run of letters, or of
+            digits: `garcia77` is garcia and 77) is a word of the lead's full name, email
+            (`maria.garcia@acme.com` is maria, garcia, acme and com), company, or a text or choice
+            custom value, the last word of `q` as a prefix (`mar` finds Maria); case-insensitive.
+            Phone-ish text (`+1 555 234`, `(555) 234-5678`, `5552345678`) also matches the start of a
+            phone number's digits, international or national. A `q` with no letter or digit is 422.
+            There is no bound on the matches: pages are full while `has_more` is true, and walking the
+            cursors visits every match exactly once.
         sort (ListLeadsSort | Unset): Order; `-` is descending. Default: '-created_at'.
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset): The `next_cursor` of the previous page, with the same `sort`.
@@ -504,7 +518,14 @@ async def asyncio_detailed(
             the country code, in any format (`+1 (555) 234-5678`), the leads with that number; without
             `+`, a national number (`(555) 234-5678`), the leads whose number it is in any country
             where it can be one.
-        q (None | str | Unset): Case-insensitive substring of the full name, email or company.
+        q (None | str | Unset): Search: the leads where every word of `q` (a run of letters, or of
+            digits: `garcia77` is garcia and 77) is a word of the lead's full name, email
+            (`maria.garcia@acme.com` is maria, garcia, acme and com), company, or a text or choice
+            custom value, the last word of `q` as a prefix (`mar` finds Maria); case-insensitive.
+            Phone-ish text (`+1 555 234`, `(555) 234-5678`, `5552345678`) also matches the start of a
+            phone number's digits, international or national. A `q` with no letter or digit is 422.
+            There is no bound on the matches: pages are full while `has_more` is true, and walking the
+            cursors visits every match exactly once.
         sort (ListLeadsSort | Unset): Order; `-` is descending. Default: '-created_at'.
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset): The `next_cursor` of the previous page, with the same `sort`.
@@ -614,7 +635,14 @@ async def asyncio(
             the country code, in any format (`+1 (555) 234-5678`), the leads with that number; without
             `+`, a national number (`(555) 234-5678`), the leads whose number it is in any country
             where it can be one.
-        q (None | str | Unset): Case-insensitive substring of the full name, email or company.
+        q (None | str | Unset): Search: the leads where every word of `q` (a run of letters, or of
+            digits: `garcia77` is garcia and 77) is a word of the lead's full name, email
+            (`maria.garcia@acme.com` is maria, garcia, acme and com), company, or a text or choice
+            custom value, the last word of `q` as a prefix (`mar` finds Maria); case-insensitive.
+            Phone-ish text (`+1 555 234`, `(555) 234-5678`, `5552345678`) also matches the start of a
+            phone number's digits, international or national. A `q` with no letter or digit is 422.
+            There is no bound on the matches: pages are full while `has_more` is true, and walking the
+            cursors visits every match exactly once.
         sort (ListLeadsSort | Unset): Order; `-` is descending. Default: '-created_at'.
         limit (int | Unset):  Default: 50.
         cursor (None | str | Unset): The `next_cursor` of the previous page, with the same `sort`.
