@@ -123,6 +123,14 @@ def summary(event: PublishedEvent) -> str:
             return f"customer_id={_value(data.get('customer_id'))} status={data.get('status')}"
         case "LeadArchived" | "LeadRestored":
             return f"reason: {data['reason']}" if data.get("reason") else ""
+        # merges (issue 14)
+        case "LeadMerged":
+            fields = ", ".join(data.get("fields", {}))
+            return f"merged {', '.join(data.get('merged', []))}" + (f" (fields: {fields})" if fields else "")
+        case "LeadMergedInto":
+            return f"into {data.get('into')}"
+        case "LeadUnmerged":
+            return f"merge {data.get('merge_event_id')} undone"
         case _:
             return _value(data, 120)
 

@@ -91,7 +91,50 @@ class LeadRestored(msgspec.Struct, tag=True, frozen=True):
     reason: str | None = None
 
 
-LeadEvent = LeadCreated | LeadUpdated | LeadStatusChanged | LeadAssigned | LeadConverted | LeadArchived | LeadRestored
+# --- merges (issue 14): every personal value they carry is inside `changes`, shaped as LeadUpdated's, so
+# that the encryption of the log covers them; ids and field names stay outside it.
+class LeadMerged(msgspec.Struct, tag=True, frozen=True, kw_only=True):
+    """On the survivor: `merged` leads were merged into it; `fields` says which lead each chosen field came
+    from, `changes` what that did to the survivor's values (only the fields that changed)."""
+
+    merged: list[UUID]
+    fields: dict[str, UUID] = msgspec.field(default_factory=dict)
+    changes: dict[str, Change] = msgspec.field(default_factory=dict)
+
+
+class LeadMergedInto(msgspec.Struct, tag=True, frozen=True, kw_only=True):
+    """On each merged lead: it was merged into `into` (by the LeadMerged `merge_event_id`) and is closed to
+    writes until that merge is undone."""
+
+    into: UUID
+    merge_event_id: UUID | None = None
+
+
+class LeadUnmerged(msgspec.Struct, tag=True, frozen=True, kw_only=True):
+    """A merge undone: on each merged lead (open to writes again), and on the survivor, with `changes`
+    restoring the values the merge changed; `kept` names fields the survivor changed again since the merge,
+    which keep their newer value."""
+
+    merge_event_id: UUID
+    changes: dict[str, Change] = msgspec.field(default_factory=dict)
+    kept: list[str] = msgspec.field(default_factory=list)
+
+
+MERGE_EVENTS = (LeadMerged, LeadMergedInto, LeadUnmerged)
+# --- end of merges
+
+LeadEvent = (
+    LeadCreated
+    | LeadUpdated
+    | LeadStatusChanged
+    | LeadAssigned
+    | LeadConverted
+    | LeadArchived
+    | LeadRestored
+    | LeadMerged
+    | LeadMergedInto
+    | LeadUnmerged
+)
 EVENT_TYPES: dict[str, type[LeadEvent]] = {cls.__name__: cls for cls in get_args(LeadEvent)}
 LEAD_STREAM = "lead"  # the stream type of a lead's events in the log
 

@@ -19,7 +19,14 @@ from leadstore.domain.commands import (
     RestoreLead,
     UpdateLead,
 )
-from leadstore.domain.errors import AlreadyConverted, FieldError, InvalidTransition, LeadNotFound, ValidationFailed
+from leadstore.domain.errors import (
+    AlreadyConverted,
+    FieldError,
+    InvalidTransition,
+    LeadIsMerged,
+    LeadNotFound,
+    ValidationFailed,
+)
 from leadstore.domain.events import (
     Change,
     LeadArchived,
@@ -53,6 +60,9 @@ NO_ROTATION = "the lead's team (or the account, for a lead with no team) has no 
 def decide(cmd: Command, lead: Lead | None, context: Context) -> list[LeadEvent]:
     """The events that carry out `cmd` on `lead` under the account's rules and the turn the lane took."""
     rules = context.rules
+    # merges (issue 14): a lead merged into another is closed to every write until the merge is undone
+    if lead is not None and lead.merged_into is not None and not isinstance(cmd, CreateLead):
+        raise LeadIsMerged(lead.id, lead.merged_into)
     match cmd:
         case CreateLead() if lead is not None:
             raise InvalidTransition(f"lead {cmd.lead_id} already exists")

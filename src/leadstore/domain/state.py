@@ -17,8 +17,11 @@ from leadstore.domain.events import (
     LeadCreated,
     LeadEvent,
     LeadFields,
+    LeadMerged,
+    LeadMergedInto,
     LeadRestored,
     LeadStatusChanged,
+    LeadUnmerged,
     LeadUpdated,
 )
 
@@ -31,6 +34,7 @@ class Lead(LeadFields, frozen=True, kw_only=True):
     converted_at: datetime | None = None
     customer_id: str | None = None
     archived: bool = False
+    merged_into: UUID | None = None  # merged into that lead: closed to writes until the merge is undone
     version: int
     created_at: datetime
     updated_at: datetime
@@ -74,6 +78,13 @@ def evolve(lead: Lead | None, event: LeadEvent, meta: EventMeta) -> Lead:
             changed = {"archived": True}
         case LeadRestored():
             changed = {"archived": False}
+        # merges (issue 14)
+        case LeadMerged(changes=changes):
+            changed = _patched_values(changes)
+        case LeadMergedInto(into=survivor):
+            changed = {"merged_into": survivor}
+        case LeadUnmerged(changes=changes):
+            changed = _patched_values(changes) | {"merged_into": None}
         case _:
             assert_never(event)
     if lead is None:

@@ -11,10 +11,12 @@ from litestar.di import Provide
 from leadstore.bootstrap import Container
 from leadstore.http.auth import authenticated
 from leadstore.http.config_routes import ConfigRoutes
+from leadstore.http.duplicates import DuplicateRoutes
 from leadstore.http.errors import handle_exception
 from leadstore.http.feed import EventFeed
 from leadstore.http.lead_reads import LeadReads
 from leadstore.http.leads import LeadCommands
+from leadstore.http.merges import MergeRoutes
 from leadstore.http.metrics_route import metrics
 from leadstore.http.openapi import ACCOUNT_HEADER, REQUEST_ID, openapi_config
 from leadstore.http.params import refuse_query_parameters
@@ -38,6 +40,8 @@ def create_app(container: Container) -> Litestar:
         route_handlers=[
             LeadCommands,
             LeadReads,
+            MergeRoutes,  # merges and duplicates (issue 14)
+            DuplicateRoutes,
             EventFeed,
             WebhookRoutes,  # each route refuses query parameters but the delivery log's filters
             ping_webhook,

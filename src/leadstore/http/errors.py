@@ -13,9 +13,11 @@ from litestar import exceptions as framework
 
 from leadstore.domain.errors import (
     AlreadyConverted,
+    AlreadyUnmerged,
     DuplicateEmail,
     FieldError,
     InvalidTransition,
+    LeadIsMerged,
     LeadNotFound,
     LeadstoreError,
     SourceRequired,
@@ -106,6 +108,8 @@ HTTP_STATUS: dict[type[LeadstoreError], int] = {
     DuplicateEmail: 409,
     InvalidTransition: 409,
     AlreadyConverted: 409,
+    LeadIsMerged: 409,  # merges (issue 14)
+    AlreadyUnmerged: 409,
     RequestTimeout: 408,
     VersionConflict: 412,
     PayloadTooLarge: 413,

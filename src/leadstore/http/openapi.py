@@ -37,7 +37,8 @@ PROBLEMS: dict[int, str] = {
     401: "`unauthorized`: no API key, or an unknown or revoked one, or its user is deactivated.",
     403: "`forbidden`: `X-Account-Id` names another account, or the route is for admins only.",
     404: "`not_found`: no such resource in this account (a member gets this for leads not theirs).",
-    409: "`duplicate_email`, `invalid_transition` (closed, archived or won-by-status) or `already_converted`.",
+    409: "`duplicate_email`, `invalid_transition` (closed, archived or won-by-status), `already_converted`, "
+    "`lead_merged` (the lead, or one named, is merged into another: closed to writes) or `already_unmerged`.",
     412: "`version_conflict`: the lead is no longer at the version `If-Match` names.",
     413: "`payload_too_large`: the body is larger than the server accepts.",
     422: "`validation_failed` (every bad field is in `errors`), `team_required`, `source_required` or "
@@ -136,5 +137,6 @@ def openapi_config() -> OpenAPIConfig:
             Tag(name="events", description="The audit log and the account's event feed."),
             Tag(name="configuration", description="Admin-only: the account's pipeline, users and API keys."),
             Tag(name="webhooks", description="Admin-only: endpoints that receive the account's events, signed."),
+            Tag(name="duplicates", description="Duplicate candidates, scored and explained (merge with mergeLead)."),
         ],
     )

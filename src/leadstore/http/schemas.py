@@ -46,7 +46,10 @@ HEADERS = (
 EVENT_DATA = (
     "By type: LeadCreated: the lead's fields; LeadUpdated: {changes: {field: {from, to}}}; "
     "LeadStatusChanged: from, to, reason; LeadAssigned: from, to, by_rotation; "
-    "LeadConverted: customer_id, converted_at, status, from_status; LeadArchived, LeadRestored: reason."
+    "LeadConverted: customer_id, converted_at, status, from_status; LeadArchived, LeadRestored: reason. "
+    "LeadMerged: merged (lead ids), fields ({field: lead id}), changes ({field: {from, to}}); LeadMergedInto: "
+    "into, merge_event_id; LeadUnmerged: merge_event_id, changes (on the survivor: the values restored), "
+    "kept (fields changed since the merge, left as they are)."
 )
 
 
@@ -182,6 +185,9 @@ class LeadOut(LeadInput, kw_only=True):
     converted_at: datetime | None = None
     customer_id: Annotated[str | None, _doc("Set by conversion.")] = None
     archived: bool = False
+    merged_into: Annotated[
+        UUID | None, _doc("Set while this lead is merged into that lead: it is closed to writes (409 `lead_merged`).")
+    ] = None
     created_by: Annotated[UUID, _doc("The user whose API key created the lead.")]
     version: Annotated[int, _doc("The lead's stream version: the number of events it has.")]
     created_at: datetime
@@ -225,6 +231,10 @@ class EventOut(msgspec.Struct, kw_only=True):
         "LeadConverted",
         "LeadArchived",
         "LeadRestored",
+        # merges (issue 14)
+        "LeadMerged",
+        "LeadMergedInto",
+        "LeadUnmerged",
     ]
     lead_id: UUID
     account_id: UUID

@@ -55,6 +55,7 @@ class CommandWrite(msgspec.Struct, kw_only=True):
     idempotency_key: str | None = None
     response: StoredResponse | None = None
     before: Checkpoint | None = None
+    event_ids: list[UUID] | None = None  # ids the command chose for its events (a merge names its LeadMerged)
 
 
 def email_changes(events: list[LeadEvent]) -> tuple[str | None, str | None]:
@@ -98,6 +99,8 @@ async def write(conn: Conn, w: CommandWrite) -> list[RecordedEvent]:
     VersionConflict, DuplicateEmail, StaleRules, KeyRevoked, TurnMoved or KeyTaken tell why.
     """
     new = [NewEvent(type=event_type(e), data=event_data(e), metadata=w.metadata) for e in w.events]
+    if w.event_ids is not None:  # merges (issue 14): the ids the command chose
+        new = [msgspec.structs.replace(e, event_id=i) for e, i in zip(new, w.event_ids, strict=True)]
     release, reserve = email_changes(w.events)
     turn = w.turn
     locks = rotation_lock_keys(w.account_id, turn.team_id) if turn else (None, None)

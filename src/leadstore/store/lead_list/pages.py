@@ -49,9 +49,13 @@ async def list_page(
     try:
         return await _list_page(conn, account_id, filters, sort, cursor, limit)
     except asyncpg.UndefinedColumnError:
-        if filters.needs_version_4():  # the live table is older: its runner is rebuilding it
+        if filters.needs_version_4() or filters.merged:  # the live table is older: its runner is rebuilding it
             raise ListRebuilding("the lead list is being rebuilt for this filter; retry in a minute") from None
-        raise
+        if filters.merged is None:
+            raise
+    # a table older than version 5 has no merged_into, and (built by code that knew no merges) no merged lead
+    unmerged = msgspec.structs.replace(filters, merged=None)
+    return await _list_page(conn, account_id, unmerged, sort, cursor, limit)
 
 
 async def _list_page(
