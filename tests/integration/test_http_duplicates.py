@@ -108,7 +108,7 @@ async def test_candidates_are_found_by_email_phone_and_name_at_the_company(
         assert found[by_company_id["id"]][1] == ["name_company"]
         assert found[everything["id"]] == (100, ["phone", "name_company"])
         assert elsewhere["id"] not in found and stranger["id"] not in found and base["id"] not in found
-        assert list(found)[0] == everything["id"]  # best first
+        assert next(iter(found)) == everything["id"]  # best first
         assert len(await candidates(http, base["id"], limit=2)) == 2
         assert_problem(
             await http.get(f"/v1/leads/{base['id']}/duplicates", params={"limit": 51}), 422, "validation_failed"
