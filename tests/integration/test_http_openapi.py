@@ -204,3 +204,23 @@ def test_a_documented_pattern_accepts_exactly_what_its_parser_accepts(
         assert not re.fullmatch(pattern, text), text
         with pytest.raises((ValueError, ValidationFailed, field_checks.InvalidValueError)):
             parse(text)
+
+
+def test_merge_and_duplicate_routes_are_documented(schema: dict[str, Any]) -> None:
+    """Issue 14's routes: operation ids, tags, bodies with examples, and their problem responses."""
+    paths = schema["paths"]
+    operations = {
+        ("/v1/leads/{lead_id}/merge", "post"): ("mergeLead", "leads"),
+        ("/v1/leads/{lead_id}/unmerge", "post"): ("unmergeLead", "leads"),
+        ("/v1/leads/{lead_id}/duplicates", "get"): ("listLeadDuplicates", "duplicates"),
+        ("/v1/duplicates", "get"): ("listDuplicates", "duplicates"),
+    }
+    for (path, method), (operation_id, tag) in operations.items():
+        operation = paths[path][method]
+        assert operation["operationId"] == operation_id and operation["tags"] == [tag], (path, operation)
+    merge = paths["/v1/leads/{lead_id}/merge"]["post"]
+    assert {"404", "409", "412", "422"} <= merge["responses"].keys()
+    assert "Leadstore-Merge-Event-Id" in merge["responses"]["200"]["headers"]
+    body = schema["components"]["schemas"]["MergeInput"]["properties"]
+    assert body["from"]["examples"] and body["fields"]["examples"] and body["from"]["maxItems"] == 10
+    assert "merged_into" in schema["components"]["schemas"]["LeadOut"]["properties"]
