@@ -114,7 +114,11 @@ async def explain(container: Container, lead_id: UUID) -> None:
         args += [duplicates.name_key(lead.first_name, lead.last_name), duplicates.company_key(lead.company)]
         args += [lead.company_id, None, 10]
         rows = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + duplicates.CANDIDATES, *args)
-    print("\n".join("    " + row[0] for row in rows), flush=True)
+        print("\n".join("    " + row[0] for row in rows), flush=True)
+        batch = await conn.fetch(duplicates.NEXT_LEADS, lead.account_id, UUID(int=0), None, duplicates.PAIRS_BATCH)
+        args = [lead.account_id, [row["id"] for row in batch], UUID(int=0), UUID(int=0), None]
+        rows = await conn.fetch("EXPLAIN (ANALYZE, COSTS OFF) " + duplicates.PAIRS, *args)
+    print(f"    pairs of {len(batch)} leads: " + rows[-1][0], flush=True)
 
 
 async def main() -> None:

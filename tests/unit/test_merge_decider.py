@@ -13,6 +13,7 @@ import pytest
 from leadstore.domain.commands import Actor, MergeLeads, UnmergeLead, UpdateLead
 from leadstore.domain.errors import (
     AlreadyUnmerged,
+    DuplicateEmail,
     InvalidTransition,
     LeadIsMerged,
     LeadNotFound,
@@ -206,3 +207,15 @@ def test_merge_events_round_trip_through_their_stored_shape() -> None:
     data.pop("type")
     assert set(data) == {"merged", "fields", "changes"} and data["changes"] == {"title": {"from": None, "to": "CTO"}}
     assert load_event("LeadMerged", msgspec.json.decode(msgspec.json.encode(data))) == event
+
+
+def test_an_unmerge_never_leaves_two_leads_with_one_address() -> None:
+    survivor, other = lead(first_name="S", email="s@example.com"), lead(first_name="O", email="o@example.com")
+    merged = decide_merge(merging(survivor, other), survivor, {other.id: other}, RULES)
+    later = applied(
+        applied(survivor, merged[survivor.id]), [LeadUpdated({"email": Change("s@example.com", "O@example.com")})]
+    )
+    record = MergeRecord(merged[survivor.id][0])  # type: ignore[arg-type]
+    cmd = UnmergeLead(lead_id=survivor.id, actor=ACTOR, now=NOW, merge_event_id=MERGE_ID)
+    with pytest.raises(DuplicateEmail):
+        decide_unmerge(cmd, later, record, {other.id: applied(other, merged[other.id])}, RULES)

@@ -18,6 +18,7 @@ import msgspec
 from leadstore.domain.commands import MergeLeads, UnmergeLead
 from leadstore.domain.errors import (
     AlreadyUnmerged,
+    DuplicateEmail,
     FieldError,
     InvalidTransition,
     LeadIsMerged,
@@ -128,6 +129,7 @@ def decide_unmerge(
             kept.append(field)
     if restored:
         require_open(current, rules, "restore the values a merge changed")
+    _require_distinct_emails(current, restored, leads)
     events: dict[UUID, list[LeadEvent]] = {
         lead_id: [LeadUnmerged(merge_event_id=cmd.merge_event_id)] for lead_id in record.event.merged
     }
@@ -154,6 +156,15 @@ def _existing(lead_id: UUID, lead: Lead | None) -> Lead:
     if lead is None:
         raise LeadNotFound(lead_id)
     return lead
+
+
+def _require_distinct_emails(survivor: Lead, restored: dict[str, Change], merged: dict[UUID, Lead]) -> None:
+    """An unmerge never leaves two leads with one address: the survivor's (as restored) and each merged lead's
+    must differ (they can meet only when the survivor took a merged lead's address again after the merge)."""
+    email = restored["email"].to if "email" in restored else survivor.email
+    for lead in merged.values():
+        if email and lead.email and email.lower() == lead.email.lower():
+            raise DuplicateEmail(lead.email)
 
 
 def _require_not_merged(lead: Lead) -> None:

@@ -47,15 +47,18 @@ def _matching(x: str, y: str) -> str:
        ) AS score"""
 
 
-def _probes(x: str, account: str) -> str:
-    """The ids of the leads matching `x` by any reason: one index probe per reason."""
+def _probes(x: str, account: str, *, name_index: bool = True) -> str:
+    """The ids of the leads matching `x` by any reason: one index probe per reason. Without `name_index`,
+    the name is compared on the leads of the same company only (the trigram index is not asked): cheaper
+    for the many leads of a page of pairs, as long as companies hold hundreds of leads, not millions."""
+    name = "name_lower" if name_index else "(name_lower || '')"  # an expression no index holds
     return f"""
     SELECT id FROM lead_list WHERE account_id = {account} AND email_lower = {x}email_lower
     UNION SELECT id FROM lead_list WHERE account_id = {account} AND phone = {x}phone
     UNION SELECT id FROM lead_list
-        WHERE account_id = {account} AND company_lower = {x}company_lower AND name_lower % {x}name_lower
+        WHERE account_id = {account} AND company_lower = {x}company_lower AND {name} % {x}name_lower
     UNION SELECT id FROM lead_list
-        WHERE account_id = {account} AND company_id = {x}company_id AND name_lower % {x}name_lower"""
+        WHERE account_id = {account} AND company_id = {x}company_id AND {name} % {x}name_lower"""
 
 
 # $1 account, $2 the lead, $3 email_lower, $4 phone, $5 name_lower, $6 company_lower, $7 company_id,
@@ -83,7 +86,7 @@ PAIRS = f"""
 SELECT * FROM (
     SELECT x.id AS a, y.id AS b, x.doc::text AS a_doc, y.doc::text AS b_doc, {_matching("x.", "y")}
     FROM lead_list x
-    CROSS JOIN LATERAL ({_probes("x.", "$1")}) AS hits
+    CROSS JOIN LATERAL ({_probes("x.", "$1", name_index=False)}) AS hits
     JOIN lead_list y ON y.id = hits.id
     WHERE x.id = ANY($2::uuid[]) AND y.account_id = $1 AND y.id > x.id AND y.merged_into IS NULL
       AND (x.id, y.id) > ($3::uuid, $4::uuid)
