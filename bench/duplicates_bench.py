@@ -121,6 +121,26 @@ async def explain(container: Container, lead_id: UUID) -> None:
     print(f"    pairs of {len(batch)} leads: " + rows[-1][0], flush=True)
 
 
+async def sql_timings(container: Container, ids: list[UUID]) -> None:
+    """p50/p99 of the candidates SQL alone (a prepared statement, as the API runs it) for `ids` in turn, with
+    PostgreSQL's default plan cache and with a custom plan forced for every execution."""
+    async with container.pool.acquire() as conn:
+        leads = [fold_recorded(await read_stream(conn, lead_id)) for lead_id in ids]
+        for mode in ("auto", "force_custom_plan"):
+            await conn.execute(f"SET plan_cache_mode = {mode}")
+            timings = []
+            for lead in leads:
+                assert lead is not None
+                started = time.perf_counter()
+                await duplicates.candidates(conn, lead, None, 10)
+                timings.append((time.perf_counter() - started) * 1000)
+            cuts = statistics.quantiles(timings[20:], n=100)
+            print(
+                f"    candidates SQL, plan_cache_mode={mode}: p50 {cuts[49]:.1f} ms, p99 {cuts[98]:.1f} ms", flush=True
+            )
+        await conn.execute("RESET plan_cache_mode")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--leads", type=int, default=100_000, help="leads in the account")
@@ -139,6 +159,7 @@ async def main() -> None:
         copied = [rng.choice(copies) for _ in range(args.requests + 20)]
         if args.explain:
             await explain(container, copied[0])
+            await sql_timings(container, sample)
         proc, port = start_server("leadstore", container.settings.database_url)
         try:
             base = await latencies(port, account.api_key, [f"/v1/leads/{i}" for i in sample])

@@ -74,12 +74,12 @@ class MergeHandler:
                 raise
             if self.lead_store is not None:
                 self.lead_store.committed()
-            self._count(cmd, "ok", len(outcome.recorded))
+            self._count(cmd, "ok", run.appended)
             return outcome
         raise AssertionError("every attempt returns or raises")
 
     async def _once(self, run: _Run) -> Outcome:
-        cmd = run.cmd
+        cmd, run.appended = run.cmd, 0
         async with self.pool.acquire() as conn:
             involved = {cmd.lead_id, *(await _named_leads(conn, cmd))}
             async with conn.transaction():
@@ -137,6 +137,7 @@ class MergeHandler:
                     event_ids=_event_ids(cmd, events, is_survivor),
                 ),
             )
+            run.appended += len(recorded)
             if is_survivor:
                 survivor_recorded = recorded
         others = [lead_id for lead_id in decided if lead_id != cmd.lead_id]
@@ -160,6 +161,7 @@ class _Run(msgspec.Struct):
     visible: Callable[[Lead], bool]
     expected_version: int | None
     idempotency: Idempotency | None
+    appended: int = 0  # events written to every stream (the outcome holds the survivor's)
 
 
 async def _named_leads(conn: Any, cmd: MergeCommand) -> list[UUID]:
