@@ -224,3 +224,6 @@ def test_merge_and_duplicate_routes_are_documented(schema: dict[str, Any]) -> No
     body = schema["components"]["schemas"]["MergeInput"]["properties"]
     assert body["from"]["examples"] and body["fields"]["examples"] and body["from"]["maxItems"] == 10
     assert "merged_into" in schema["components"]["schemas"]["LeadOut"]["properties"]
+    for path in ("/v1/leads/{lead_id}/duplicates", "/v1/duplicates"):
+        answer = paths[path]["get"]["responses"]["200"]["content"]["application/json"]
+        assert answer["examples"], path

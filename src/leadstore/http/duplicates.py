@@ -8,12 +8,13 @@ from typing import Annotated, Any
 import asyncpg
 import msgspec
 from litestar import Controller, Response, get
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 
 from leadstore.domain.errors import FieldError, LeadNotFound, ValidationFailed
 from leadstore.http import params
 from leadstore.http.context import AnyRequest, Services, principal_of, visible_to
-from leadstore.http.merge_schemas import DuplicateList, DuplicatePairPage
+from leadstore.http.merge_schemas import DuplicateList, DuplicatePairPage, duplicates_example, pairs_example
 from leadstore.http.openapi import LeadId, problems
 from leadstore.store import duplicates, replica
 from leadstore.store.events import fold_recorded
@@ -30,7 +31,7 @@ class DuplicateRoutes(Controller):
     @get(
         "/leads/{lead_id:str}/duplicates",
         operation_id="listLeadDuplicates",
-        responses=problems(404, 422),
+        responses=problems(404, 422) | {200: ResponseSpec(DuplicateList, examples=[duplicates_example()])},
         summary="A lead's duplicate candidates",
     )
     async def lead_duplicates(
@@ -58,7 +59,7 @@ class DuplicateRoutes(Controller):
     @get(
         "/duplicates",
         operation_id="listDuplicates",
-        responses=problems(422),
+        responses=problems(422) | {200: ResponseSpec(DuplicatePairPage, examples=[pairs_example()])},
         summary="The account's duplicate pairs",
     )
     async def list_duplicates(

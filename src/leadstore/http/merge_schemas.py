@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
+from litestar.openapi.spec import Example
 from msgspec import Meta
 
 from leadstore.domain.merge import MAX_SOURCES
@@ -91,3 +92,35 @@ class DuplicatePairPage(msgspec.Struct, kw_only=True):
         str | None,
         Meta(description="Pass as `cursor` for the next page; null at the end. A page may hold fewer than `limit`."),
     ]
+
+
+def _lead_example(lead_id: str, first_name: str, phone: str) -> dict[str, Any]:
+    return {
+        "id": lead_id,
+        "object": "lead",
+        "first_name": first_name,
+        "last_name": "Smith",
+        "full_name": f"{first_name} Smith",
+        "phone": phone,
+        "company": "Acme Inc",
+        "status": "new",
+        "merged_into": None,
+        "version": 1,
+    }
+
+
+def duplicates_example() -> Example:
+    """A lead's candidates, as GET /v1/leads/{id}/duplicates answers (leads abridged)."""
+    lead = _lead_example(DUPLICATE, "Jonathon", "+15552345678")
+    item = {"object": "duplicate", "lead": lead, "score": 89, "reasons": ["phone", "name_company"]}
+    value = {"object": "list", "data": [item], "has_more": False, "next_cursor": None}
+    return Example(summary="One candidate, by phone and by name at the same company (leads abridged)", value=value)
+
+
+def pairs_example() -> Example:
+    """A page of the account's pairs, as GET /v1/duplicates answers (leads abridged)."""
+    leads = [_lead_example(SURVIVOR, "Jonathan", "+15552345678"), _lead_example(DUPLICATE, "Jonathon", "+15552345678")]
+    pair = {"object": "duplicate_pair", "lead_ids": [SURVIVOR, DUPLICATE], "leads": leads, "score": 89}
+    pair["reasons"] = ["phone", "name_company"]
+    value = {"object": "list", "data": [pair], "has_more": True, "next_cursor": "WyIwMTkyZjdhNC0yYzNkIl0"}
+    return Example(summary="A page of one pair (leads abridged)", value=value)
