@@ -22,7 +22,7 @@ import msgspec
 from leadstore.documents import lead_document
 from leadstore.domain.commands import MergeLeads, UnmergeLead
 from leadstore.domain.errors import VersionConflict
-from leadstore.domain.events import LEAD_STREAM, LeadEvent, load_event
+from leadstore.domain.events import LEAD_STREAM, LeadEvent, LeadMerged, load_event
 from leadstore.domain.merge import decide_merge, decide_unmerge, merge_record
 from leadstore.domain.state import EventMeta, Lead, evolve
 from leadstore.handler import Idempotency, Outcome
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from leadstore.store.lead_store import LeadStore
 
 MAX_ATTEMPTS = 6
+MAX_MERGE_DEPTH = 20  # leads merged into leads merged into ...: how deep an unmerge looks for their addresses
 _encoder = msgspec.json.Encoder()
 MergeCommand = MergeLeads | UnmergeLead
 
@@ -144,8 +145,11 @@ class MergeHandler:
         if isinstance(cmd, MergeLeads):
             await merges.move_emails_to_survivor(conn, run.account_id, cmd.lead_id, others)
         else:
-            emails = {lead_id: email for lead_id in others if (email := after[lead_id].email)}
-            await merges.give_emails_back(conn, run.account_id, cmd.lead_id, emails)
+            held = {}
+            for lead_id in others:
+                for email in await _addresses_held(conn, after[lead_id], streams[lead_id]):
+                    held[email.lower()] = lead_id
+            await merges.give_emails_back(conn, run.account_id, cmd.lead_id, held)
         before = streams[cmd.lead_id][-1].checkpoint
         return Outcome(lead=after[cmd.lead_id], recorded=survivor_recorded, before=before, response=response)
 
@@ -172,6 +176,24 @@ async def _named_leads(conn: Any, cmd: MergeCommand) -> list[UUID]:
     history = await store.read_stream(conn, cmd.lead_id)
     record = merge_record([(e.event_id, load_event(e.type, e.data)) for e in history], cmd.merge_event_id)
     return [] if record is None else list(record.event.merged)
+
+
+async def _addresses_held(conn: Any, lead: Lead, history: list[store.RecordedEvent], depth: int = 0) -> list[str]:
+    """The addresses a lead held before it was merged: its own, and those of the leads merged into it (and
+    into them), whose reservations it held and the merge moved on. Those leads are closed to writes while
+    the lead is merged (an unmerge into a merged lead is refused), so their streams can be read unlocked."""
+    found = [lead.email] if lead.email else []
+    if depth >= MAX_MERGE_DEPTH:
+        return found
+    events = [(e.event_id, load_event(e.type, e.data)) for e in history]
+    for event_id, event in events:
+        record = merge_record(events, event_id) if isinstance(event, LeadMerged) else None
+        if record is not None and not record.undone:
+            for merged_id in record.event.merged:
+                inner = await store.read_stream(conn, merged_id)
+                if (folded := store.fold_recorded(inner)) is not None and folded.merged_into == lead.id:
+                    found += await _addresses_held(conn, folded, inner, depth + 1)
+    return found
 
 
 def _visible(run: _Run, lead_id: UUID, history: list[store.RecordedEvent]) -> Lead | None:

@@ -142,6 +142,31 @@ async def test_an_unmerge_keeps_what_the_survivor_changed_after_the_merge(api: s
         assert data["kept"] == ["title"] and set(data["changes"]) == {"notes"}
 
 
+async def test_merges_of_merges_undo_in_any_order_and_keep_every_address_reserved(
+    api: str, account: NewAccount
+) -> None:
+    async with client(api, account.api_key) as http:
+        a, b, c = [await create(http, first_name=n, email=f"{n}.{uuid7().hex[-8:]}@example.com") for n in "abc"]
+        first = await merge(http, b["id"], [c["id"]])
+        second = await merge(http, a["id"], [b["id"]])
+        assert first.status_code == second.status_code == 200
+        taken = [c["email"], b["email"], a["email"]]
+        for email in taken:
+            assert_problem(await http.post("/v1/leads", json={"email": email}), 409, "duplicate_email")
+
+        undo_second = {"merge_event_id": second.headers["leadstore-merge-event-id"]}
+        assert (await http.post(f"/v1/leads/{a['id']}/unmerge", json=undo_second)).status_code == 200
+        for email in taken:  # c is still merged into b, which holds its address again
+            assert_problem(await http.post("/v1/leads", json={"email": email}), 409, "duplicate_email")
+        undo_first = {"merge_event_id": first.headers["leadstore-merge-event-id"]}
+        undone = await http.post(f"/v1/leads/{b['id']}/unmerge", json=undo_first)
+        assert undone.status_code == 200, undone.text
+
+        assert (await lead(http, c["id"]))["merged_into"] is None
+        assert (await http.patch(f"/v1/leads/{c['id']}", json={"email": "c.moved@example.com"})).status_code == 200
+        assert (await http.post("/v1/leads", json={"email": c["email"]})).status_code == 201
+
+
 async def test_bad_merges_are_refused_and_write_nothing(api: str, container: Container, account: NewAccount) -> None:
     async with container.pool.acquire() as conn:
         stranger = await create_account(conn, "Other Inc", f"admin-{uuid7().hex[-8:]}@example.com")

@@ -49,13 +49,13 @@ async def move_emails_to_survivor(conn: Conn, account_id: UUID, survivor: UUID, 
     await conn.execute(MOVE_TO_SURVIVOR, account_id, survivor, merged)
 
 
-async def give_emails_back(conn: Conn, account_id: UUID, survivor: UUID, emails: dict[UUID, str]) -> None:
-    """Each unmerged lead's address is reserved for it again; DuplicateEmail when another lead took one
-    meanwhile (the survivor let it go by changing its email after the merge, and someone else took it)."""
-    if not emails:
+async def give_emails_back(conn: Conn, account_id: UUID, survivor: UUID, held: dict[str, UUID]) -> None:
+    """Each unmerged lead holds again the addresses it held before the merge (`held`: lower-cased address to
+    lead); DuplicateEmail when another lead took one meanwhile (the survivor let it go by changing its email
+    after the merge, and someone else took it)."""
+    if not held:
         return
-    given = await conn.fetch(GIVE_BACK, account_id, survivor, list(emails.values()), list(emails.keys()))
-    if len(given) != len(emails):
+    given = await conn.fetch(GIVE_BACK, account_id, survivor, list(held), list(held.values()))
+    if len(given) != len(held):
         taken = {row["email_lower"] for row in given}
-        lost = next(email for email in emails.values() if email.lower() not in taken)
-        raise DuplicateEmail(lost)
+        raise DuplicateEmail(next(email for email in held if email not in taken))
