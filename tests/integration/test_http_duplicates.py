@@ -34,7 +34,8 @@ async def api(container: Container) -> AsyncIterator[str]:
 async def created(http: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
     response = await http.post("/v1/leads", json=fields)
     assert response.status_code == 201, response.text
-    return response.json() | {"_position": response.headers["leadstore-position"]}
+    body: dict[str, Any] = response.json()
+    return body | {"_position": response.headers["leadstore-position"]}
 
 
 async def projected(http: httpx.AsyncClient, position: str) -> None:
