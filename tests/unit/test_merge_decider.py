@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 import msgspec
 import pytest
 
+from leadstore.cli.tail import line
 from leadstore.domain.commands import Actor, MergeLeads, UnmergeLead, UpdateLead
 from leadstore.domain.errors import (
     AlreadyUnmerged,
@@ -34,6 +35,7 @@ from leadstore.domain.lead import decide
 from leadstore.domain.merge import MergeRecord, decide_merge, decide_unmerge, merge_record
 from leadstore.domain.rules import Context, Rules, StatusRule
 from leadstore.domain.state import EventMeta, Lead, evolve, fold
+from leadstore.publishing import PublishedEvent
 
 ACCOUNT_ID, ALICE = uuid4(), uuid4()
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -219,3 +221,25 @@ def test_an_unmerge_never_leaves_two_leads_with_one_address() -> None:
     cmd = UnmergeLead(lead_id=survivor.id, actor=ACTOR, now=NOW, merge_event_id=MERGE_ID)
     with pytest.raises(DuplicateEmail):
         decide_unmerge(cmd, later, record, {other.id: applied(other, merged[other.id])}, RULES)
+
+
+@pytest.mark.parametrize(
+    ("data", "shown"),
+    [
+        ({"merged": ["a1", "b2"], "fields": {"title": "a1"}}, "merged a1, b2 (fields: title)"),
+        ({"merged": "\x1b[2J", "fields": []}, "merged "),
+    ],
+)
+def test_tail_summarises_a_merge_on_one_escaped_line(data: dict[str, Any], shown: str) -> None:
+    event = PublishedEvent(
+        id=uuid4(),
+        type="LeadMerged",
+        lead_id=uuid4(),
+        account_id=uuid4(),
+        version=2,
+        position="1.1",
+        occurred_at=NOW,
+        data=data,
+    )
+    printed = line(event)
+    assert shown in printed and "\x1b" not in printed.replace("\\x1b", "")

@@ -125,8 +125,9 @@ def summary(event: PublishedEvent) -> str:
             return f"reason: {data['reason']}" if data.get("reason") else ""
         # merges (issue 14)
         case "LeadMerged":
-            fields = ", ".join(data.get("fields", {}))
-            return f"merged {', '.join(data.get('merged', []))}" + (f" (fields: {fields})" if fields else "")
+            merged, fields = data.get("merged") or [], data.get("fields") or {}
+            taken = f" (fields: {', '.join(map(str, fields))})" if isinstance(fields, dict) and fields else ""
+            return f"merged {', '.join(map(str, merged)) if isinstance(merged, list) else _value(merged)}{taken}"
         case "LeadMergedInto":
             return f"into {data.get('into')}"
         case "LeadUnmerged":
