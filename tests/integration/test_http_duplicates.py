@@ -13,7 +13,7 @@ from uuid_utils.compat import uuid7
 
 from leadstore.bootstrap import Container
 from leadstore.http.testing import add_user, projecting, serve
-from leadstore.store.accounts import NewAccount
+from leadstore.store.accounts import NewAccount, create_account
 from tests.integration.helpers import assert_problem, client
 
 # A copy of a lead's read-model row under another id, with the given columns replaced: the only way to have
@@ -117,6 +117,11 @@ async def test_candidates_are_found_by_email_phone_and_name_at_the_company(
             await http.get(f"/v1/leads/{base['id']}/duplicates", params={"limit": 51}), 422, "validation_failed"
         )
         assert_problem(await http.get(f"/v1/leads/{uuid7()}/duplicates"), 404, "not_found")
+        async with container.pool.acquire() as conn:
+            stranger_account = await create_account(conn, "Elsewhere", f"admin-{uuid7().hex[-8:]}@example.com")
+        async with client(api, stranger_account.api_key) as theirs:
+            assert_problem(await theirs.get(f"/v1/leads/{base['id']}/duplicates"), 404, "not_found")
+            assert (await theirs.get("/v1/duplicates")).json()["data"] == []
 
         pairs = await walk_pairs(http, limit=1)
         assert len(pairs) == len(set(pairs))
