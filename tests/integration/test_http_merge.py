@@ -272,9 +272,26 @@ async def test_concurrent_merges_sharing_a_lead_one_wins_and_nothing_is_lost(
             assert (await lead(http, kept))["merged_into"] is None
             # a winning merge of a survivor and two leads writes 3 events, of a pair 2: nothing else, nothing lost
             assert await events_of(container, account) == before + 3 + 2
+    await assert_transaction_order_is_version_order(container, account)
 
 
-async def test_patches_racing_a_merge_land_before_it_or_are_refused(api: str, account: NewAccount) -> None:
+async def assert_transaction_order_is_version_order(container: Container, account: NewAccount) -> None:
+    """DESIGN.md decision 2 for every lead of the account: a later version has a later transaction id."""
+    async with container.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT stream_id, version, transaction_id::text::bigint AS tx FROM events "
+            "WHERE account_id = $1 AND stream_type = 'lead' ORDER BY stream_id, version",
+            account.account_id,
+        )
+    last: dict[Any, int] = {}
+    for row in rows:
+        assert row["tx"] >= last.get(row["stream_id"], 0), row  # one transaction may write several versions
+        last[row["stream_id"]] = row["tx"]
+
+
+async def test_patches_racing_a_merge_land_before_it_or_are_refused(
+    api: str, container: Container, account: NewAccount
+) -> None:
     async with racing_client(api, account.api_key) as http:
         for _ in range(5):
             survivor = await create(http, first_name="Keeper")
@@ -296,3 +313,4 @@ async def test_patches_racing_a_merge_land_before_it_or_are_refused(api: str, ac
                 assert types[-1] == "LeadMergedInto"  # every patch that landed is before the merge
                 assert types.count("LeadUpdated") == landed[source["id"]]
                 assert [e["version"] for e in log] == list(range(1, len(log) + 1))
+    await assert_transaction_order_is_version_order(container, account)
