@@ -1,11 +1,11 @@
 """The merge lane (issue 14): commands that write several leads' streams in one transaction.
 
-    lock every stream (sorted) -> read them all -> fold -> decide -> events of each stream -> reservations
+    lock and read every stream (sorted) -> fold -> decide -> events of each stream -> reservations
 
 DESIGN.md decision 2, way (a), for several streams at once: the transaction takes the advisory lock of every
 stream involved before it writes anything, in one fixed order (`store.merges.lock_order`) so that two merges
-sharing a lead queue instead of deadlocking; then it reads them (a snapshot taken after the locks), and its
-first writes are the event inserts. A lead command on one of these leads meanwhile waits for the locks, then
+sharing a lead queue instead of deadlocking, reading each stream once its lock is granted; its first writes
+are the event inserts. A lead command on one of these leads meanwhile waits for the locks, then
 finds the stream moved on and is decided again on the merged lead (409 `lead_merged`), or it committed
 first and the merge sees its event. The survivor's events are written last, with the idempotency record.
 """

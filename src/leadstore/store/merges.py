@@ -7,13 +7,10 @@ from collections.abc import Iterable
 from uuid import UUID
 
 from leadstore.domain.errors import DuplicateEmail
+from leadstore.store import events
 from leadstore.store.db import Conn
-from leadstore.store.events import EVENT_COLUMNS, RecordedEvent, stream_lock_key
+from leadstore.store.events import RecordedEvent, stream_lock_key
 
-# Lead streams only: an id that names an account's stream (migration 055) is no lead.
-LOCK_AND_READ_STREAMS = f"""
-SELECT {EVENT_COLUMNS}
-FROM lock_and_read_streams($1::uuid[], $2::bigint[]) WHERE stream_type = 'lead'"""
 # Each merged lead's address stays reserved while it is merged: the survivor holds the reservation.
 MOVE_TO_SURVIVOR = """
 UPDATE lead_emails SET lead_id = $2
@@ -34,13 +31,15 @@ def lock_order(stream_ids: Iterable[UUID]) -> list[UUID]:
 
 
 async def lock_and_read_streams(conn: Conn, stream_ids: Iterable[UUID]) -> dict[UUID, list[RecordedEvent]]:
-    """Take the advisory lock of every stream (in `lock_order`, before any write, as DESIGN.md decision 2
-    way (a) asks), then read them all: each lead's events in version order (no key for a lead with none)."""
-    ordered = lock_order(stream_ids)
-    rows = await conn.fetch(LOCK_AND_READ_STREAMS, ordered, [stream_lock_key(s) for s in ordered])
+    """Take the advisory lock of every stream in `lock_order`, reading each as its lock is granted (the one
+    way a command reads a stream, `events.lock_and_read_stream`), all before any write, as DESIGN.md
+    decision 2 way (a) asks. A stream read under its lock can not change until the transaction ends, so
+    reading it before the next lock is granted loses nothing. Each lead's events in version order (no key
+    for a lead with none)."""
     streams: dict[UUID, list[RecordedEvent]] = {}
-    for row in rows:
-        streams.setdefault(row["stream_id"], []).append(RecordedEvent(**dict(row)))
+    for stream_id in lock_order(stream_ids):
+        if history := await events.lock_and_read_stream(conn, stream_id):
+            streams[stream_id] = history
     return streams
 
 
