@@ -94,8 +94,7 @@ class MergeHandler:
                     sources = {lead_id: leads.get(lead_id) for lead_id in cmd.sources}
                     decided = decide_merge(cmd, survivor, sources, rules)
                 else:
-                    history = [(e.event_id, load_event(e.type, e.data)) for e in streams.get(cmd.lead_id, [])]
-                    record = merge_record(history, cmd.merge_event_id)
+                    record = merge_record(_typed(streams.get(cmd.lead_id, [])), cmd.merge_event_id)
                     merged = {lead_id: leads.get(lead_id) for lead_id in (record.event.merged if record else [])}
                     decided = decide_unmerge(cmd, survivor, record, merged, rules)
                 assert survivor is not None, "the deciders refuse a missing survivor"
@@ -174,7 +173,7 @@ async def _named_leads(conn: Any, cmd: MergeCommand) -> list[UUID]:
     if isinstance(cmd, MergeLeads):
         return list(cmd.sources)
     history = await store.read_stream(conn, cmd.lead_id)
-    record = merge_record([(e.event_id, load_event(e.type, e.data)) for e in history], cmd.merge_event_id)
+    record = merge_record(_typed(history), cmd.merge_event_id)
     return [] if record is None else list(record.event.merged)
 
 
@@ -185,7 +184,7 @@ async def _addresses_held(conn: Any, lead: Lead, history: list[store.RecordedEve
     found = [lead.email] if lead.email else []
     if depth >= MAX_MERGE_DEPTH:
         return found
-    events = [(e.event_id, load_event(e.type, e.data)) for e in history]
+    events = _typed(history)
     for event_id, event in events:
         record = merge_record(events, event_id) if isinstance(event, LeadMerged) else None
         if record is not None and not record.undone:
@@ -194,6 +193,12 @@ async def _addresses_held(conn: Any, lead: Lead, history: list[store.RecordedEve
                 if (folded := store.fold_recorded(inner)) is not None and folded.merged_into == lead.id:
                     found += await _addresses_held(conn, folded, inner, depth + 1)
     return found
+
+
+def _typed(history: list[store.RecordedEvent]) -> list[tuple[UUID, LeadEvent]]:
+    """A stream's events as (event id, domain event): what `merge_record` looks through. The one place this
+    lane reads event data itself (states come from `store.fold_recorded`)."""
+    return [(event.event_id, load_event(event.type, event.data)) for event in history]
 
 
 def _visible(run: _Run, lead_id: UUID, history: list[store.RecordedEvent]) -> Lead | None:
