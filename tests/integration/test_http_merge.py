@@ -314,3 +314,24 @@ async def test_patches_racing_a_merge_land_before_it_or_are_refused(
                 assert types.count("LeadUpdated") == landed[source["id"]]
                 assert [e["version"] for e in log] == list(range(1, len(log) + 1))
     await assert_transaction_order_is_version_order(container, account)
+
+
+async def test_concurrent_unmerges_of_one_merge_undo_it_once(
+    api: str, container: Container, account: NewAccount
+) -> None:
+    async with racing_client(api, account.api_key) as http:
+        for _ in range(5):
+            survivor = await create(http, first_name="Keeper", title="Old")
+            others = [await create(http, first_name=f"Other {i}", title=f"T{i}") for i in range(3)]
+            merged = await merge(http, survivor["id"], [o["id"] for o in others], title=others[0]["id"])
+            body = {"merge_event_id": merged.headers["leadstore-merge-event-id"]}
+            before = await events_of(container, account)
+
+            undo = [http.post(f"/v1/leads/{survivor['id']}/unmerge", json=body) for _ in range(6)]
+            responses = await asyncio.wait_for(asyncio.gather(*undo), timeout=60)
+
+            assert Counter(r.status_code for r in responses) == {200: 1, 409: 5}
+            assert all(r.json()["code"] == "already_unmerged" for r in responses if r.status_code == 409)
+            assert await events_of(container, account) == before + 4
+            assert (await lead(http, survivor["id"]))["title"] == "Old"
+    await assert_transaction_order_is_version_order(container, account)
