@@ -21,7 +21,17 @@ from leadstore.bootstrap import Container, bootstrap
 from leadstore.domain.events import Change, LeadCreated, LeadUpdated, event_data
 from leadstore.embedded import EmbeddedPostgres
 from leadstore.settings import Settings
+from leadstore.store import encryption
 from leadstore.store.accounts import NewAccount, create_account
+from leadstore.store.encryption import KeyRing, generate_kek, parse_kek
+
+
+def throwaway_kek() -> None:
+    """A key-encryption key for this benchmark process and the servers it starts (issue 13): LEADSTORE_KEK when
+    set, else a fresh one, installed here and exported to child processes."""
+    os.environ.setdefault("LEADSTORE_KEK", generate_kek())
+    if encryption.installed() is None:
+        encryption.install(KeyRing(parse_kek(os.environ["LEADSTORE_KEK"], "LEADSTORE_KEK")))
 
 
 def machine() -> str:
@@ -83,6 +93,7 @@ def postmaster_pid(database_url: str) -> int:
 @contextlib.asynccontextmanager
 async def benchmark_database(*, fast: bool = False, pool_size: int = 40) -> AsyncIterator[tuple[Container, NewAccount]]:
     """A migrated embedded database (durable settings unless `fast`) and an account in it."""
+    throwaway_kek()
     with tempfile.TemporaryDirectory(prefix="leadstore-bench-") as folder:
         server = EmbeddedPostgres(Path(folder), fast=fast)
         url = server.start()

@@ -33,7 +33,7 @@ import uvicorn
 from litestar import Litestar, post
 from uuid_utils.compat import uuid7
 
-from bench.common import account_with_members, benchmark_database, cpu_seconds, machine, postmaster_pid
+from bench.common import account_with_members, benchmark_database, cpu_seconds, machine, postmaster_pid, throwaway_kek
 from leadstore.bootstrap import Container, bootstrap
 from leadstore.cli import event_loop_factory
 from leadstore.domain.commands import Actor, UpdateLead
@@ -82,6 +82,7 @@ async def run_server(kind: str, database_url: str, port: int, nats_url: str = ""
     server, the publisher) in the same process as `leadstore dev` runs them; the API alone ("api", as
     `leadstore serve --no-workers`); or the minimal app."""
     settings = Settings(database_url=database_url, nats_url=nats_url, pool_max_size=40, **limited(lease))
+    throwaway_kek()
     container = await bootstrap(settings)
     if kind == "leadstore":
         container.start_workers()

@@ -25,7 +25,7 @@ import msgspec
 import nats
 from uuid_utils.compat import uuid7
 
-from bench.common import backlog_and_delay_arguments, delay_summary, fill_log, machine
+from bench.common import backlog_and_delay_arguments, delay_summary, fill_log, machine, throwaway_kek
 from leadstore.bootstrap import Container, bootstrap
 from leadstore.documents import event_envelope
 from leadstore.domain.commands import Actor, CreateLead
@@ -60,6 +60,7 @@ async def servers() -> AsyncIterator[tuple[Container, NewAccount, str]]:
             await conn.close()
             postgres.stop()  # the setting takes a restart
             settings = Settings(database_url=postgres.start(), pool_max_size=40)
+            throwaway_kek()
             container = await bootstrap(settings, run_migrations=True)
             try:
                 async with container.pool.acquire() as pooled:

@@ -20,7 +20,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from bench.common import machine
+from bench.common import machine, throwaway_kek
 from leadstore.bootstrap import bootstrap
 from leadstore.cli import event_loop_factory
 from leadstore.embedded import EmbeddedPostgres
@@ -51,6 +51,7 @@ def primary_and_standby() -> Iterator[tuple[str, str]]:
 
 async def read_your_writes(settings: Settings, rounds: int) -> list[float]:
     """Seconds of each `GET /v1/leads?min_position=` right after the write it names."""
+    throwaway_kek()
     container = await bootstrap(settings, run_migrations=True, projections=[get_projection("lead_list")])
     try:
         async with container.pool.acquire() as conn:

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 from uuid_utils.compat import uuid7
 
-from bench.common import machine
+from bench.common import machine, throwaway_kek
 from leadstore.bootstrap import bootstrap
 from leadstore.cli import event_loop_factory
 from leadstore.embedded import EmbeddedPostgres
@@ -39,6 +39,7 @@ async def main() -> None:
         url = server.start()
         try:
             settings = Settings(database_url=url, rate_limit_per_second=0, auth_failures_per_minute=0)
+            throwaway_kek()
             container = await bootstrap(settings, run_migrations=True)
             try:
                 async with container.pool.acquire() as conn:

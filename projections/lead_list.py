@@ -39,7 +39,9 @@ class LeadList:
     # 4: phone, custom and custom_ranges, for the phone and custom-field filters
     # 5: merged_into (merged leads leave the default list), name_lower and company_lower with their indexes,
     #    for duplicate candidates (leadstore.store.duplicates)
-    version = 5
+    # 6: `erased` in the document (erasure, issue 13: LeadErased nulls the row's personal columns, search,
+    #    name_lower and company_lower, so an erased lead is never a duplicate candidate)
+    version = 6
 
     def create_statements(self, table: str) -> list[str]:
         return [
@@ -126,8 +128,9 @@ def _row(lead: Lead | None, changed: Checkpoint) -> tuple[Any, ...]:
         lead.custom,
         range_keys(lead.custom),
         lead.merged_into,
-        name_key(lead.first_name, lead.last_name),
-        company_key(lead.company),
+        # an erased lead is nobody's duplicate: its company (not personal) stays in the document only
+        None if lead.erased else name_key(lead.first_name, lead.last_name),
+        None if lead.erased else company_key(lead.company),
     )
 
 

@@ -16,8 +16,19 @@ from leadstore.bootstrap import Container, bootstrap
 from leadstore.embedded import EmbeddedPostgres
 from leadstore.embedded_nats import EmbeddedNats
 from leadstore.settings import Settings
+from leadstore.store import encryption
 from leadstore.store.accounts import NewAccount, create_account
+from leadstore.store.encryption import KeyRing, generate_kek, parse_kek
 from leadstore.webhooks.secrets import SecretBox
+
+TEST_KEK = generate_kek()  # a throwaway key-encryption key for this test session (issue 13)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every process of the session encrypts with TEST_KEK: this one (containers built from any Settings use
+    the installed ring) and the `leadstore` commands tests run (they read LEADSTORE_KEK)."""
+    os.environ.setdefault("LEADSTORE_KEK", TEST_KEK)
+    encryption.install(KeyRing(parse_kek(os.environ["LEADSTORE_KEK"], "LEADSTORE_KEK")))
 
 
 @pytest.fixture(scope="session")

@@ -17,8 +17,9 @@ from leadstore.projection.runner import ProjectionRunner
 from leadstore.publishing import NatsConnection, Publisher, PublishingSettings
 from leadstore.publishing.keys import SigningKeys
 from leadstore.settings import Settings
-from leadstore.store import db
+from leadstore.store import db, encryption
 from leadstore.store.accounts import PrincipalCache
+from leadstore.store.encryption import KeyRing
 from leadstore.store.idempotency import purge_idempotency_keys
 from leadstore.store.lead_store import LeadStore, PostgresLeadStore
 from leadstore.store.migrate import migrate_database
@@ -98,6 +99,16 @@ class Container:
             await self.read_pool.close()
 
 
+def use_kek(settings: Settings) -> KeyRing:
+    """Install the KEK of the settings as this process's keys, or keep the ring the process already has (the
+    test suite installs a throwaway one); KekMissing naming the setting when there is neither."""
+    ring = KeyRing.from_settings(settings)
+    if ring is not None:
+        encryption.install(ring)
+        return ring
+    return encryption.keyring()
+
+
 async def bootstrap(
     settings: Settings,
     *,
@@ -113,6 +124,7 @@ async def bootstrap(
     if not settings.database_url:
         raise ValueError("LEADSTORE_DATABASE_URL is not set")
     keys = SigningKeys.from_settings(settings)  # a bad key setting stops the process here, not at its first event
+    use_kek(settings)  # no KEK, no service: personal data is never written in plaintext
     secrets = SecretBox.from_settings(settings.secrets_key, settings.secrets_key_file)  # likewise
     if run_migrations:
         await migrate_database(settings.database_url)

@@ -29,6 +29,7 @@ from leadstore.domain.rules import Context, Rules, Turn
 from leadstore.domain.state import EventMeta, Lead, evolve
 from leadstore.store import events as store
 from leadstore.store.command_writes import CommandWrite, KeyRevoked, StaleRules, TurnMoved
+from leadstore.store.encryption import DataKeyGone
 from leadstore.store.idempotency import StoredResponse
 from leadstore.store.lead_store import LeadSession, LeadStore
 from leadstore.store.rules import RulesCache
@@ -121,6 +122,13 @@ class LeadCommandHandler:
                     hold = hold or attempt >= 2
             except (TurnMoved, VersionConflict):
                 if expected_version is not None or attempt == MAX_ATTEMPTS:
+                    raise
+                locked = True
+            except DataKeyGone:
+                # Erasure (issue 13): the lock-free lane read the lead's events before an erasure committed and
+                # its data key after. Under the stream's lock the lane reads both on one side of it; a key gone
+                # there, with no erasure in the stream, is a fault to report.
+                if locked:
                     raise
                 locked = True
             except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError):

@@ -78,6 +78,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     webhooks_concurrency: int = 64
     webhooks_discover_seconds: float = 5.0
     webhooks_poll_seconds: float = 1.0
+    # Encryption at rest (issue 13): the key-encryption key that wraps every lead's data key (base64 of 32
+    # bytes, or a file holding it; the service refuses to start without one), the previous one while
+    # `leadstore rotate-kek` moves the keys off it, and the new one rotate-kek wraps under
+    kek: str = ""
+    kek_file: str = ""
+    kek_previous: str = ""
+    kek_previous_file: str = ""
+    new_kek: str = ""
+    new_kek_file: str = ""
 
     def __repr__(self) -> str:
         return f"Settings(database_url=..., nats_url=..., host={self.host!r}, port={self.port})"  # no secrets

@@ -98,6 +98,7 @@ def test_the_lead_schema_has_every_field_of_a_lead(schema: dict[str, Any]) -> No
     server_set = {"id", "object", "account_id", "full_name", "is_converted", "converted_at", "customer_id", "archived"}
     server_set |= {"created_by", "version", "created_at", "updated_at"}
     server_set |= {"merged_into"}
+    server_set |= {"erased"}  # erasure (issue 13)
     assert set(input_schema) == set(document) - server_set
 
 

@@ -23,6 +23,7 @@ from leadstore.http.testing import projecting, serve
 from leadstore.settings import Settings
 from leadstore.store import checkpoints, db
 from leadstore.store.accounts import NewAccount, create_account
+from leadstore.store.encryption import KEYS
 from leadstore.store.events import READ_STREAM, Checkpoint
 from tests.integration.helpers import (
     LAST_COMMITTED,
@@ -38,7 +39,8 @@ WAIT = 3.0  # min_position_wait_seconds: long enough for a standby to catch up, 
 REPLAYED = "SELECT pg_last_wal_replay_lsn() >= $1::text::pg_lsn"
 WRITTEN = "SELECT pg_current_wal_insert_lsn()::text"
 # Whether a backend of the standby has run `query` since a moment (pg_stat_activity keeps each one's last).
-SERVED_SINCE = "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE query = $1 AND state_change >= $2)"
+# A stream read's last statement: the read, or the query of its leads' data keys that follows it (issue 13).
+SERVED_SINCE = "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE query = ANY($1::text[]) AND state_change >= $2)"
 
 
 class Replicated(NamedTuple):
@@ -221,7 +223,7 @@ async def test_as_of_reads_use_the_replica_only_for_a_lead_it_holds_as_the_prima
         as_of = {"as_of": timestamp(now())}
         asked = await standby.fetchval("SELECT clock_timestamp()")
         kept = await http.get(f"/v1/leads/{unchanged['id']}", params=as_of)
-        served_by_replica = await standby.fetchval(SERVED_SINCE, READ_STREAM, asked)
+        served_by_replica = await standby.fetchval(SERVED_SINCE, [READ_STREAM, KEYS], asked)
         moved = await http.get(f"/v1/leads/{changed['id']}", params=as_of)
     assert patched.status_code == 200, patched.text
     assert kept.json()["first_name"] == "Cy" and served_by_replica

@@ -46,6 +46,7 @@ def test_serve_logs_json_lines_and_serves_metrics_on_their_own_port(container: C
     env = {name: value for name, value in os.environ.items() if not name.startswith("LEADSTORE_")}
     env |= {
         "LEADSTORE_DATABASE_URL": container.settings.database_url,  # migrated by the fixture
+        "LEADSTORE_KEK": os.environ["LEADSTORE_KEK"],  # the session's throwaway one (tests/conftest.py)
         "LEADSTORE_PORT": str(api_port),
         "LEADSTORE_METRICS_PORT": str(metrics_port),
     }

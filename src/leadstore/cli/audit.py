@@ -14,6 +14,7 @@ from leadstore.documents import event_envelope
 from leadstore.domain.field_checks import InvalidValueError, instant
 from leadstore.log.audit import lead_as_of, render, timeline
 from leadstore.log.integrity import check_log
+from leadstore.log.sealing import check_sealing
 from leadstore.projection.verify import verify_projection
 from leadstore.settings import Settings
 from leadstore.store.events import read_stream
@@ -44,7 +45,10 @@ def register(sub: Any) -> None:
         help="check the log and that read models equal a fresh replay",
         description="Check that the log is intact (versions contiguous per stream from 1, every event matching "
         "its hash, every hash chained to the previous event of its stream) and that each read model equals a "
-        "fresh replay up to its checkpoint. Prints what differs; exits 0 only when all holds, 1 otherwise.",
+        "fresh replay up to its checkpoint. Personal data: every sealed value must open with its lead's data key; "
+        "erased leads (key destroyed) are listed as erased, and leads whose events hold plaintext personal data "
+        "(written before encryption) are listed without failing the check. "
+        "Prints what differs; exits 0 only when all holds, 1 otherwise.",
     )
     verify.add_argument("--projection", metavar="NAME", help="check only this read model")
     verify.add_argument("--log-only", action="store_true", help="check the log, not the read models")
@@ -83,11 +87,13 @@ async def run_verify(args: argparse.Namespace, settings: Settings) -> int:
     async with connect(settings) as pool:
         async with pool.acquire() as conn:
             report = await check_log(conn)
+            sealing = await check_sealing(conn)
         _print_result(f"log: {report.events:,} events", report.problems, report.total_problems)
+        print("\n".join(printable(line) for line in sealing.lines()))
         if report.restored and projections:
             print("read models: not compared until the checkpoints are reset")
             projections = []
-        healthy = report.ok
+        healthy = report.ok and sealing.ok
         for projection in projections:
             rows, differences = await verify_projection(pool, projection)
             _print_result(f"{projection.name}: {rows:,} rows", differences[:SHOWN], len(differences))

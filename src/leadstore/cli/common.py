@@ -13,7 +13,8 @@ import asyncpg
 from leadstore.projection.base import Projection
 from leadstore.publishing import NatsConnection
 from leadstore.settings import Settings
-from leadstore.store import db
+from leadstore.store import db, encryption
+from leadstore.store.encryption import KeyRing
 
 
 def require_db(settings: Settings) -> str:
@@ -21,6 +22,16 @@ def require_db(settings: Settings) -> str:
     if not settings.database_url:
         raise SystemExit("leadstore: LEADSTORE_DATABASE_URL is not set")
     return settings.database_url
+
+
+def require_kek(settings: Settings) -> None:
+    """A key-encryption key (LEADSTORE_KEK or LEADSTORE_KEK_FILE), or exit saying it is not set: the service
+    never stores personal data in plaintext."""
+    if KeyRing.from_settings(settings) is None and encryption.installed() is None:
+        raise SystemExit(
+            "leadstore: LEADSTORE_KEK is not set: give the key-encryption key (base64 of 32 bytes) in "
+            "LEADSTORE_KEK or a file named by LEADSTORE_KEK_FILE; personal data is never stored in plaintext"
+        )
 
 
 def require_nats(settings: Settings) -> str:

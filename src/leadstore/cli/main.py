@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from leadstore import __version__
-from leadstore.cli import admin, audit, replay, run, signing, tail
+from leadstore.cli import admin, audit, keys, replay, run, signing, tail
 from leadstore.cli.common import event_loop_factory
 from leadstore.logging_config import configure_logging, log_format
 from leadstore.settings import Settings
+from leadstore.store import encryption
+from leadstore.store.encryption import KekMissing, KeyRing
 
 Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 
@@ -30,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     replay.register(sub)
     tail.register(sub)
     signing.register(sub)
+    keys.register(sub)
     return parser
 
 
@@ -42,9 +46,16 @@ def main(argv: list[str] | None = None) -> int:
         configure_logging(settings.log_level, log_format(settings.log_format, args.command))
     except ValueError as exc:
         parser.error(str(exc))
+    try:
+        encryption.install(KeyRing.from_settings(settings))  # commands that read personal data need it
+    except (ValueError, OSError) as exc:
+        parser.error(str(exc))
     handler: Handler = args.handler
     try:
         with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
             return runner.run(handler(args, settings))
     except KeyboardInterrupt:
         return 130
+    except KekMissing as exc:
+        print(f"leadstore: {exc}", file=sys.stderr)
+        return 2

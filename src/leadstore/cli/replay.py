@@ -20,6 +20,7 @@ from leadstore.projection.progress import ProgressLine, events_to_replay
 from leadstore.projection.rebuild import Until
 from leadstore.projection.swap import ReplayRunning, build_as_of, replay
 from leadstore.settings import Settings
+from leadstore.store.encryption import KekMissing
 from leadstore.store.events import START, Checkpoint
 from leadstore.store.migrate import migrate_database
 
@@ -68,6 +69,12 @@ def register(sub: Any) -> None:
         "Progress goes to stderr.",
     )
     imp.add_argument("--batch-size", type=int, default=5000, help="events per insert (default 5000)")
+    imp.add_argument(
+        "--encrypt",
+        action="store_true",
+        help="seal the plaintext personal values of events written before encryption (needs LEADSTORE_KEK) and "
+        "recompute the hash chain: the way to make every lead of an old log erasable",
+    )
     imp.set_defaults(handler=run_import)
 
 
@@ -152,13 +159,22 @@ async def run_import(args: argparse.Namespace, settings: Settings) -> int:
         async with pool.acquire() as conn:
             try:
                 progress = ProgressLine("import", 0)
-                count = await import_events(conn, sys.stdin.buffer, batch_size=args.batch_size, progress=progress)
-            except (NotEmpty, ValueError) as exc:
+                imported = await import_events(
+                    conn, sys.stdin.buffer, batch_size=args.batch_size, progress=progress, encrypt=args.encrypt
+                )
+            except (NotEmpty, ValueError, KekMissing) as exc:
                 print(f"leadstore: {printable(str(exc))}", file=sys.stderr)  # may quote the file
                 return 1
             except ChainBroken as exc:
                 print(f"leadstore: {exc}; nothing was imported", file=sys.stderr)
                 print("\n".join(f"  {p}" for p in exc.report.problems), file=sys.stderr)
                 return 1
-        progress.finish(f"imported {count:,} events; building read models")
+        progress.finish(f"imported {imported.events:,} events; building read models")
+        if args.encrypt:
+            print(
+                f"import: encrypted the personal values of {imported.sealed:,} events written before encryption, "
+                f"made {imported.new_keys:,} lead data keys, and recomputed the hash chain (its hashes now differ "
+                "from the source's)",
+                file=sys.stderr,
+            )
         return await replay_all(pool, chosen_projections(None))

@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 
 from leadstore.bootstrap import Container, bootstrap
-from leadstore.cli.common import require_db
+from leadstore.cli.common import require_db, require_kek
 from leadstore.cli.processes import on_parent_exit, process_count, supervise
 from leadstore.embedded import EmbeddedPostgres, free_port
 from leadstore.embedded_nats import EmbeddedNats
@@ -25,6 +25,7 @@ from leadstore.publishing.keys import write_key_file
 from leadstore.publishing.signature import Signer, b64
 from leadstore.settings import Settings
 from leadstore.store.accounts import create_account
+from leadstore.store.encryption import generate_kek
 from leadstore.store.migrate import migrate_database
 from leadstore.webhooks.secrets import SecretBox
 
@@ -37,7 +38,8 @@ def register(sub: Any) -> None:
         "create a demo account, and serve the API with its workers in one process. "
         "Prints the URL and an admin key and writes them to DATA_DIR/dev.json, with a NATS URL that may "
         "only read the stream and the public key of DATA_DIR/signing.key, which signs the published events. "
-        "Webhook secrets are sealed with DATA_DIR/secrets.key (unless LEADSTORE_SECRETS_KEY(_FILE) is set), and "
+        "Webhook secrets are sealed with DATA_DIR/secrets.key (unless LEADSTORE_SECRETS_KEY(_FILE) is set), leads' "
+        "personal data with data keys wrapped by DATA_DIR/kek.key (unless LEADSTORE_KEK(_FILE) is set), and "
         "webhooks may point at private and loopback addresses.",
     )
     dev.add_argument("--port", type=int, default=8000, help="HTTP port (a free one is used if taken)")
@@ -87,6 +89,7 @@ async def run_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 async def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     require_db(settings)
+    require_kek(settings)
     processes = process_count(args.processes, settings.processes)
     if processes > 1 and args.listen_fd is None:
         return await supervise(settings, processes, workers=not args.no_workers, migrate=args.migrate)
@@ -105,6 +108,7 @@ async def run_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 async def run_worker(args: argparse.Namespace, settings: Settings) -> int:
     require_db(settings)
+    require_kek(settings)
     container = await bootstrap(settings, publishing=PublishingSettings.from_env())
     container.start_workers()
     stop = asyncio.Event()
@@ -132,6 +136,10 @@ async def run_dev(args: argparse.Namespace, settings: Settings) -> int:
             secrets_file = data_dir / "secrets.key"
             await asyncio.to_thread(_write_secrets_key, secrets_file)
             settings = msgspec.structs.replace(settings, secrets_key_file=str(secrets_file))
+        if not (settings.kek or settings.kek_file):
+            kek_file = data_dir / "kek.key"
+            await asyncio.to_thread(_write_kek, kek_file)
+            settings = msgspec.structs.replace(settings, kek_file=str(kek_file))
         # a developer's receiver runs on this machine or the local network
         settings = msgspec.structs.replace(settings, webhooks_allow_private=True)
         container = await bootstrap(settings, run_migrations=True, publishing=PublishingSettings.from_env())
@@ -152,6 +160,15 @@ def _write_secrets_key(path: Path) -> None:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     private_file(path, SecretBox.generate_key() + "\n")
+
+
+def _write_kek(path: Path) -> None:
+    """The key-encryption key of every lead's data key, made on the first run and kept: losing it loses every
+    lead's personal data."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    private_file(path, generate_kek() + "\n")
 
 
 async def _dev_account(container: Container, data_dir: Path, port: int, nats_url: str) -> dict[str, Any]:

@@ -132,6 +132,8 @@ def summary(event: PublishedEvent) -> str:
             return f"into {data.get('into')}"
         case "LeadUnmerged":
             return f"merge {data.get('merge_event_id')} undone"
+        case "LeadErased":  # subscribers erase their copies of the lead's personal data
+            return "personal data erased" + (f" (reason: {data['reason']})" if data.get("reason") else "")
         case _:
             return _value(data, 120)
 

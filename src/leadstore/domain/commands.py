@@ -68,7 +68,21 @@ class RestoreLead(msgspec.Struct, frozen=True, kw_only=True):
     reason: str | None = None
 
 
-Command = CreateLead | UpdateLead | AssignLead | ConvertLead | ArchiveLead | RestoreLead
+# --- erasure (issue 13) ---
+
+
+class EraseLead(msgspec.Struct, frozen=True, kw_only=True):
+    """Erase the person behind a lead (GDPR art. 17): its personal values go, its non-personal history stays."""
+
+    lead_id: UUID
+    actor: Actor
+    now: datetime
+    reason: str
+
+
+# --- end erasure ---
+
+Command = CreateLead | UpdateLead | AssignLead | ConvertLead | ArchiveLead | RestoreLead | EraseLead
 
 
 # --- merges (issue 14): commands on several leads at once, decided by leadstore.domain.merge

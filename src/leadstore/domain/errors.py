@@ -110,3 +110,34 @@ class AlreadyUnmerged(LeadstoreError):
 
 
 # --- end of merges
+
+
+# --- erasure (issue 13) ---
+
+
+class LeadWasErased(LeadstoreError):
+    """A command on a lead whose person was erased: nothing can be written to it any more."""
+
+    code = "lead_erased"
+
+    def __init__(self, lead_id: UUID) -> None:
+        super().__init__(f"lead {lead_id} was erased: it can not be changed any more")
+        self.lead_id = lead_id
+
+
+class ErasureUnavailable(LeadstoreError):
+    """The lead's stream holds personal data written in plaintext (before encryption at rest), which an
+    append-only log can not remove: the way out is a fresh, encrypted copy of the log."""
+
+    code = "erasure_unavailable"
+
+    def __init__(self, lead_id: UUID) -> None:
+        super().__init__(
+            f"lead {lead_id} has events written before encryption at rest, whose personal data is stored in "
+            "plaintext and can not be erased in place: copy the log with `leadstore export`, then "
+            "`leadstore import --encrypt` it into a new database, and erase the lead there"
+        )
+        self.lead_id = lead_id
+
+
+# --- end erasure ---

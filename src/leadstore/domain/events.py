@@ -123,6 +123,18 @@ class LeadUnmerged(msgspec.Struct, tag=True, frozen=True, kw_only=True):
 MERGE_EVENTS = (LeadMerged, LeadMergedInto, LeadUnmerged)
 # --- end of merges
 
+
+# --- erasure (issue 13) ---
+
+
+class LeadErased(msgspec.Struct, tag=True, frozen=True, kw_only=True):
+    """The person behind the lead was erased: from here on its personal values read as null."""
+
+    reason: str = ""
+
+
+# --- end erasure ---
+
 LeadEvent = (
     LeadCreated
     | LeadUpdated
@@ -134,6 +146,7 @@ LeadEvent = (
     | LeadMerged
     | LeadMergedInto
     | LeadUnmerged
+    | LeadErased
 )
 EVENT_TYPES: dict[str, type[LeadEvent]] = {cls.__name__: cls for cls in get_args(LeadEvent)}
 LEAD_STREAM = "lead"  # the stream type of a lead's events in the log

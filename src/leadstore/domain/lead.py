@@ -16,6 +16,7 @@ from leadstore.domain.commands import (
     Command,
     ConvertLead,
     CreateLead,
+    EraseLead,
     RestoreLead,
     UpdateLead,
 )
@@ -25,6 +26,7 @@ from leadstore.domain.errors import (
     InvalidTransition,
     LeadIsMerged,
     LeadNotFound,
+    LeadWasErased,
     ValidationFailed,
 )
 from leadstore.domain.events import (
@@ -33,6 +35,7 @@ from leadstore.domain.events import (
     LeadAssigned,
     LeadConverted,
     LeadCreated,
+    LeadErased,
     LeadEvent,
     LeadRestored,
     LeadStatusChanged,
@@ -60,8 +63,12 @@ NO_ROTATION = "the lead's team (or the account, for a lead with no team) has no 
 def decide(cmd: Command, lead: Lead | None, context: Context) -> list[LeadEvent]:
     """The events that carry out `cmd` on `lead` under the account's rules and the turn the lane took."""
     rules = context.rules
-    # merges (issue 14): a lead merged into another is closed to every write until the merge is undone
-    if lead is not None and lead.merged_into is not None and not isinstance(cmd, CreateLead):
+    # erasure (issue 13): an erased lead takes no command (erasing it again changes nothing)
+    if lead is not None and lead.erased:
+        return _on_erased(cmd, lead)
+    # merges (issue 14): a lead merged into another is closed to every write until the merge is undone; its
+    # person can still be erased (the merge can then not be undone: unmerge answers 409 lead_erased)
+    if lead is not None and lead.merged_into is not None and not isinstance(cmd, (CreateLead, EraseLead)):
         raise LeadIsMerged(lead.id, lead.merged_into)
     match cmd:
         case CreateLead() if lead is not None:
@@ -89,8 +96,35 @@ def decide(cmd: Command, lead: Lead | None, context: Context) -> list[LeadEvent]
         case RestoreLead():
             archived = _existing(cmd.lead_id, lead).archived
             return [LeadRestored(checked_reason(cmd.reason))] if archived else []
+        case EraseLead():
+            _existing(cmd.lead_id, lead)
+            return [LeadErased(reason=erase_reason(cmd.reason))]
         case _:
             assert_never(cmd)
+
+
+# --- erasure (issue 13) ---
+ERASE_REASON_MAX_LENGTH = 1_000
+
+
+def erase_reason(reason: str) -> str:
+    """An erasure's reason, which the audit trail keeps: required, at most 1,000 characters, several lines
+    allowed, no control character. (It should name the request, not the person: it is not erased.)"""
+    if not reason or not reason.strip():
+        raise ValidationFailed([FieldError("reason", "required", "say why the lead is erased")])
+    return checked("reason", lambda: field_checks.text(reason, ERASE_REASON_MAX_LENGTH, multiline=True))
+
+
+def _on_erased(cmd: Command, lead: Lead) -> list[LeadEvent]:
+    """An erased lead takes no command: erasing it again changes nothing (the same answer as the first time),
+    anything else is refused."""
+    if isinstance(cmd, EraseLead):
+        erase_reason(cmd.reason)
+        return []
+    raise LeadWasErased(lead.id)
+
+
+# --- end erasure ---
 
 
 def _existing(lead_id: UUID, lead: Lead | None) -> Lead:

@@ -23,6 +23,7 @@ from leadstore.domain.errors import (
     InvalidTransition,
     LeadIsMerged,
     LeadNotFound,
+    LeadWasErased,
     ValidationFailed,
 )
 from leadstore.domain.events import (
@@ -61,6 +62,7 @@ def decide_merge(
     current = _existing(cmd.lead_id, survivor)
     merged = {lead_id: _existing(lead_id, sources.get(lead_id)) for lead_id in cmd.sources}
     for lead in (current, *merged.values()):
+        _require_not_erased(lead)
         _require_not_merged(lead)
     everyone = merged | {current.id: current}
     changes: dict[str, Change] = {}
@@ -109,6 +111,7 @@ def decide_unmerge(
     """The events of each stream that undo the survivor's merge `record` (None when the survivor's stream has
     no LeadMerged with that id). `merged` holds the state of each lead the merge merged."""
     current = _existing(cmd.lead_id, survivor)
+    _require_not_erased(current)
     _require_not_merged(current)
     if record is None:
         message = "is not the id of a LeadMerged event of this lead"
@@ -117,6 +120,7 @@ def decide_unmerge(
         raise AlreadyUnmerged(cmd.merge_event_id)
     leads = {lead_id: _existing(lead_id, merged.get(lead_id)) for lead_id in record.event.merged}
     for lead in leads.values():
+        _require_not_erased(lead)  # its values are gone: it can not be given back
         if lead.merged_into != current.id:
             raise InvalidTransition(f"lead {lead.id} is no longer merged into lead {current.id}")
     restored: dict[str, Change] = {}
@@ -165,6 +169,13 @@ def _require_distinct_emails(survivor: Lead, restored: dict[str, Change], merged
     for lead in merged.values():
         if email and lead.email and email.lower() == lead.email.lower():
             raise DuplicateEmail(lead.email)
+
+
+def _require_not_erased(lead: Lead) -> None:
+    """An erased lead takes part in no merge (erasure, issue 13): its values are gone, and a merge into or of
+    it would write to its stream, whose data key no longer exists."""
+    if lead.erased:
+        raise LeadWasErased(lead.id)
 
 
 def _require_not_merged(lead: Lead) -> None:

@@ -15,6 +15,7 @@ from leadstore.domain.events import (
     LeadAssigned,
     LeadConverted,
     LeadCreated,
+    LeadErased,
     LeadEvent,
     LeadFields,
     LeadMerged,
@@ -24,6 +25,7 @@ from leadstore.domain.events import (
     LeadUnmerged,
     LeadUpdated,
 )
+from leadstore.domain.personal import CUSTOM, PERSONAL_FIELDS
 
 
 class Lead(LeadFields, frozen=True, kw_only=True):
@@ -38,6 +40,7 @@ class Lead(LeadFields, frozen=True, kw_only=True):
     version: int
     created_at: datetime
     updated_at: datetime
+    erased: bool = False  # erasure (issue 13): the personal fields are null
 
 
 class EventMeta(msgspec.Struct, frozen=True):
@@ -55,6 +58,9 @@ _PATCHABLE_TYPES = {
     for field in msgspec.structs.fields(LeadCreated)
     if field.name not in ("account_id", "created_by", "status")
 }
+# What erasure leaves of the personal fields (the rest of the lead stays as it was).
+_ERASED: dict[str, Any] = {name: None for name in PERSONAL_FIELDS if name in Lead.__struct_fields__}
+_ERASED |= {CUSTOM: {}, "erased": True}
 _UNCONVERTED = {"is_converted": False, "converted_at": None, "customer_id": None}
 
 
@@ -85,11 +91,19 @@ def evolve(lead: Lead | None, event: LeadEvent, meta: EventMeta) -> Lead:
             changed = {"merged_into": survivor}
         case LeadUnmerged(changes=changes):
             changed = _patched_values(changes) | {"merged_into": None}
+        case LeadErased():
+            changed = dict(_ERASED)
         case _:
             assert_never(event)
     if lead is None:
         raise ValueError(f"stream {meta.lead_id} does not start with LeadCreated")
     return msgspec.structs.replace(lead, **changed, version=meta.version, updated_at=meta.occurred_at)
+
+
+def erased(lead: Lead) -> Lead:
+    """The lead with its personal fields removed, marked erased: what every reader shows of an erased person,
+    even as the lead was before its erasure (`as_of`)."""
+    return msgspec.structs.replace(lead, **_ERASED)
 
 
 def fold(lead_id: UUID, items: Iterable[tuple[LeadEvent, int, datetime]]) -> Lead | None:

@@ -14,11 +14,12 @@ from leadstore.domain.commands import (
     AssignLead,
     ConvertLead,
     CreateLead,
+    EraseLead,
     RestoreLead,
     UpdateLead,
 )
 from leadstore.domain.errors import FieldError, ValidationFailed
-from leadstore.http.schemas import AssignInput, ConvertInput, ReasonInput
+from leadstore.http.schemas import AssignInput, ConvertInput, EraseInput, ReasonInput
 
 
 def now() -> datetime:
@@ -57,3 +58,7 @@ def convert(lead_id: UUID, actor: Actor, body: ConvertInput) -> ConvertLead:
 def archive(lead_id: UUID, actor: Actor, body: ReasonInput, *, restore: bool = False) -> ArchiveLead | RestoreLead:
     command = RestoreLead if restore else ArchiveLead
     return command(lead_id=lead_id, actor=actor, now=now(), reason=body.reason)
+
+
+def erase(lead_id: UUID, actor: Actor, body: EraseInput) -> EraseLead:
+    return EraseLead(lead_id=lead_id, actor=actor, now=now(), reason=body.reason)

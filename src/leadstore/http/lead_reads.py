@@ -16,6 +16,7 @@ from leadstore.domain import field_checks
 from leadstore.domain.errors import FieldError, LeadNotFound, ValidationFailed
 from leadstore.domain.field_checks import InvalidValueError, Problems, checked
 from leadstore.domain.field_checks import uuid as parse_uuid
+from leadstore.domain.state import erased
 from leadstore.http import list_filters, params
 from leadstore.http.context import AnyRequest, Services, principal_of, visible_to
 from leadstore.http.openapi import ETAG, LeadId, problems
@@ -219,11 +220,14 @@ class LeadReads(Controller):
         params.reject_unknown_query(request, "as_of")
         moment = None if as_of is None else as_of_bound(checked("as_of", field_checks.instant, as_of))
         history = await _visible_history(request, services, lead_id, moment)
+        erased_now = any(event.type == "LeadErased" for event in history)
         if moment is not None:
             history = [event for event in history if event.occurred_at <= moment]
         lead = fold_recorded(history)
         if lead is None:
             raise LeadNotFound(history[0].stream_id if history else params.path_id(lead_id))
+        if erased_now:  # an erased person is gone from the lead's past too
+            lead = erased(lead)
         return _json(lead_document(lead), headers={"etag": f'"{lead.version}"'})
 
     @get("/{lead_id:str}/events", responses=problems(404), summary="A lead's audit log", tags=["events"])

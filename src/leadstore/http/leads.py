@@ -8,8 +8,10 @@ from litestar import Controller, patch, post
 from litestar.params import QueryParameter
 
 from leadstore.http import commands
+from leadstore.http.auth import admin_only
 from leadstore.http.bodies import documented_body
 from leadstore.http.context import AnyRequest, Services, body_object, convert_body
+from leadstore.http.erasure_docs import ERASE_DESCRIPTION, EraseOperation
 from leadstore.http.openapi import (
     LOCATION,
     WRITE_HEADERS,
@@ -20,7 +22,7 @@ from leadstore.http.openapi import (
 )
 from leadstore.http.params import path_id as parse_lead_id
 from leadstore.http.params import reject_unknown_query
-from leadstore.http.schemas import AssignInput, ConvertInput, LeadInput, LeadPatch, ReasonInput
+from leadstore.http.schemas import AssignInput, ConvertInput, EraseInput, LeadInput, LeadPatch, ReasonInput
 from leadstore.http.writes import LeadResponse, LeadWriter
 
 SKIP_TEAM = "Lift the team rule: no team_id needed, and any of the account's sources allowed."
@@ -131,3 +133,22 @@ class LeadCommands(Controller):
         writer, target = LeadWriter(request, services), parse_lead_id(lead_id)
         body = convert_body(await body_object(request, optional=True), ReasonInput)
         return await writer.execute(commands.archive(target, writer.principal.actor, body, restore=True))
+
+    # --- erasure (issue 13) ---
+    @post(
+        "/{lead_id:str}/erase",
+        status_code=200,
+        guards=[admin_only],
+        dependencies=documented_body(EraseInput),
+        responses=problems(*WRITE_PROBLEMS),
+        summary="Erase the person behind a lead",
+        description=ERASE_DESCRIPTION,
+        operation_id="eraseLead",
+        operation_class=EraseOperation,
+    )
+    async def erase_lead(self, request: AnyRequest, services: Services, lead_id: LeadId) -> LeadResponse:
+        """EraseLead (admins): LeadErased is appended and the lead's personal values are gone everywhere."""
+        reject_unknown_query(request)
+        writer, target = LeadWriter(request, services), parse_lead_id(lead_id)
+        body = convert_body(await body_object(request), EraseInput)
+        return await writer.execute(commands.erase(target, writer.principal.actor, body))

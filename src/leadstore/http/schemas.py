@@ -49,7 +49,9 @@ EVENT_DATA = (
     "LeadConverted: customer_id, converted_at, status, from_status; LeadArchived, LeadRestored: reason. "
     "LeadMerged: merged (lead ids), fields ({field: lead id}), changes ({field: {from, to}}); LeadMergedInto: "
     "into, merge_event_id; LeadUnmerged: merge_event_id, changes (on the survivor: the values restored), "
-    "kept (fields changed since the merge, left as they are)."
+    "kept (fields changed since the merge, left as they are). "
+    "LeadErased: reason (the lead's personal values then read as null "
+    "in every event of its stream)."
 )
 
 
@@ -173,6 +175,21 @@ class ReasonInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ) = None
 
 
+class EraseInput(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Why the person is erased (kept in the audit log, which is not erased: name the request, not the person)."""
+
+    MULTI_LINE: ClassVar[frozenset[str]] = frozenset({"reason"})
+    reason: Annotated[
+        str,
+        Meta(
+            min_length=1,
+            max_length=1_000,
+            description="Required; tab and line breaks allowed.",
+            examples=["GDPR art. 17 request #2026-118"],
+        ),
+    ]
+
+
 class LeadOut(LeadInput, kw_only=True):
     """A lead. Its `version` is also sent as `ETag: "<version>"`."""
 
@@ -192,6 +209,9 @@ class LeadOut(LeadInput, kw_only=True):
     version: Annotated[int, _doc("The lead's stream version: the number of events it has.")]
     created_at: datetime
     updated_at: datetime
+    erased: Annotated[
+        bool, _doc("True once the person behind the lead was erased: its personal fields are then null.")
+    ] = False
 
 
 class LeadPage(msgspec.Struct, kw_only=True):
@@ -235,6 +255,7 @@ class EventOut(msgspec.Struct, kw_only=True):
         "LeadMerged",
         "LeadMergedInto",
         "LeadUnmerged",
+        "LeadErased",
     ]
     lead_id: UUID
     account_id: UUID

@@ -12,7 +12,7 @@ import msgspec
 
 from leadstore.documents import as_of_bound, lead_document, timestamp
 from leadstore.domain.events import EVENT_TYPES, load_event
-from leadstore.domain.state import EventMeta, Lead, evolve
+from leadstore.domain.state import EventMeta, Lead, erased, evolve
 from leadstore.store.db import Conn
 from leadstore.store.events import RecordedEvent, fold_recorded, read_stream
 
@@ -43,7 +43,11 @@ async def lead_as_of(conn: Conn, lead_id: UUID, at: datetime) -> dict[str, Any] 
 
     The same fold as the API's `GET /v1/leads/{id}?as_of=`.
     """
-    lead = fold_recorded(await read_stream(conn, lead_id, until=as_of_bound(at)))
+    history = await read_stream(conn, lead_id)
+    bound = as_of_bound(at)
+    lead = fold_recorded([event for event in history if event.occurred_at <= bound])
+    if lead is not None and any(event.type == "LeadErased" for event in history):
+        lead = erased(lead)  # an erased person is gone from the lead's past too
     return None if lead is None else lead_document(lead)
 
 

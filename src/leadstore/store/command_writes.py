@@ -14,15 +14,18 @@ import msgspec
 from leadstore.domain.errors import DuplicateEmail, VersionConflict
 from leadstore.domain.events import LeadCreated, LeadEvent, LeadUpdated, event_data, event_type
 from leadstore.domain.rules import Turn
+from leadstore.store import encryption
 from leadstore.store.config import team_lock_keys
 from leadstore.store.db import Conn
+from leadstore.store.encryption import DataKey
+from leadstore.store.erasure import erase_lead_rows, erases, refuse_plaintext
 from leadstore.store.events import Checkpoint, NewEvent, RecordedEvent, stream_lock_key
 from leadstore.store.idempotency import KeyTaken, StoredResponse
 
 WRITE_COMMAND = """
 SELECT position, transaction_id, prev_hash, hash FROM write_command(
     $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-    $24)"""
+    $24, $25, $26)"""
 ROTATION_POINTER = "SELECT rotation_pointer($1, $2)"
 LOCK_ROTATION = "SELECT lock_rotation($1, $2, $3, $4)"
 
@@ -93,45 +96,36 @@ async def lock_rotation(conn: Conn, account_id: UUID, team_id: UUID | None) -> i
     return pointer or 0
 
 
-async def write(conn: Conn, w: CommandWrite) -> list[RecordedEvent]:
+async def write(
+    conn: Conn, w: CommandWrite, *, key: DataKey | None = None, encrypt: bool = True
+) -> list[RecordedEvent]:
     """Write the command in one statement; nothing of it is written when it raises.
 
-    VersionConflict, DuplicateEmail, StaleRules, KeyRevoked, TurnMoved or KeyTaken tell why.
+    VersionConflict, DuplicateEmail, StaleRules, KeyRevoked, TurnMoved or KeyTaken tell why. A lead's personal
+    values are sealed with its data key (issue 13): a new lead's is made here and stored with its events; an
+    existing lead's is `key` (what reading its stream found) or looked up (`encryption.key_for_write`; DataKeyGone
+    for an erased lead). KekMissing without a KEK: nothing is written in plaintext. `encrypt=False` exists only
+    to measure what encryption costs.
     """
     new = [NewEvent(type=event_type(e), data=event_data(e), metadata=w.metadata) for e in w.events]
     if w.event_ids is not None:  # merges (issue 14): the ids the command chose
         new = [msgspec.structs.replace(e, event_id=i) for e, i in zip(new, w.event_ids, strict=True)]
+    stored = [{"id": e.event_id, "type": e.type, "data": e.data} for e in new]
+    if encrypt and new:
+        key = await encryption.key_for_write(conn, w.stream_id, key, new_stream=w.expected_version == 0)
+        for row, event in zip(stored, new, strict=True):
+            row["data"], row["metadata"] = encryption.seal_event(key, event.event_id, event.data, event.metadata)
     release, reserve = email_changes(w.events)
-    turn = w.turn
-    locks = rotation_lock_keys(w.account_id, turn.team_id) if turn else (None, None)
-    response = w.response
     try:
-        rows = await conn.fetch(
-            WRITE_COMMAND,
-            w.account_id,
-            w.stream_id,
-            w.stream_type,
-            w.expected_version,
-            stream_lock_key(w.stream_id) if w.expected_version else None,  # nobody else knows a new stream
-            [{"id": e.event_id, "type": e.type, "data": e.data} for e in new],
-            w.metadata,
-            w.occurred_at,
-            w.rules_version,
-            w.api_key_id,
-            release,
-            reserve,
-            turn.team_id if turn else None,
-            turn is not None,
-            *locks,
-            turn.pointer if turn else None,
-            turn.next_pointer if turn else None,
-            w.idempotency_key if response else None,
-            response.request_hash if response else None,
-            response.status if response else None,
-            response.headers if response else None,
-            response.body if response else None,
-            w.before.token() if w.before else None,
-        )
+        arguments = _arguments(w, stored, None if encrypt and new else w.metadata, release, reserve, key)
+        if erases(w.events):
+            # everything else the erasure removes goes in the event's own transaction, after the event
+            async with conn.transaction():
+                await refuse_plaintext(conn, w.stream_id)
+                rows = await conn.fetch(WRITE_COMMAND, *arguments)
+                await erase_lead_rows(conn, w.account_id, w.stream_id)
+        else:
+            rows = await conn.fetch(WRITE_COMMAND, *arguments)
     except asyncpg.UniqueViolationError as exc:
         if exc.constraint_name == "events_stream_version":
             raise VersionConflict(w.stream_id, w.expected_version, w.expected_version + 1) from exc
@@ -160,6 +154,46 @@ async def write(conn: Conn, w: CommandWrite) -> list[RecordedEvent]:
         )
         for n, (event, row) in enumerate(zip(new, rows, strict=True), start=1)
     ]
+
+
+def _arguments(
+    w: CommandWrite,
+    stored: list[dict[str, Any]],
+    metadata: dict[str, Any] | None,
+    release: str | None,
+    reserve: str | None,
+    key: DataKey | None,
+) -> tuple[Any, ...]:
+    """write_command's parameters, in its order."""
+    turn, response = w.turn, w.response
+    locks = rotation_lock_keys(w.account_id, turn.team_id) if turn else (None, None)
+    return (
+        w.account_id,
+        w.stream_id,
+        w.stream_type,
+        w.expected_version,
+        stream_lock_key(w.stream_id) if w.expected_version else None,  # nobody else knows a new stream
+        stored,
+        metadata,
+        w.occurred_at,
+        w.rules_version,
+        w.api_key_id,
+        release,
+        reserve,
+        turn.team_id if turn else None,
+        turn is not None,
+        *locks,
+        turn.pointer if turn else None,
+        turn.next_pointer if turn else None,
+        w.idempotency_key if response else None,
+        response.request_hash if response else None,
+        response.status if response else None,
+        response.headers if response else None,
+        response.body if response else None,
+        w.before.token() if w.before else None,
+        key.wrapped if key is not None and key.new else None,
+        key.kek_id if key is not None and key.new else None,
+    )
 
 
 def _refusal(exc: asyncpg.PostgresError, w: CommandWrite) -> Exception | None:

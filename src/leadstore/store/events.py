@@ -15,7 +15,9 @@ from uuid_utils.compat import uuid7
 from leadstore.domain.errors import VersionConflict
 from leadstore.domain.events import load_event
 from leadstore.domain.state import EventMeta, Lead, evolve
+from leadstore.store import encryption
 from leadstore.store.db import Conn
+from leadstore.store.encryption import MARK, DataKey
 
 NOTIFY_CHANNEL = "leadstore_events"
 
@@ -137,8 +139,29 @@ class NewEvent(msgspec.Struct, frozen=True, kw_only=True):
     event_id: UUID = msgspec.field(default_factory=uuid7)
 
 
-def _recorded(row: asyncpg.Record) -> RecordedEvent:
-    return RecordedEvent(**dict(row))
+async def open_events(
+    conn: Conn, rows: Sequence[asyncpg.Record] | Sequence[dict[str, Any]], keys: dict[UUID, DataKey] | None = None
+) -> list[RecordedEvent]:
+    """Stored rows (EVENT_COLUMNS) as events, their personal values opened: the one way every reader of the
+    log turns rows into data (issue 13). One query fetches the data keys of the batch's sealed leads; a lead
+    without one (erased) reads its personal values as null. `keys` collects the keys found (the write lane
+    seals the lead's next events with its key)."""
+    sealed = {row["stream_id"] for row in rows if row["metadata"].get(MARK)}
+    if not sealed:
+        return [RecordedEvent(**dict(row)) for row in rows]
+    found = await encryption.lead_keys(conn, sealed)
+    if keys is not None:
+        keys.update(found)
+    events = []
+    for row in rows:
+        fields = dict(row)
+        if fields["metadata"].get(MARK):
+            key = found.get(fields["stream_id"])
+            fields["data"], fields["metadata"] = encryption.open_event_parts(
+                None if key is None else key.aead, fields["event_id"], fields["data"], fields["metadata"]
+            )
+        events.append(RecordedEvent(**fields))
+    return events
 
 
 def stream_lock_key(stream_id: UUID) -> int:
@@ -153,14 +176,18 @@ async def lock_stream(conn: Conn, stream_id: UUID) -> None:
     await conn.execute(LOCK_STREAM, stream_lock_key(stream_id))
 
 
-async def lock_and_read_stream(conn: Conn, stream_id: UUID) -> list[RecordedEvent]:
+async def lock_and_read_stream(
+    conn: Conn, stream_id: UUID, keys: dict[UUID, DataKey] | None = None
+) -> list[RecordedEvent]:
     """Take the stream's lock (as `lock_stream`), then read all of it: what a command does first."""
-    return [_recorded(r) for r in await conn.fetch(LOCK_AND_READ_STREAM, stream_id, stream_lock_key(stream_id))]
+    return await open_events(conn, await conn.fetch(LOCK_AND_READ_STREAM, stream_id, stream_lock_key(stream_id)), keys)
 
 
-async def read_stream(conn: Conn, stream_id: UUID, until: datetime | None = None) -> list[RecordedEvent]:
+async def read_stream(
+    conn: Conn, stream_id: UUID, until: datetime | None = None, keys: dict[UUID, DataKey] | None = None
+) -> list[RecordedEvent]:
     """Every event of a lead's stream in version order, optionally only those that occurred by `until`."""
-    return [_recorded(r) for r in await conn.fetch(READ_STREAM, stream_id, until)]
+    return await open_events(conn, await conn.fetch(READ_STREAM, stream_id, until), keys)
 
 
 async def read_streams_until(
@@ -169,8 +196,9 @@ async def read_streams_until(
     """The events of several streams that a commit-order reader at `until` had read, each in version order
     (a stream with none is left out)."""
     streams: dict[UUID, list[RecordedEvent]] = {}
-    for row in await conn.fetch(READ_STREAMS_UNTIL, list(stream_ids), until.transaction_id, until.position):
-        streams.setdefault(row["stream_id"], []).append(_recorded(row))
+    rows = await conn.fetch(READ_STREAMS_UNTIL, list(stream_ids), until.transaction_id, until.position)
+    for event in await open_events(conn, rows):
+        streams.setdefault(event.stream_id, []).append(event)
     return streams
 
 
@@ -186,6 +214,9 @@ async def append(
     chain: bool = True,
 ) -> list[RecordedEvent]:
     """Append events after `expected_version`; VersionConflict if the stream has moved on.
+
+    It stores what it is given, as events were stored before encryption (issue 13): the write lane
+    (`command_writes.write`) is what seals a lead's personal values.
 
     With `chain` (the default) each event gets its hash-chain link; False exists to measure that cost.
     """
@@ -239,7 +270,7 @@ async def _stream_version(conn: Conn, stream_id: UUID) -> int:
 async def read_log(conn: Conn, after: Checkpoint, limit: int, account_id: UUID | None = None) -> list[RecordedEvent]:
     """The next committed events after `after`, in commit order, never skipping a late commit."""
     rows = await conn.fetch(READ_LOG, after.transaction_id, after.position, limit, account_id)
-    return [_recorded(r) for r in rows]
+    return await open_events(conn, rows)
 
 
 def fold_recorded(recorded: list[RecordedEvent]) -> Lead | None:

@@ -20,6 +20,7 @@ from leadstore.store import command_writes
 from leadstore.store import events as store
 from leadstore.store.command_writes import CommandWrite
 from leadstore.store.db import Conn
+from leadstore.store.encryption import DataKey
 from leadstore.store.notifier import Notifier
 from leadstore.store.rules import config_version, load_rules
 
@@ -65,10 +66,12 @@ HOLD_RULES = "SELECT 1 FROM accounts WHERE id = $1 FOR SHARE"
 
 
 class PostgresSession:
-    def __init__(self, conn: Conn, *, locked: bool, hold_rules: bool = False) -> None:
+    def __init__(self, conn: Conn, *, locked: bool, hold_rules: bool = False, encrypt: bool = True) -> None:
         self.conn = conn
         self.locked = locked
         self.hold_rules = hold_rules and locked
+        self.encrypt = encrypt
+        self.keys: dict[UUID, DataKey] = {}  # the data keys reading streams found, to seal the next events
 
     async def load_rules(self, account_id: UUID) -> Rules:
         if self.hold_rules:
@@ -79,32 +82,35 @@ class PostgresSession:
         return await config_version(self.conn, account_id)
 
     async def read_stream(self, lead_id: UUID) -> list[store.RecordedEvent]:
-        read = store.lock_and_read_stream if self.locked else store.read_stream
-        return await read(self.conn, lead_id)
+        if self.locked:
+            return await store.lock_and_read_stream(self.conn, lead_id, self.keys)
+        return await store.read_stream(self.conn, lead_id, keys=self.keys)
 
     async def rotation_pointer(self, account_id: UUID, team_id: UUID | None) -> int:
         read = command_writes.lock_rotation if self.locked else command_writes.rotation_pointer
         return await read(self.conn, account_id, team_id)
 
     async def write(self, w: CommandWrite) -> list[store.RecordedEvent]:
-        return await command_writes.write(self.conn, w)
+        return await command_writes.write(self.conn, w, key=self.keys.get(w.stream_id), encrypt=self.encrypt)
 
 
 class PostgresLeadStore:
-    """Sessions over a pool's connections; readers woken by the notifier after commits."""
+    """Sessions over a pool's connections; readers woken by the notifier after commits. `encrypt=False` writes
+    personal values in plaintext: only benchmarks build it so, to measure what encryption costs."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, *, encrypt: bool = True) -> None:
         self.pool = pool
         self.notifier = Notifier(pool)
+        self.encrypt = encrypt
 
     @contextlib.asynccontextmanager
     async def session(self, *, locked: bool, hold_rules: bool = False) -> AsyncIterator[LeadSession]:
         async with self.pool.acquire() as conn:
             if not locked:
-                yield PostgresSession(conn, locked=False)
+                yield PostgresSession(conn, locked=False, encrypt=self.encrypt)
                 return
             async with conn.transaction():
-                yield PostgresSession(conn, locked=True, hold_rules=hold_rules)
+                yield PostgresSession(conn, locked=True, hold_rules=hold_rules, encrypt=self.encrypt)
 
     def committed(self) -> None:
         self.notifier.committed()

@@ -22,6 +22,7 @@ from leadstore.domain.errors import DuplicateEmail, VersionConflict
 from leadstore.domain.events import event_data, event_type
 from leadstore.domain.rules import Rules
 from leadstore.store.command_writes import CommandWrite, KeyRevoked, StaleRules, TurnMoved, email_changes
+from leadstore.store.erasure import erases
 from leadstore.store.events import RecordedEvent
 from leadstore.store.idempotency import KeyTaken, StoredResponse
 from leadstore.store.lead_store import LeadSession
@@ -111,6 +112,8 @@ class InMemoryLeadStore:
             self.emails.pop((w.account_id, release.lower()), None)
         if reserve is not None:
             self.emails[(w.account_id, reserve.lower())] = w.stream_id
+        if erases(w.events):  # an erased lead's address is free (its idempotency responses: PostgreSQL only)
+            self.emails = {key: lead for key, lead in self.emails.items() if lead != w.stream_id}
         if w.turn is not None:
             self.pointers[(w.account_id, w.turn.team_id)] = w.turn.next_pointer
         if idempotency is not None and w.response is not None:

@@ -9,7 +9,7 @@ from uuid import UUID
 import msgspec
 
 from leadstore.store.db import Conn
-from leadstore.store.events import EVENT_COLUMNS, Checkpoint, RecordedEvent
+from leadstore.store.events import EVENT_COLUMNS, Checkpoint, RecordedEvent, open_events
 
 ACTIVE = "SELECT id FROM webhooks WHERE active AND deleted_at IS NULL ORDER BY id"
 ENDPOINT = """
@@ -154,10 +154,8 @@ async def owe(conn: Conn, webhook_id: UUID, event_ids: list[UUID]) -> None:
 async def due(conn: Conn, webhook_id: UUID, in_flight: list[UUID], limit: int) -> list[Due]:
     rows = await conn.fetch(DUE, webhook_id, in_flight, limit)
     extra = ("attempts", "generation")
-    return [
-        Due(RecordedEvent(**{k: v for k, v in row.items() if k not in extra}), row["attempts"], row["generation"])
-        for row in rows
-    ]
+    events = await open_events(conn, [{k: v for k, v in row.items() if k not in extra} for row in rows])
+    return [Due(event, row["attempts"], row["generation"]) for event, row in zip(events, rows, strict=True)]
 
 
 async def next_due(conn: Conn, webhook_id: UUID) -> datetime | None:
