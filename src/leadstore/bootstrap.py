@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 import asyncpg
 
 from leadstore.handler import LeadCommandHandler
+from leadstore.imports.worker import ImportWorker
 from leadstore.limits import RequestLimits
 from leadstore.metrics import Metrics
 from leadstore.projection.base import Projection
@@ -66,6 +67,7 @@ class Container:
         self.runners = list(runners)
         self.publisher = publisher  # None when NATS_URL is empty (publishing disabled); status() is for /ready
         self.webhooks = WebhookWorker(pool, settings)  # each active endpoint's deliverer (issue 12)
+        self.imports = ImportWorker(pool, handler, settings)  # runs uploaded imports (issue 14)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -77,13 +79,14 @@ class Container:
             await runner.setup()
 
     def start_workers(self) -> None:
-        """Run every projection, the publisher and the webhook deliverers (standing by where another process is
-        active)."""
+        """Run every projection, the publisher, the webhook deliverers and the imports (standing by where another
+        process is active)."""
         for runner in self.runners:
             self._tasks.append(asyncio.create_task(runner.run(self._stop), name=f"projection:{runner.name}"))
         if self.publisher is not None:
             self._tasks.append(asyncio.create_task(self.publisher.run(self._stop), name=self.publisher.name))
         self._tasks.append(asyncio.create_task(self.webhooks.run(self._stop), name="webhooks"))
+        self._tasks.append(asyncio.create_task(self.imports.run(self._stop), name="imports"))
         self._tasks.append(asyncio.create_task(purge_idempotency_keys(self.pool, self._stop), name="maintenance"))
         self._tasks.append(asyncio.create_task(purge_full_buckets(self.pool, self._stop), name="rate-limit buckets"))
 

@@ -49,12 +49,14 @@ _encoder = msgspec.json.Encoder()
 
 class Idempotency(msgspec.Struct, frozen=True):
     """An Idempotency-Key to record with the command's write, and the response it will replay: `status`
-    and the `headers` known before the write (the ETag, the body and the position are added by the lane)."""
+    and the `headers` known before the write (the ETag, the body and the position are added by the lane).
+    A `body` given here is recorded instead of the lead's document (an import row keeps only its lead's id)."""
 
     key: str
     request_hash: bytes
     status: int
     headers: dict[str, str]
+    body: bytes | None = None
 
 
 class Outcome(msgspec.Struct, kw_only=True):
@@ -260,4 +262,5 @@ def _response(idempotency: Idempotency | None, lead: Lead) -> StoredResponse | N
     if idempotency is None:
         return None
     headers = idempotency.headers | {"etag": f'"{lead.version}"'}
-    return StoredResponse(idempotency.request_hash, idempotency.status, headers, _encoder.encode(lead_document(lead)))
+    body = idempotency.body if idempotency.body is not None else _encoder.encode(lead_document(lead))
+    return StoredResponse(idempotency.request_hash, idempotency.status, headers, body)

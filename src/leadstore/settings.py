@@ -87,6 +87,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     kek_previous_file: str = ""
     new_kek: str = ""
     new_kek_file: str = ""
+    # Imports (issue 14): the largest upload (bytes, lead rows); how many imports a worker process runs at
+    # once, rows per saved chunk, rows of a chunk written at once, and how often it looks for new imports
+    import_max_bytes: int = 50 * 1024 * 1024
+    import_max_rows: int = 100_000
+    import_runs: int = 2
+    import_chunk_rows: int = 250
+    import_concurrency: int = 8  # rows in flight: each holds a pooled connection the API shares
+    import_poll_seconds: float = 1.0
 
     def __repr__(self) -> str:
         return f"Settings(database_url=..., nats_url=..., host={self.host!r}, port={self.port})"  # no secrets

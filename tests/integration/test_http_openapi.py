@@ -228,3 +228,25 @@ def test_merge_and_duplicate_routes_are_documented(schema: dict[str, Any]) -> No
     for path in ("/v1/leads/{lead_id}/duplicates", "/v1/duplicates"):
         answer = paths[path]["get"]["responses"]["200"]["content"]["application/json"]
         assert answer["examples"], path
+
+
+def test_the_import_routes_have_their_operation_ids_body_examples_and_problems(schema: dict[str, Any]) -> None:
+    create = schema["paths"]["/v1/imports"]["post"]
+    follow = schema["paths"]["/v1/imports/{import_id}"]["get"]
+    listing = schema["paths"]["/v1/imports"]["get"]
+    assert (create["operationId"], follow["operationId"], listing["operationId"]) == (
+        "createImport",
+        "getImport",
+        "listImports",
+    )
+    assert create["tags"] == follow["tags"] == ["imports"]
+    body = create["requestBody"]["content"]["text/csv"]
+    assert "firstName" in body["schema"]["examples"][0]
+    assert {"202", "400", "413", "415", "422"} <= create["responses"].keys()
+    assert "`Location`" in create["responses"]["202"]["description"]
+    assert (
+        next(iter(create["responses"]["202"]["content"]["application/json"]["examples"].values()))["value"]["state"]
+        == "queued"
+    )
+    assert {"on_duplicate", "mapping", "skip_team_requirement"} <= {p["name"] for p in create["parameters"]}
+    assert "application/problem+json" in follow["responses"]["404"]["content"]

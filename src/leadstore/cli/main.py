@@ -9,7 +9,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from leadstore import __version__
-from leadstore.cli import admin, audit, keys, replay, run, signing, tail
+from leadstore.cli import admin, audit, imports, keys, replay, run, signing, tail
 from leadstore.cli.common import event_loop_factory
 from leadstore.logging_config import configure_logging, log_format
 from leadstore.settings import Settings
@@ -34,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     tail.register(sub)
     signing.register(sub)
     keys.register(sub)
+    imports.register(sub)
     return parser
 
 

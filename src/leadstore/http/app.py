@@ -14,6 +14,7 @@ from leadstore.http.config_routes import ConfigRoutes
 from leadstore.http.duplicates import DuplicateRoutes
 from leadstore.http.errors import handle_exception
 from leadstore.http.feed import EventFeed
+from leadstore.http.imports import ImportRoutes
 from leadstore.http.lead_reads import LeadReads
 from leadstore.http.leads import LeadCommands
 from leadstore.http.merges import MergeRoutes
@@ -42,6 +43,7 @@ def create_app(container: Container) -> Litestar:
             LeadReads,
             MergeRoutes,  # merges and duplicates (issue 14)
             DuplicateRoutes,
+            ImportRoutes,
             EventFeed,
             WebhookRoutes,  # each route refuses query parameters but the delivery log's filters
             ping_webhook,

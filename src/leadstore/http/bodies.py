@@ -6,9 +6,11 @@ module does not postpone its annotations, so `data: body` is the body's class it
 dependency is made: nothing has to rewrite `__annotations__`.
 """
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar.di import Provide
+from litestar.openapi.spec import Example
+from litestar.params import Body
 
 
 def documented_body(body: type[Any]) -> dict[str, Provide]:
@@ -16,6 +18,17 @@ def documented_body(body: type[Any]) -> dict[str, Provide]:
     dependency, so it never runs."""
 
     def request_body(data: body) -> None:  # type: ignore[valid-type]  # a class held in a variable, as above
+        return None
+
+    return {"documented_body": Provide(request_body, sync_to_thread=False)}
+
+
+def documented_text_body(media_type: str, description: str, examples: list[Example]) -> dict[str, Provide]:
+    """Route dependencies that make OpenAPI document a body of `media_type` (a file: text, not JSON)."""
+
+    def request_body(
+        data: Annotated[str, Body(media_type=media_type, description=description, examples=examples)],
+    ) -> None:
         return None
 
     return {"documented_body": Provide(request_body, sync_to_thread=False)}

@@ -29,6 +29,7 @@ from leadstore.domain.errors import (
 )
 from leadstore.http.reading import ClientDisconnected, RequestTimeout
 from leadstore.http.tracing import request_id
+from leadstore.imports.submit import TooManyRows
 from leadstore.limits import RateLimited
 from leadstore.store.command_writes import StaleRules, TurnMoved
 from leadstore.store.db import CONNECTION_LOST
@@ -117,6 +118,7 @@ HTTP_STATUS: dict[type[LeadstoreError], int] = {
     RequestTimeout: 408,
     VersionConflict: 412,
     PayloadTooLarge: 413,
+    TooManyRows: 413,
     UnsupportedMediaType: 415,
     ValidationFailed: 422,
     TeamRequired: 422,

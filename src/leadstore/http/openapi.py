@@ -43,6 +43,7 @@ PROBLEMS: dict[int, str] = {
     "events predate encryption at rest, `erasure_unavailable`.",
     412: "`version_conflict`: the lead is no longer at the version `If-Match` names.",
     413: "`payload_too_large`: the body is larger than the server accepts.",
+    415: "`unsupported_media_type`: the body is not of a type this route reads (see its Content-Type).",
     422: "`validation_failed` (every bad field is in `errors`), `team_required`, `source_required` or "
     "`idempotency_conflict` (the key was used with another body).",
     429: "`rate_limited`: the API key is over its request budget, or its client address made too many failed "
@@ -138,6 +139,7 @@ def openapi_config() -> OpenAPIConfig:
             Tag(name="leads", description="Leads: commands that append events, and reads."),
             Tag(name="events", description="The audit log and the account's event feed."),
             Tag(name="configuration", description="Admin-only: the account's pipeline, users and API keys."),
+            Tag(name="imports", description="Bulk imports of leads from CSV and NDJSON files, run by the workers."),
             Tag(name="webhooks", description="Admin-only: endpoints that receive the account's events, signed."),
             Tag(name="duplicates", description="Duplicate candidates, scored and explained (merge with mergeLead)."),
         ],
