@@ -8,6 +8,11 @@ sharing a lead queue instead of deadlocking, reading each stream once its lock i
 are the event inserts. A lead command on one of these leads meanwhile waits for the locks, then
 finds the stream moved on and is decided again on the merged lead (409 `lead_merged`), or it committed
 first and the merge sees its event. The survivor's events are written last, with the idempotency record.
+
+Encryption at rest (issue 13) covers the lane as it covers every command: the streams are read through
+`events.lock_and_read_stream` and `read_stream`, which open sealed values, and each stream's events are
+written by `command_writes.write` sealed with that stream's own lead's data key (LeadMerged's and
+LeadUnmerged's `changes` with the survivor's). An erased lead takes part in no merge (409 `lead_erased`).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from leadstore.handler import Idempotency, Outcome
 from leadstore.store import command_writes, merges
 from leadstore.store import events as store
 from leadstore.store.command_writes import CommandWrite
+from leadstore.store.encryption import DataKey
 from leadstore.store.idempotency import StoredResponse
 from leadstore.store.rules import load_rules
 
@@ -84,7 +90,8 @@ class MergeHandler:
         async with self.pool.acquire() as conn:
             involved = {cmd.lead_id, *(await _named_leads(conn, cmd))}
             async with conn.transaction():
-                streams = await merges.lock_and_read_streams(conn, involved)
+                keys: dict[UUID, DataKey] = {}  # each stream's data key: its new events are sealed with it
+                streams = await merges.lock_and_read_streams(conn, involved, keys)
                 leads = {lead_id: _visible(run, lead_id, streams.get(lead_id, [])) for lead_id in involved}
                 survivor = leads[cmd.lead_id]
                 if survivor is not None and run.expected_version not in (None, survivor.version):
@@ -98,7 +105,7 @@ class MergeHandler:
                     merged = {lead_id: leads.get(lead_id) for lead_id in (record.event.merged if record else [])}
                     decided = decide_unmerge(cmd, survivor, record, merged, rules)
                 assert survivor is not None, "the deciders refuse a missing survivor"
-                return await self._write(conn, run, streams, leads, decided)
+                return await self._write(conn, run, streams, leads, decided, keys)
 
     async def _write(
         self,
@@ -107,6 +114,7 @@ class MergeHandler:
         streams: dict[UUID, list[store.RecordedEvent]],
         leads: dict[UUID, Lead | None],
         decided: dict[UUID, list[LeadEvent]],
+        keys: dict[UUID, DataKey],
     ) -> Outcome:
         """Every stream's events, the survivor's last with the idempotency record; then the reservations."""
         cmd = run.cmd
@@ -136,6 +144,7 @@ class MergeHandler:
                     before=streams[lead_id][-1].checkpoint,
                     event_ids=_event_ids(cmd, events, is_survivor),
                 ),
+                key=keys.get(lead_id),  # personal values sealed with this stream's own lead's key (issue 13)
             )
             run.appended += len(recorded)
             if is_survivor:

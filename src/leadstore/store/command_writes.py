@@ -18,7 +18,13 @@ from leadstore.store import encryption
 from leadstore.store.config import team_lock_keys
 from leadstore.store.db import Conn
 from leadstore.store.encryption import DataKey
-from leadstore.store.erasure import erase_lead_rows, erases, refuse_plaintext
+from leadstore.store.erasure import (
+    address_held_for,
+    erase_lead_rows,
+    erases,
+    refuse_plaintext,
+    release_held_address,
+)
 from leadstore.store.events import Checkpoint, NewEvent, RecordedEvent, stream_lock_key
 from leadstore.store.idempotency import KeyTaken, StoredResponse
 
@@ -122,8 +128,10 @@ async def write(
             # everything else the erasure removes goes in the event's own transaction, after the event
             async with conn.transaction():
                 await refuse_plaintext(conn, w.stream_id)
+                held = await address_held_for(conn, w.stream_id)  # a merged lead's, held by its survivor
                 rows = await conn.fetch(WRITE_COMMAND, *arguments)
                 await erase_lead_rows(conn, w.account_id, w.stream_id)
+                await release_held_address(conn, w.account_id, held)
         else:
             rows = await conn.fetch(WRITE_COMMAND, *arguments)
     except asyncpg.UniqueViolationError as exc:

@@ -9,6 +9,7 @@ from uuid import UUID
 from leadstore.domain.errors import DuplicateEmail
 from leadstore.store import events
 from leadstore.store.db import Conn
+from leadstore.store.encryption import DataKey
 from leadstore.store.events import RecordedEvent, stream_lock_key
 
 # Each merged lead's address stays reserved while it is merged: the survivor holds the reservation.
@@ -30,15 +31,18 @@ def lock_order(stream_ids: Iterable[UUID]) -> list[UUID]:
     return sorted(set(stream_ids), key=lambda stream_id: (stream_lock_key(stream_id), stream_id))
 
 
-async def lock_and_read_streams(conn: Conn, stream_ids: Iterable[UUID]) -> dict[UUID, list[RecordedEvent]]:
+async def lock_and_read_streams(
+    conn: Conn, stream_ids: Iterable[UUID], keys: dict[UUID, DataKey] | None = None
+) -> dict[UUID, list[RecordedEvent]]:
     """Take the advisory lock of every stream in `lock_order`, reading each as its lock is granted (the one
     way a command reads a stream, `events.lock_and_read_stream`), all before any write, as DESIGN.md
     decision 2 way (a) asks. A stream read under its lock can not change until the transaction ends, so
     reading it before the next lock is granted loses nothing. Each lead's events in version order (no key
-    for a lead with none)."""
+    for a lead with none). Their events are opened (issue 13); `keys` collects the leads' data keys, which
+    seal the events the merge writes to each stream."""
     streams: dict[UUID, list[RecordedEvent]] = {}
     for stream_id in lock_order(stream_ids):
-        if history := await events.lock_and_read_stream(conn, stream_id):
+        if history := await events.lock_and_read_stream(conn, stream_id, keys):
             streams[stream_id] = history
     return streams
 
