@@ -11,18 +11,20 @@ import msgspec
 import pytest
 
 from leadstore.cli.tail import line
-from leadstore.domain.commands import Actor, MergeLeads, UnmergeLead, UpdateLead
+from leadstore.domain.commands import Actor, EraseLead, MergeLeads, UnmergeLead, UpdateLead
 from leadstore.domain.errors import (
     AlreadyUnmerged,
     DuplicateEmail,
     InvalidTransition,
     LeadIsMerged,
     LeadNotFound,
+    LeadWasErased,
     ValidationFailed,
 )
 from leadstore.domain.events import (
     Change,
     LeadCreated,
+    LeadErased,
     LeadEvent,
     LeadMerged,
     LeadMergedInto,
@@ -243,3 +245,34 @@ def test_tail_summarises_a_merge_on_one_escaped_line(data: dict[str, Any], shown
     )
     printed = line(event)
     assert shown in printed and "\x1b" not in printed.replace("\\x1b", "")
+
+
+def test_an_erased_lead_takes_part_in_no_merge_or_unmerge_but_a_merged_one_can_be_erased() -> None:
+    survivor, other = lead(first_name="S"), lead(first_name="O")
+    erased = lead(LeadErased(reason="r"), first_name="E")
+    cases: list[tuple[MergeLeads, Lead, dict[UUID, Lead | None]]] = [
+        (merging(survivor, erased), survivor, {erased.id: erased}),
+        (merging(erased, other), erased, {other.id: other}),
+        (merging(survivor, other, erased), survivor, {other.id: other, erased.id: erased}),
+    ]
+    for cmd, into, sources in cases:
+        with pytest.raises(LeadWasErased) as info:
+            decide_merge(cmd, into, sources, RULES)
+        assert info.value.code == "lead_erased" and info.value.lead_id == erased.id
+
+    merged = decide_merge(merging(survivor, other, first_name=other), survivor, {other.id: other}, RULES)
+    survivor_after, other_after = applied(survivor, merged[survivor.id]), applied(other, merged[other.id])
+    erase = EraseLead(lead_id=other.id, actor=ACTOR, now=NOW, reason="GDPR request")
+    erasure = decide(erase, other_after, Context(RULES))
+    assert erasure == [LeadErased(reason="GDPR request")]
+    gone = applied(other_after, erasure)
+    assert gone.erased and gone.merged_into == survivor.id and gone.first_name is None
+    record = MergeRecord(merged[survivor.id][0])  # type: ignore[arg-type]
+    unmerge = UnmergeLead(lead_id=survivor.id, actor=ACTOR, now=NOW, merge_event_id=MERGE_ID)
+    with pytest.raises(LeadWasErased):
+        decide_unmerge(unmerge, survivor_after, record, {other.id: gone}, RULES)
+    erased_survivor = applied(survivor_after, [LeadErased(reason="r")])
+    with pytest.raises(LeadWasErased):
+        decide_unmerge(unmerge, erased_survivor, record, {other.id: other_after}, RULES)
+    with pytest.raises(LeadWasErased):  # an erased merged lead takes no other command
+        decide(UpdateLead(lead_id=other.id, actor=ACTOR, now=NOW, changes={"notes": "x"}), gone, Context(RULES))

@@ -47,7 +47,8 @@ class MergeRoutes(Controller):
         `fields` names; each merged lead gets LeadMergedInto and is closed to writes (409 `lead_merged`), stays
         readable by id with `merged_into`, leaves the default list (`GET /v1/leads?merged=true` lists them), and
         its email stays reserved by the survivor. A member merges only leads they can see (others are 404).
-        Answers the survivor. 409 `lead_merged` when a lead named is already merged; 422 when `from` is empty,
+        Answers the survivor. 409 `lead_merged` when a lead named is already merged, `lead_erased` when one
+        (or this one) was erased; 422 when `from` is empty,
         longer than 10, repeats a lead or names this one, or a field is not mergeable or comes from a lead not
         in the merge."""
         reject_unknown_query(request)
@@ -77,7 +78,8 @@ class MergeRoutes(Controller):
         with the values the merge changed restored. A field this lead changed again after the merge keeps its
         newer value (the event lists it in `kept`): an undo never throws away a later edit. 409
         `already_unmerged` the second time; 422 (`merge_event_id`: `unknown_merge`) for an id that is not a
-        merge into this lead; 409 `duplicate_email` when a merged lead's address was taken meanwhile."""
+        merge into this lead; 409 `duplicate_email` when a merged lead's address was taken meanwhile, and
+        `lead_erased` when this lead or a merged one was erased (its values can not be given back)."""
         reject_unknown_query(request)
         writer, target = LeadWriter(request, services), parse_lead_id(lead_id)
         body = convert_body(await body_object(request), UnmergeInput)
