@@ -26,7 +26,7 @@ from uuid import UUID
 import msgspec
 from uuid_utils.compat import uuid7
 
-from bench.common import METADATA, benchmark_database, created, machine, updated
+from bench.common import METADATA, benchmark_database, cpu_seconds, created, machine, postmaster_pid, updated
 from leadstore.bootstrap import Container
 from leadstore.cli.replay import replay_all
 from leadstore.domain.commands import Actor, CreateLead
@@ -66,6 +66,17 @@ def create_fields(n: int) -> dict[str, Any]:
     }
 
 
+class Cpu:
+    """CPU seconds used by this process and by the PostgreSQL server (with its backends) between two marks."""
+
+    def __init__(self, database_url: str) -> None:
+        self.postmaster = postmaster_pid(database_url)
+
+    def mark(self) -> tuple[float, float]:
+        server = cpu_seconds({"postgres": self.postmaster})["postgres"] if self.postmaster else 0.0
+        return time.process_time(), server
+
+
 async def creates(handler: LeadCommandHandler, account: NewAccount, writers: int, seconds: float, base: int) -> float:
     """Creates/s through the write lane for `seconds`; lead numbers start at `base` (emails stay unique)."""
     deadline = time.perf_counter() + seconds
@@ -97,12 +108,22 @@ async def measure_creates(args: argparse.Namespace) -> tuple[float, float]:
             sealed: LeadCommandHandler(PostgresLeadStore(container.pool, encrypt=sealed)) for sealed in (False, True)
         }
         rates: dict[bool, list[float]] = {False: [], True: []}
+        cpu: dict[bool, list[tuple[float, float]]] = {False: [], True: []}  # per create: (python, postgres) µs
+        meter = Cpu(container.settings.database_url)
         await creates(handlers[True], account, args.writers, 1.0, 10_000_000)  # warm-up (pool, caches)
         for n, sealed in enumerate(itertools.islice(itertools.cycle((False, True)), 2 * args.rounds)):
-            rates[sealed].append(await creates(handlers[sealed], account, args.writers, args.seconds, n * 1_000_000))
+            before = meter.mark()
+            rate = await creates(handlers[sealed], account, args.writers, args.seconds, n * 1_000_000)
+            after = meter.mark()
+            rates[sealed].append(rate)
+            count = rate * args.seconds
+            cpu[sealed].append(((after[0] - before[0]) / count * 1e6, (after[1] - before[1]) / count * 1e6))
         for handler in handlers.values():
             await handler.close()
     plain, sealed_rate = (statistics.median(rates[s]) for s in (False, True))
+    for mode, label in ((False, "without"), (True, "with")):
+        py, pg = (statistics.median(c[i] for c in cpu[mode]) for i in (0, 1))
+        print(f"  CPU per create {label} encryption: this process {py:,.0f} µs, PostgreSQL {pg:,.0f} µs")
     print(f"creates/s through the write lane, {args.writers} writers, {args.rounds} x {args.seconds:g}s per mode:")
     print(f"  without encryption: median {plain:,.0f}/s  (rounds: {_rounds(rates[False])})")
     print(f"  with encryption:    median {sealed_rate:,.0f}/s  (rounds: {_rounds(rates[True])})")

@@ -18,6 +18,7 @@ BENCHMARKS = [
     "bench.metrics_bench",
     "bench.replica_bench",
     "bench.webhook_bench",
+    "bench.erase_bench",
 ]
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import os
 import shutil
 import signal
 import socket
@@ -25,8 +27,12 @@ from leadstore.publishing.signature import Signer, b64, decode_key
 def _start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     exe = shutil.which("leadstore", path=str(Path(sys.executable).parent))
     assert exe is not None
+    env = {name: value for name, value in os.environ.items() if name != "LEADSTORE_KEK"}  # dev makes its own
     return subprocess.Popen(
-        [exe, "dev", "--data-dir", str(data_dir), "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        [exe, "dev", "--data-dir", str(data_dir), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
     )
 
 
@@ -91,6 +97,8 @@ def test_dev_serves_on_free_ports_stops_cleanly_and_keeps_its_data(tmp_path: Pat
     assert not _postgres_running(data_dir)
     assert hook["secret"].startswith("whsec_")
     assert (data_dir / "secrets.key").stat().st_mode & 0o777 == 0o600  # seals webhook secrets, kept across runs
+    kek = (data_dir / "kek.key").read_bytes()  # wraps every lead's data key, kept across runs
+    assert (data_dir / "kek.key").stat().st_mode & 0o777 == 0o600 and len(base64.b64decode(kek)) == 32
 
     proc = _start(data_dir, busy_port)
     try:
@@ -100,7 +108,7 @@ def test_dev_serves_on_free_ports_stops_cleanly_and_keeps_its_data(tmp_path: Pat
         _stop(proc)
     assert (again["account_id"], again["api_key"]) == (info["account_id"], info["api_key"])
     assert (again["nats_url"], again["signing_public_key"]) == (info["nats_url"], public_key)
-    assert accounts == 1
+    assert accounts == 1 and (data_dir / "kek.key").read_bytes() == kek
 
 
 def _create_webhook(info: dict[str, str], url: str) -> dict[str, str]:

@@ -165,6 +165,15 @@ async def test_without_the_data_key_personal_values_read_as_null_and_the_rest_st
 
     assert await run_cli(own.settings, "audit", lead["id"], "--json") == 0
     assert not any(secret in capsys.readouterr().out for secret in SECRETS)
+    assert await run_cli(own.settings, "export") == 0
+    exported = capsys.readouterr().out
+    assert lead["id"] in exported and '"lead_key"' not in exported  # no key travels for it
+    assert not any(secret in exported for secret in SECRETS)
+    assert await run_cli(own.settings, "replay", "--projection", "lead_list") == 0
+    async with own.pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT email_lower, phone, doc::text FROM lead_list WHERE id = $1", UUID(lead["id"]))
+    assert row is not None and row["email_lower"] is None and row["phone"] is None
+    assert not any(secret in row["doc"] for secret in SECRETS)  # a rebuilt read model holds none either
 
 
 async def test_a_flipped_byte_of_a_ciphertext_is_reported_by_verify(
@@ -304,7 +313,7 @@ async def test_verify_reports_erased_leads_as_erased_and_a_value_altered_under_a
 
     assert await run_cli(own.settings, "verify", "--log-only") == 1
     out = capsys.readouterr().out
-    assert f"event {event_id} (stream {altered['id']}): its sealed value request/ip does not open" in out
+    assert f"event {event_id} (stream {altered['id']}): its sealed value metadata/request/ip does not open" in out
 
 
 LEGACY_META: dict[str, Any] = {

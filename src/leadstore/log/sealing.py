@@ -94,13 +94,13 @@ async def check_sealing(conn: Conn, *, batch_size: int = 2000, limit: int = 50) 
             key = keys.get(row["stream_id"])
             if key is None or not row["metadata"].get(MARK):
                 continue
-            failures: list[tuple[str, ...]] = []
+            failures: list[str] = []
             encryption.open_event_parts(key.aead, row["event_id"], row["data"], row["metadata"], failures)
-            for path in failures:
+            for label in failures:
                 total += 1
                 if len(problems) < limit:
                     problems.append(
-                        f"event {row['event_id']} (stream {row['stream_id']}): its sealed value {'/'.join(path)} "
+                        f"event {row['event_id']} (stream {row['stream_id']}): its sealed value {label} "
                         "does not open with the lead's key (altered?)"
                     )
     total += len(unreadable)

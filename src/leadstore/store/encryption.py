@@ -6,11 +6,12 @@ by the operator's key-encryption key (KEK), personal values sealed in the log on
   as associated data. The KEK (`LEADSTORE_KEK`, base64 of 32 bytes, or `LEADSTORE_KEK_FILE`) never reaches
   the database; each row names the KEK that wrapped it (`kek_id`, a fingerprint), so `leadstore rotate-kek`
   can rewrap while `LEADSTORE_KEK_PREVIOUS` still opens the rows it has not reached.
-- **Values.** Every personal path (`leadstore.domain.personal`) holding a value becomes the string
+- **Values.** Every personal value (`leadstore.domain.personal`) becomes the string
   `enc:v1:<base64 of nonce and ciphertext>` of the value's JSON, sealed with AES-256-GCM under the lead's data
-  key; the associated data binds the event id and the path, so a sealed value copied to another event or
-  field does not open. The event's metadata then carries `"enc": "v1"`: an event without it was written
-  before this release (legacy plaintext). The hash chain is computed in SQL over what is stored: ciphertext.
+  key; the associated data binds the event id and the value's label (where it sits, as "data/email"), so a
+  sealed value copied to another event or field does not open. The event's metadata then carries
+  `"enc": "v1"`: an event without it was written before this release (legacy plaintext). The hash chain is
+  computed in SQL over what is stored: ciphertext.
 - **Reading.** `open_events` is the one way stored events become data: one query for the keys of a batch's
   leads, looked up on every read (an erased lead's row is gone), unwrapping cached by the wrapped bytes. A lead
   without a key row reads its personal values as null (the erased marker); the rest of the event stays.
@@ -23,8 +24,8 @@ import binascii
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path as FilePath
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -32,7 +33,7 @@ import msgspec
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from leadstore.domain.personal import Path, data_paths, metadata_paths
+from leadstore.domain.personal import map_personal, personal_labels
 from leadstore.store.db import Conn
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 MARK = "enc"  # the metadata member that says an event's personal values are sealed
 VERSION = "v1"
 TOKEN = "enc:v1:"
+TOKEN_LENGTH = len(TOKEN)
 NONCE_BYTES = 12
 KEY_BYTES = 32
 CACHE_LIMIT = 100_000  # unwrapped data keys kept in a process; the cache is simply emptied past it
@@ -93,7 +95,7 @@ def read_kek(value: str, file: str, setting: str) -> bytes | None:
     if value.strip():
         return parse_kek(value, setting)
     if file:
-        return parse_kek(FilePath(file).read_text(), f"{setting}_FILE")
+        return parse_kek(Path(file).read_text(), f"{setting}_FILE")
     return None
 
 
@@ -138,9 +140,9 @@ class KeyRing:
         ring._keks = {**self._keks, kek_id(kek): AESGCM(kek)}
         return ring
 
-    def wrap(self, lead_id: UUID, data_key: bytes) -> bytes:
+    def wrap(self, lead_id: UUID, data_key: bytes, nonce: bytes | None = None) -> bytes:
         """The data key sealed under the current KEK (nonce, then ciphertext and tag), bound to the lead."""
-        nonce = os.urandom(NONCE_BYTES)
+        nonce = nonce or os.urandom(NONCE_BYTES)
         return nonce + self._current.encrypt(nonce, data_key, lead_id.bytes)
 
     def unwrap(self, lead_id: UUID, wrapped: bytes, kek: str) -> bytes:
@@ -159,8 +161,9 @@ class KeyRing:
 
     def new_key(self, lead_id: UUID) -> DataKey:
         """A fresh data key for a lead, wrapped under the current KEK."""
-        raw = os.urandom(KEY_BYTES)
-        wrapped = self.wrap(lead_id, raw)
+        random = os.urandom(KEY_BYTES + NONCE_BYTES)  # one call for the key and its wrapping's nonce
+        raw = random[:KEY_BYTES]
+        wrapped = self.wrap(lead_id, raw, random[KEY_BYTES:])
         aead = AESGCM(raw)
         self._unwrapped[wrapped] = aead
         return DataKey(lead_id, wrapped, self.current_id, aead, new=True)
@@ -200,87 +203,38 @@ def keyring() -> KeyRing:
 # -- values ---------------------------------------------------------------------------------------------
 
 
-_PATH_AAD: dict[tuple[bytes, Path], bytes] = {}  # the path half of associated data, per path (few distinct)
+_LABEL_AAD: dict[str, bytes] = {}  # each label's bytes in the associated data (few distinct ones)
 _b64encode = binascii.b2a_base64
 _b64decode = binascii.a2b_base64
+_urandom = os.urandom
 
 
-def _path_aad(part: bytes, path: Path) -> bytes:
-    aad = _PATH_AAD.get((part, path))
+def _label_aad(label: str) -> bytes:
+    aad = _LABEL_AAD.get(label)
     if aad is None:
-        aad = part + "\x00".join(path).encode()
-        if len(_PATH_AAD) < CACHE_LIMIT:
-            _PATH_AAD[(part, path)] = aad
+        aad = label.encode()
+        if len(_LABEL_AAD) < CACHE_LIMIT:
+            _LABEL_AAD[label] = aad
     return aad
-
-
-def seal_value(aead: AESGCM, aad: bytes, value: Any) -> str:
-    nonce = os.urandom(NONCE_BYTES)
-    return TOKEN + _b64encode(nonce + aead.encrypt(nonce, _encode(value), aad), newline=False).decode()
-
-
-def open_value(aead: AESGCM, aad: bytes, token: str) -> Any:
-    """The value of a sealed token; ValueError when it does not open (altered, or moved from elsewhere)."""
-    try:
-        raw = _b64decode(token[len(TOKEN) :])
-        return _decode(aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad))
-    except (InvalidTag, binascii.Error, ValueError, msgspec.DecodeError):
-        raise ValueError("a sealed value does not open") from None
 
 
 def is_sealed(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(TOKEN)
 
 
-def _mapped(root: dict[str, Any], paths: Iterable[Path], fn: Callable[[Path, Any], Any]) -> dict[str, Any]:
-    """A copy of `root` with the value at each path replaced by `fn(path, value)`; containers along the paths
-    are copied, everything else shared (stored events are never changed in place). `root` itself when there
-    is no path."""
-    out: dict[str, Any] | None = None
-    copied: dict[Path, dict[str, Any]] = {}
-    for path in paths:
-        if out is None:
-            out = dict(root)
-        parent = out
-        if len(path) > 1:
-            for depth in range(1, len(path)):
-                prefix = path[:depth]
-                child = copied.get(prefix)
-                if child is None:
-                    child = copied[prefix] = parent[path[depth - 1]] = dict(parent[path[depth - 1]])
-                parent = child
-        parent[path[-1]] = fn(path, parent[path[-1]])
-    return root if out is None else out
-
-
 def seal_event(
     key: DataKey, event_id: UUID, data: dict[str, Any], metadata: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """An event's data and metadata as stored: personal values sealed, the metadata marked."""
-    aead, eid = key.aead, event_id.bytes
-    sealed_data = _mapped(data, data_paths(data), lambda p, v: seal_value(aead, eid + _path_aad(b"d", p), v))
-    sealed_meta = dict(
-        _mapped(metadata, metadata_paths(metadata), lambda p, v: seal_value(aead, eid + _path_aad(b"m", p), v))
-    )
-    sealed_meta[MARK] = VERSION
-    return sealed_data, sealed_meta
+    encrypt, eid = key.aead.encrypt, event_id.bytes
 
+    def seal(label: str, value: Any) -> str:
+        nonce = _urandom(NONCE_BYTES)
+        sealed = nonce + encrypt(nonce, _encode(value), eid + _label_aad(label))
+        return TOKEN + _b64encode(sealed, newline=False).decode()
 
-def _opener(aead: AESGCM | None, eid: bytes, part: bytes, failures: list[Path] | None) -> Callable[[Path, Any], Any]:
-    def open_one(path: Path, value: Any) -> Any:
-        if value.__class__ is not str or not value.startswith(TOKEN):
-            return value  # not sealed (a value the spec did not cover when it was written)
-        if aead is None:
-            return None  # erased: the key is gone
-        try:
-            return open_value(aead, eid + _path_aad(part, path), value)
-        except ValueError:
-            if failures is not None:
-                failures.append(path)
-            log.error("a personal value of event %s (%s) does not open: altered?", UUID(bytes=eid), "/".join(path))
-            return None
-
-    return open_one
+    sealed_data, sealed_meta = map_personal(data, metadata, seal)
+    return sealed_data, {**sealed_meta, MARK: VERSION}
 
 
 def open_event_parts(
@@ -288,14 +242,27 @@ def open_event_parts(
     event_id: UUID,
     data: dict[str, Any],
     metadata: dict[str, Any],
-    failures: list[Path] | None = None,
+    failures: list[str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """A sealed event's data and metadata with its values opened, or null without a key (erased). A value that
     does not open reads as null and is named in `failures` (verify counts them)."""
     eid = event_id.bytes
-    opened_data = _mapped(data, data_paths(data), _opener(aead, eid, b"d", failures))
-    opened_meta = _mapped(metadata, metadata_paths(metadata), _opener(aead, eid, b"m", failures))
-    return opened_data, opened_meta
+
+    def open_one(label: str, value: Any) -> Any:
+        if value.__class__ is not str or not value.startswith(TOKEN):
+            return value  # not sealed (a value the spec did not cover when it was written)
+        if aead is None:
+            return None  # erased: the key is gone
+        try:
+            raw = _b64decode(value[TOKEN_LENGTH:])
+            return _decode(aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], eid + _label_aad(label)))
+        except (InvalidTag, binascii.Error, ValueError, msgspec.DecodeError):
+            if failures is not None:
+                failures.append(label)
+            log.error("a personal value of event %s (%s) does not open: altered?", event_id, label)
+            return None
+
+    return map_personal(data, metadata, open_one)
 
 
 # -- keys in the database -------------------------------------------------------------------------------
@@ -346,7 +313,7 @@ def has_plaintext(data: Mapping[str, Any], metadata: Mapping[str, Any]) -> bool:
     """Whether an unmarked event holds a personal value."""
     if metadata.get(MARK):
         return False
-    return any(True for _ in data_paths(dict(data))) or any(True for _ in metadata_paths(dict(metadata)))
+    return bool(personal_labels(dict(data), dict(metadata)))
 
 
 def _json(value: Any) -> dict[str, Any]:
