@@ -19,6 +19,7 @@ import pytest
 from leadstore.bootstrap import Container, bootstrap
 from leadstore.http.testing import add_user, serve
 from leadstore.settings import Settings
+from leadstore.store import events as store
 from leadstore.store.accounts import NewAccount, create_account
 from tests.integration.helpers import client
 from tests.integration.imports_helpers import finished, import_worker, queued
@@ -156,10 +157,17 @@ async def test_two_imports_and_single_creates_at_once_keep_one_lead_per_email_an
             await asyncio.gather(*(post_singles(http, singles[n::8]) for n in range(8)))
             results = [await finished(http, i) for i in ids]
     async with container.pool.acquire() as conn:
-        created = await conn.fetch(
-            "SELECT data ->> 'email' AS email FROM events WHERE account_id = $1 AND type = 'LeadCreated'",
-            account.account_id,
-        )
+        # the events opened as every reader opens them: their email is sealed at rest (issue 13)
+        created = [
+            event.data
+            for event in await store.open_events(
+                conn,
+                await conn.fetch(
+                    f"SELECT {store.EVENT_COLUMNS} FROM events WHERE account_id = $1 AND type = 'LeadCreated'",
+                    account.account_id,
+                ),
+            )
+        ]
         turns = await conn.fetch(
             "SELECT data ->> 'to' AS member FROM events WHERE account_id = $1 AND type = 'LeadAssigned'"
             " ORDER BY transaction_id, position",
