@@ -64,7 +64,12 @@ def map_personal(data: dict[str, Any], metadata: dict[str, Any], fn: Mapper) -> 
 def _map_data(data: dict[str, Any], fn: Mapper) -> dict[str, Any]:
     out = data
     get = data.get
-    for field, label in _FIELD_LABELS.items():
+    # the fewer names to look up: an update's data has one member, a create's every field
+    fields = data if len(data) < len(_FIELD_LABELS) else _FIELD_LABELS
+    for field in fields:
+        label = _FIELD_LABELS.get(field)
+        if label is None:
+            continue
         value = get(field)
         if value is not None:
             if out is data:
