@@ -12,6 +12,7 @@ from leadstore.documents import lead_document
 from leadstore.domain.events import LEAD_STREAM, load_event
 from leadstore.domain.state import EventMeta, Lead, evolve
 from leadstore.store.db import Conn
+from leadstore.store.duplicates import company_key, name_key
 from leadstore.store.events import Checkpoint, RecordedEvent
 from leadstore.store.lead_list.ranges import range_keys
 from leadstore.store.lead_list.search import lead_words
@@ -20,25 +21,29 @@ SELECT_DOCS = 'SELECT id, doc FROM "{table}" WHERE id = ANY($1::uuid[])'
 UPSERT = """
 INSERT INTO "{table}" (id, account_id, status, assigned_to, team_id, source, company_id, score, is_converted,
     archived, email_lower, created_by, created_at, updated_at, search, version, doc, changed_tx, changed_pos,
-    phone, custom, custom_ranges, search_words)
+    phone, custom, custom_ranges, merged_into, name_lower, company_lower, search_words)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-    array_to_tsvector($23::text[]))
+    $23, $24, $25, array_to_tsvector($26::text[]))
 ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, assigned_to = EXCLUDED.assigned_to,
     team_id = EXCLUDED.team_id, source = EXCLUDED.source, company_id = EXCLUDED.company_id,
     score = EXCLUDED.score, is_converted = EXCLUDED.is_converted, archived = EXCLUDED.archived,
     email_lower = EXCLUDED.email_lower, updated_at = EXCLUDED.updated_at, search = EXCLUDED.search,
     version = EXCLUDED.version, doc = EXCLUDED.doc, changed_tx = EXCLUDED.changed_tx,
     changed_pos = EXCLUDED.changed_pos, phone = EXCLUDED.phone, custom = EXCLUDED.custom,
-    custom_ranges = EXCLUDED.custom_ranges, search_words = EXCLUDED.search_words"""
+    custom_ranges = EXCLUDED.custom_ranges, merged_into = EXCLUDED.merged_into, name_lower = EXCLUDED.name_lower,
+    company_lower = EXCLUDED.company_lower, search_words = EXCLUDED.search_words"""
 
 
 class LeadList:
     name = "lead_list"
     # 2: trigram index on search; 3: changed_tx/changed_pos, for cursor walks on mutable sorts;
     # 4: phone, custom and custom_ranges, for the phone and custom-field filters
-    # 5: `erased` in the document (erasure, issue 13: LeadErased nulls the row's personal columns and search)
-    # 6: search_words and its full-text index, for `q` (leadstore.store.lead_list.search)
-    version = 6
+    # 5: merged_into (merged leads leave the default list), name_lower and company_lower with their indexes,
+    #    for duplicate candidates (leadstore.store.duplicates)
+    # 6: `erased` in the document (erasure, issue 13: LeadErased nulls the row's personal columns, search,
+    #    name_lower and company_lower, so an erased lead is never a duplicate candidate)
+    # 7: search_words and its full-text index, for `q` (leadstore.store.lead_list.search)
+    version = 7
 
     def create_statements(self, table: str) -> list[str]:
         return [
@@ -50,7 +55,7 @@ class LeadList:
                 search text NOT NULL, version integer NOT NULL, doc json NOT NULL,
                 changed_tx xid8 NOT NULL, changed_pos bigint NOT NULL,
                 phone text, custom jsonb NOT NULL, custom_ranges text[] NOT NULL,
-                search_words tsvector)""",
+                merged_into uuid, name_lower text, company_lower text, search_words tsvector)""",
             f'CREATE INDEX "{table}_created" ON "{table}" (account_id, created_at, id)',
             f'CREATE INDEX "{table}_updated" ON "{table}" (account_id, updated_at, id)',
             f'CREATE INDEX "{table}_score" ON "{table}" (account_id, score, id)',
@@ -75,6 +80,10 @@ class LeadList:
             f'CREATE INDEX "{table}_custom" ON "{table}" USING gin (account_id, custom jsonb_path_ops)',
             # custom.<key>.min/.max: the buckets of leadstore.store.lead_list.ranges
             f'CREATE INDEX "{table}_custom_ranges" ON "{table}" USING gin (account_id, custom_ranges)',
+            # duplicates (issue 14): similar names through trigrams, and the company they must share
+            f'CREATE INDEX "{table}_name_trgm" ON "{table}" USING gin (name_lower gin_trgm_ops)',
+            f'CREATE INDEX "{table}_company_lower" ON "{table}" (account_id, company_lower) '
+            "WHERE company_lower IS NOT NULL",
         ]
 
     def row_key(self) -> str:
@@ -124,6 +133,10 @@ def _row(lead: Lead | None, changed: Checkpoint) -> tuple[Any, ...]:
         lead.phone,
         lead.custom,
         range_keys(lead.custom),
+        lead.merged_into,
+        # an erased lead is nobody's duplicate: its company (not personal) stays in the document only
+        None if lead.erased else name_key(lead.first_name, lead.last_name),
+        None if lead.erased else company_key(lead.company),
         lead_words(doc["full_name"], lead.email, lead.company, lead.phone, lead.custom),
     )
 

@@ -99,6 +99,7 @@ def test_the_lead_schema_has_every_field_of_a_lead(schema: dict[str, Any]) -> No
     input_schema = schema["components"]["schemas"]["LeadInput"]["properties"]
     server_set = {"id", "object", "account_id", "full_name", "is_converted", "converted_at", "customer_id", "archived"}
     server_set |= {"created_by", "version", "created_at", "updated_at"}
+    server_set |= {"merged_into"}
     server_set |= {"erased"}  # erasure (issue 13)
     assert set(input_schema) == set(document) - server_set
 
@@ -206,6 +207,29 @@ def test_a_documented_pattern_accepts_exactly_what_its_parser_accepts(
         assert not re.fullmatch(pattern, text), text
         with pytest.raises((ValueError, ValidationFailed, field_checks.InvalidValueError)):
             parse(text)
+
+
+def test_merge_and_duplicate_routes_are_documented(schema: dict[str, Any]) -> None:
+    """Issue 14's routes: operation ids, tags, bodies with examples, and their problem responses."""
+    paths = schema["paths"]
+    operations = {
+        ("/v1/leads/{lead_id}/merge", "post"): ("mergeLead", "Leads"),
+        ("/v1/leads/{lead_id}/unmerge", "post"): ("unmergeLead", "Leads"),
+        ("/v1/leads/{lead_id}/duplicates", "get"): ("listLeadDuplicates", "Duplicates"),
+        ("/v1/duplicates", "get"): ("listDuplicates", "Duplicates"),
+    }
+    for (path, method), (operation_id, tag) in operations.items():
+        operation = paths[path][method]
+        assert operation["operationId"] == operation_id and operation["tags"] == [tag], (path, operation)
+    merge = paths["/v1/leads/{lead_id}/merge"]["post"]
+    assert {"404", "409", "412", "422"} <= merge["responses"].keys()
+    assert "Leadstore-Merge-Event-Id" in merge["responses"]["200"]["headers"]
+    body = schema["components"]["schemas"]["MergeInput"]["properties"]
+    assert body["from"]["examples"] and body["fields"]["examples"] and body["from"]["maxItems"] == 10
+    assert "merged_into" in schema["components"]["schemas"]["LeadOut"]["properties"]
+    for path in ("/v1/leads/{lead_id}/duplicates", "/v1/duplicates"):
+        answer = paths[path]["get"]["responses"]["200"]["content"]["application/json"]
+        assert answer["examples"], path
 
 
 def test_the_import_routes_have_their_operation_ids_body_examples_and_problems(schema: dict[str, Any]) -> None:

@@ -123,6 +123,15 @@ def summary(event: PublishedEvent) -> str:
             return f"customer_id={_value(data.get('customer_id'))} status={data.get('status')}"
         case "LeadArchived" | "LeadRestored":
             return f"reason: {data['reason']}" if data.get("reason") else ""
+        # merges (issue 14)
+        case "LeadMerged":
+            merged, fields = data.get("merged") or [], data.get("fields") or {}
+            taken = f" (fields: {', '.join(map(str, fields))})" if isinstance(fields, dict) and fields else ""
+            return f"merged {', '.join(map(str, merged)) if isinstance(merged, list) else _value(merged)}{taken}"
+        case "LeadMergedInto":
+            return f"into {data.get('into')}"
+        case "LeadUnmerged":
+            return f"merge {data.get('merge_event_id')} undone"
         case "LeadErased":  # subscribers erase their copies of the lead's personal data
             return "personal data erased" + (f" (reason: {data['reason']})" if data.get("reason") else "")
         case _:

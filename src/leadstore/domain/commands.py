@@ -83,3 +83,25 @@ class EraseLead(msgspec.Struct, frozen=True, kw_only=True):
 # --- end erasure ---
 
 Command = CreateLead | UpdateLead | AssignLead | ConvertLead | ArchiveLead | RestoreLead | EraseLead
+
+
+# --- merges (issue 14): commands on several leads at once, decided by leadstore.domain.merge
+class MergeLeads(msgspec.Struct, frozen=True, kw_only=True):
+    """Merge the leads `sources` into `lead_id` (the survivor); `fields` names, per field, the lead whose value
+    the survivor takes. `merge_event_id` is the id the survivor's LeadMerged will have."""
+
+    lead_id: UUID
+    actor: Actor
+    now: datetime
+    sources: list[UUID]
+    fields: dict[str, UUID]
+    merge_event_id: UUID
+
+
+class UnmergeLead(msgspec.Struct, frozen=True, kw_only=True):
+    """Undo the merge recorded as the survivor's LeadMerged `merge_event_id`."""
+
+    lead_id: UUID
+    actor: Actor
+    now: datetime
+    merge_event_id: UUID

@@ -88,6 +88,30 @@ class SourceRequired(LeadstoreError):
         self.errors = [FieldError("source", "source_required", f"must be one of {', '.join(allowed)}")]
 
 
+# --- merges (issue 14)
+class LeadIsMerged(LeadstoreError):
+    """A write to a lead merged into another: it is closed to writes until the merge is undone."""
+
+    code = "lead_merged"
+
+    def __init__(self, lead_id: UUID, into: UUID) -> None:
+        super().__init__(f"lead {lead_id} was merged into lead {into}: write to that lead, or undo the merge")
+        self.lead_id = lead_id
+        self.into = into
+
+
+class AlreadyUnmerged(LeadstoreError):
+    """An unmerge of a merge that was undone already."""
+
+    code = "already_unmerged"
+
+    def __init__(self, merge_event_id: UUID) -> None:
+        super().__init__(f"the merge {merge_event_id} was already undone")
+
+
+# --- end of merges
+
+
 # --- erasure (issue 13) ---
 
 

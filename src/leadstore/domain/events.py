@@ -91,6 +91,39 @@ class LeadRestored(msgspec.Struct, tag=True, frozen=True):
     reason: str | None = None
 
 
+# --- merges (issue 14): every personal value they carry is inside `changes`, shaped as LeadUpdated's, so
+# that the encryption of the log covers them; ids and field names stay outside it.
+class LeadMerged(msgspec.Struct, tag=True, frozen=True, kw_only=True):
+    """On the survivor: `merged` leads were merged into it; `fields` says which lead each chosen field came
+    from, `changes` what that did to the survivor's values (only the fields that changed)."""
+
+    merged: list[UUID]
+    fields: dict[str, UUID] = msgspec.field(default_factory=dict)
+    changes: dict[str, Change] = msgspec.field(default_factory=dict)
+
+
+class LeadMergedInto(msgspec.Struct, tag=True, frozen=True, kw_only=True):
+    """On each merged lead: it was merged into `into` (by the LeadMerged `merge_event_id`) and is closed to
+    writes until that merge is undone."""
+
+    into: UUID
+    merge_event_id: UUID | None = None
+
+
+class LeadUnmerged(msgspec.Struct, tag=True, frozen=True, kw_only=True):
+    """A merge undone: on each merged lead (open to writes again), and on the survivor, with `changes`
+    restoring the values the merge changed; `kept` names fields the survivor changed again since the merge,
+    which keep their newer value."""
+
+    merge_event_id: UUID
+    changes: dict[str, Change] = msgspec.field(default_factory=dict)
+    kept: list[str] = msgspec.field(default_factory=list)
+
+
+MERGE_EVENTS = (LeadMerged, LeadMergedInto, LeadUnmerged)
+# --- end of merges
+
+
 # --- erasure (issue 13) ---
 
 
@@ -110,6 +143,9 @@ LeadEvent = (
     | LeadConverted
     | LeadArchived
     | LeadRestored
+    | LeadMerged
+    | LeadMergedInto
+    | LeadUnmerged
     | LeadErased
 )
 EVENT_TYPES: dict[str, type[LeadEvent]] = {cls.__name__: cls for cls in get_args(LeadEvent)}

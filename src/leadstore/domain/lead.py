@@ -24,6 +24,7 @@ from leadstore.domain.errors import (
     AlreadyConverted,
     FieldError,
     InvalidTransition,
+    LeadIsMerged,
     LeadNotFound,
     LeadWasErased,
     ValidationFailed,
@@ -62,8 +63,13 @@ NO_ROTATION = "the lead's team (or the account, for a lead with no team) has no 
 def decide(cmd: Command, lead: Lead | None, context: Context) -> list[LeadEvent]:
     """The events that carry out `cmd` on `lead` under the account's rules and the turn the lane took."""
     rules = context.rules
+    # erasure (issue 13): an erased lead takes no command (erasing it again changes nothing)
     if lead is not None and lead.erased:
         return _on_erased(cmd, lead)
+    # merges (issue 14): a lead merged into another is closed to every write until the merge is undone; its
+    # person can still be erased (the merge can then not be undone: unmerge answers 409 lead_erased)
+    if lead is not None and lead.merged_into is not None and not isinstance(cmd, (CreateLead, EraseLead)):
+        raise LeadIsMerged(lead.id, lead.merged_into)
     match cmd:
         case CreateLead() if lead is not None:
             raise InvalidTransition(f"lead {cmd.lead_id} already exists")

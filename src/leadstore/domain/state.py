@@ -18,8 +18,11 @@ from leadstore.domain.events import (
     LeadErased,
     LeadEvent,
     LeadFields,
+    LeadMerged,
+    LeadMergedInto,
     LeadRestored,
     LeadStatusChanged,
+    LeadUnmerged,
     LeadUpdated,
 )
 from leadstore.domain.personal import CUSTOM, PERSONAL_FIELDS
@@ -33,6 +36,7 @@ class Lead(LeadFields, frozen=True, kw_only=True):
     converted_at: datetime | None = None
     customer_id: str | None = None
     archived: bool = False
+    merged_into: UUID | None = None  # merged into that lead: closed to writes until the merge is undone
     version: int
     created_at: datetime
     updated_at: datetime
@@ -80,6 +84,13 @@ def evolve(lead: Lead | None, event: LeadEvent, meta: EventMeta) -> Lead:
             changed = {"archived": True}
         case LeadRestored():
             changed = {"archived": False}
+        # merges (issue 14)
+        case LeadMerged(changes=changes):
+            changed = _patched_values(changes)
+        case LeadMergedInto(into=survivor):
+            changed = {"merged_into": survivor}
+        case LeadUnmerged(changes=changes):
+            changed = _patched_values(changes) | {"merged_into": None}
         case LeadErased():
             changed = dict(_ERASED)
         case _:

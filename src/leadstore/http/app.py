@@ -11,11 +11,13 @@ from litestar.di import Provide
 from leadstore.bootstrap import Container
 from leadstore.http.auth import authenticated
 from leadstore.http.config_routes import ConfigRoutes
+from leadstore.http.duplicates import DuplicateRoutes
 from leadstore.http.errors import handle_exception
 from leadstore.http.feed import EventFeed
 from leadstore.http.imports import ImportRoutes
 from leadstore.http.lead_reads import LeadReads
 from leadstore.http.leads import LeadCommands
+from leadstore.http.merges import MergeRoutes
 from leadstore.http.metrics_route import metrics
 from leadstore.http.openapi import ACCOUNT_HEADER, REQUEST_ID, openapi_config
 from leadstore.http.openapi_conventions import OpenAPIConventions, WholeResponses
@@ -51,6 +53,8 @@ def _app(settings: Settings, container: Container | None) -> Litestar:
         route_handlers=[
             LeadCommands,
             LeadReads,
+            MergeRoutes,  # merges and duplicates (issue 14)
+            DuplicateRoutes,
             ImportRoutes,
             EventFeed,
             WebhookRoutes,  # each route refuses query parameters but the delivery log's filters

@@ -13,10 +13,12 @@ from litestar import exceptions as framework
 
 from leadstore.domain.errors import (
     AlreadyConverted,
+    AlreadyUnmerged,
     DuplicateEmail,
     ErasureUnavailable,
     FieldError,
     InvalidTransition,
+    LeadIsMerged,
     LeadNotFound,
     LeadstoreError,
     LeadWasErased,
@@ -110,6 +112,8 @@ HTTP_STATUS: dict[type[LeadstoreError], int] = {
     DuplicateEmail: 409,
     InvalidTransition: 409,
     AlreadyConverted: 409,
+    LeadIsMerged: 409,  # merges (issue 14)
+    AlreadyUnmerged: 409,
     LeadWasErased: 409,
     ErasureUnavailable: 409,
     RequestTimeout: 408,

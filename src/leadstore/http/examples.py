@@ -42,6 +42,7 @@ from leadstore.http.config_schemas import (
 )
 from leadstore.http.erasure_docs import REQUEST as ERASE_REQUEST
 from leadstore.http.errors import ProblemOut
+from leadstore.http.merge_schemas import DUPLICATE, MergeInput, UnmergeInput
 from leadstore.http.schemas import (
     AssignInput,
     ConvertInput,
@@ -233,6 +234,8 @@ EXAMPLES: dict[type[msgspec.Struct], dict[str, Any]] = {
     ReplayInput: {"after": "1234.5"},
     ReplayOut: {"object": "webhook_replay", "webhook_id": WEBHOOK, "after": "1234.5"},
     PingResult: {"delivered": True, "status": 200, "error": None, "duration_ms": 87},
+    MergeInput: {"from": [DUPLICATE], "fields": {"phone": DUPLICATE, "title": DUPLICATE}},
+    UnmergeInput: {"merge_event_id": "0192f7a5-0000-7000-8000-000000000001"},
     ProblemOut: PROBLEM,
 }
 

@@ -55,6 +55,9 @@ FILTER_DOC = {
 }
 
 
+MERGED_DOC = (
+    "Leads merged into another lead (`merged_into` set) instead of the others; merged leads stay readable by id."
+)
 AS_OF = "Date or RFC 3339 timestamp: the lead as it was then (millisecond precision); 404 if it did not exist yet."
 
 
@@ -109,6 +112,7 @@ async def lead_query(  # one parameter per documented filter
     updated_after: Annotated[str | None, _text("updated_after")] = None,
     is_converted: Annotated[bool | None, QueryParameter()] = None,
     archived: Annotated[bool, QueryParameter(description="Archived leads instead of live ones.")] = False,
+    merged: Annotated[bool, QueryParameter(description=MERGED_DOC)] = False,
     email: Annotated[str | None, _text("email")] = None,
     phone: Annotated[str | None, _text("phone")] = None,
     q: Annotated[str | None, _text("q")] = None,
@@ -149,6 +153,7 @@ async def lead_query(  # one parameter per documented filter
         phones=parse("phone", list_filters.phone_numbers, phone),
         custom=contains,
         custom_ranges=ranges,
+        merged=merged,
     )
     after = parse("cursor", lambda token: _cursor(token, sort), cursor)
     wait = parse("min_position", params.position, min_position)

@@ -38,8 +38,9 @@ PROBLEMS: dict[int, str] = {
     403: "`forbidden`: `X-Account-Id` names another account, or the route is for admins only.",
     404: "`not_found`: no such resource in this account (a member gets this for leads not theirs).",
     409: "`duplicate_email`, `invalid_transition` (closed, archived or won-by-status), `already_converted`, "
-    "`lead_erased` (the lead was erased: it takes no more writes) or, erasing a lead whose events predate "
-    "encryption at rest, `erasure_unavailable`.",
+    "`lead_merged` (the lead, or one named, is merged into another: closed to writes), `already_unmerged`, "
+    "`lead_erased` (the lead, or one named, was erased: it takes no more writes) or, erasing a lead whose "
+    "events predate encryption at rest, `erasure_unavailable`.",
     412: "`version_conflict`: the lead is no longer at the version `If-Match` names.",
     413: "`payload_too_large`: the body is larger than the server accepts.",
     415: "`unsupported_media_type`: the body is not of a type this route reads (`application/json`; imports "

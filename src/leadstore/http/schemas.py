@@ -46,7 +46,10 @@ HEADERS = (
 EVENT_DATA = (
     "By type: LeadCreated: the lead's fields; LeadUpdated: {changes: {field: {from, to}}}; "
     "LeadStatusChanged: from, to, reason; LeadAssigned: from, to, by_rotation; "
-    "LeadConverted: customer_id, converted_at, status, from_status; LeadArchived, LeadRestored: reason; "
+    "LeadConverted: customer_id, converted_at, status, from_status; LeadArchived, LeadRestored: reason. "
+    "LeadMerged: merged (lead ids), fields ({field: lead id}), changes ({field: {from, to}}); LeadMergedInto: "
+    "into, merge_event_id; LeadUnmerged: merge_event_id, changes (on the survivor: the values restored), "
+    "kept (fields changed since the merge, left as they are). "
     "LeadErased: reason (the lead's personal values then read as null "
     "in every event of its stream)."
 )
@@ -218,6 +221,9 @@ class LeadOut(LeadInput, kw_only=True):
     converted_at: datetime | None = None
     customer_id: Annotated[str | None, _doc("Set by conversion.")] = None
     archived: bool = False
+    merged_into: Annotated[
+        UUID | None, _doc("Set while this lead is merged into that lead: it is closed to writes (409 `lead_merged`).")
+    ] = None
     created_by: Annotated[UUID, _doc("The user whose API key created the lead.")]
     version: Annotated[int, _doc("The lead's stream version: the number of events it has.")]
     created_at: datetime
@@ -257,7 +263,8 @@ class RequestOut(msgspec.Struct, kw_only=True):
 
 EVENT_TYPE = (
     "A lead's events: LeadCreated, LeadUpdated, LeadStatusChanged, LeadAssigned, LeadConverted, LeadArchived, "
-    "LeadRestored, LeadErased. In the account's feed also administrative events (lead_id null) named for what changed: "
+    "LeadRestored, LeadErased, LeadMerged, LeadMergedInto, LeadUnmerged. In the account's feed also administrative "
+    "events (lead_id null) named for what changed: "
     "StatusCreated, ApiKeyRevoked, ... Types may be added: a reader skips those it does not know."
 )
 

@@ -18,9 +18,7 @@ from leadstore.store.events import TOKEN_PATTERN
 from leadstore.webhooks.addresses import AddressRefused, check_url
 
 URL_MAX = 2048
-# Lead events the contract names that this version does not write yet: an endpoint may subscribe ahead.
-ANNOUNCED_TYPES = ("LeadErased", "LeadMerged", "LeadMergedInto", "LeadUnmerged")
-KNOWN_TYPES = frozenset([*EVENT_TYPES, *ACCOUNT_EVENT_TYPES, *ANNOUNCED_TYPES])
+KNOWN_TYPES = frozenset([*EVENT_TYPES, *ACCOUNT_EVENT_TYPES])
 
 Url = Annotated[
     str,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import cast
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
 from uuid import UUID
 
 import msgspec
@@ -12,7 +13,7 @@ from litestar import Response
 from leadstore.documents import DOCUMENT_ONLY, lead_document
 from leadstore.domain.commands import Command, CreateLead
 from leadstore.domain.errors import FieldError, LeadstoreError, ValidationFailed
-from leadstore.handler import Idempotency
+from leadstore.handler import Idempotency, Outcome
 from leadstore.http.audit_record import event_metadata
 from leadstore.http.context import AnyRequest, Services, member_can_see, principal_of
 from leadstore.http.errors import IdempotencyConflict, Unauthorized
@@ -70,19 +71,34 @@ class LeadWriter:
 
     async def _run(self, cmd: Command, expected: int | None, status: int, headers: dict[str, str]) -> LeadResponse:
         """Run the command once per idempotency key and answer with the lead, ETag and position."""
+
+        async def execute(keyed: Idempotency | None) -> Outcome:
+            return await self.container.handler.execute(
+                cmd,
+                account_id=self.account_id,
+                metadata=self.metadata(),
+                visible=member_can_see(self.principal),
+                expected_version=expected,
+                idempotency=keyed,
+            )
+
+        return await self.respond(execute, status, headers)
+
+    def metadata(self) -> dict[str, Any]:
+        """The request's audit metadata, recorded with every event the write appends."""
+        return event_metadata(self.request, self.principal, self.container.settings.trusted_proxies)
+
+    async def respond(
+        self, execute: Callable[[Idempotency | None], Awaitable[Outcome]], status: int, headers: dict[str, str]
+    ) -> LeadResponse:
+        """Run `execute` once per idempotency key (it records the response with its write) and answer with
+        the lead it returns, its ETag and the position."""
         fingerprint = await self._fingerprint()
         if (replayed := await self._replay(fingerprint)) is not None:
             return replayed
         keyed = None if self.key is None else Idempotency(self.key, fingerprint, status, headers)
         try:
-            outcome = await self.container.handler.execute(
-                cmd,
-                account_id=self.account_id,
-                metadata=event_metadata(self.request, self.principal, self.container.settings.trusted_proxies),
-                visible=member_can_see(self.principal),
-                expected_version=expected,
-                idempotency=keyed,
-            )
+            outcome = await execute(keyed)
         except (LeadstoreError, KeyTaken) as exc:
             # a concurrent request with the same key may have won: answer as it did
             if (replayed := await self._replay(fingerprint)) is not None:

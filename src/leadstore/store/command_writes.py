@@ -18,7 +18,13 @@ from leadstore.store import encryption
 from leadstore.store.config import team_lock_keys
 from leadstore.store.db import Conn
 from leadstore.store.encryption import DataKey
-from leadstore.store.erasure import erase_lead_rows, erases, refuse_plaintext
+from leadstore.store.erasure import (
+    address_held_for,
+    erase_lead_rows,
+    erases,
+    refuse_plaintext,
+    release_held_address,
+)
 from leadstore.store.events import Checkpoint, NewEvent, RecordedEvent, stream_lock_key
 from leadstore.store.idempotency import KeyTaken, StoredResponse
 
@@ -58,6 +64,7 @@ class CommandWrite(msgspec.Struct, kw_only=True):
     idempotency_key: str | None = None
     response: StoredResponse | None = None
     before: Checkpoint | None = None
+    event_ids: list[UUID] | None = None  # ids the command chose for its events (a merge names its LeadMerged)
 
 
 def email_changes(events: list[LeadEvent]) -> tuple[str | None, str | None]:
@@ -107,6 +114,8 @@ async def write(
     to measure what encryption costs.
     """
     new = [NewEvent(type=event_type(e), data=event_data(e), metadata=w.metadata) for e in w.events]
+    if w.event_ids is not None:  # merges (issue 14): the ids the command chose
+        new = [msgspec.structs.replace(e, event_id=i) for e, i in zip(new, w.event_ids, strict=True)]
     stored = [{"id": e.event_id, "type": e.type, "data": e.data} for e in new]
     if encrypt and new:
         key = await encryption.key_for_write(conn, w.stream_id, key, new_stream=w.expected_version == 0)
@@ -119,8 +128,10 @@ async def write(
             # everything else the erasure removes goes in the event's own transaction, after the event
             async with conn.transaction():
                 await refuse_plaintext(conn, w.stream_id)
+                held = await address_held_for(conn, w.stream_id)  # a merged lead's, held by its survivor
                 rows = await conn.fetch(WRITE_COMMAND, *arguments)
                 await erase_lead_rows(conn, w.account_id, w.stream_id)
+                await release_held_address(conn, w.account_id, held)
         else:
             rows = await conn.fetch(WRITE_COMMAND, *arguments)
     except asyncpg.UniqueViolationError as exc:

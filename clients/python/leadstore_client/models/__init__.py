@@ -17,6 +17,12 @@ from .custom_field_patch import CustomFieldPatch
 from .delivery_out import DeliveryOut
 from .delivery_out_state import DeliveryOutState
 from .delivery_page import DeliveryPage
+from .duplicate_list import DuplicateList
+from .duplicate_out import DuplicateOut
+from .duplicate_out_reasons_item import DuplicateOutReasonsItem
+from .duplicate_pair_out import DuplicatePairOut
+from .duplicate_pair_out_reasons_item import DuplicatePairOutReasonsItem
+from .duplicate_pair_page import DuplicatePairPage
 from .erase_input import EraseInput
 from .event_out import EventOut
 from .event_out_data import EventOutData
@@ -44,6 +50,8 @@ from .lead_patch_preferred_contact_type_3_type_1 import LeadPatchPreferredContac
 from .list_leads_sort import ListLeadsSort
 from .list_webhook_deliveries_state import ListWebhookDeliveriesState
 from .mailing_address_io import MailingAddressIO
+from .merge_input import MergeInput
+from .merge_input_fields import MergeInputFields
 from .ping_result import PingResult
 from .problem_out import ProblemOut
 from .reason_input import ReasonInput
@@ -70,6 +78,7 @@ from .team_input import TeamInput
 from .team_list import TeamList
 from .team_out import TeamOut
 from .team_patch import TeamPatch
+from .unmerge_input import UnmergeInput
 from .user_input import UserInput
 from .user_input_role import UserInputRole
 from .user_list import UserList
@@ -99,6 +108,12 @@ __all__ = (
     "DeliveryOut",
     "DeliveryOutState",
     "DeliveryPage",
+    "DuplicateList",
+    "DuplicateOut",
+    "DuplicateOutReasonsItem",
+    "DuplicatePairOut",
+    "DuplicatePairOutReasonsItem",
+    "DuplicatePairPage",
     "EraseInput",
     "EventOut",
     "EventOutData",
@@ -126,6 +141,8 @@ __all__ = (
     "ListLeadsSort",
     "ListWebhookDeliveriesState",
     "MailingAddressIO",
+    "MergeInput",
+    "MergeInputFields",
     "PingResult",
     "ProblemOut",
     "ReasonInput",
@@ -152,6 +169,7 @@ __all__ = (
     "TeamList",
     "TeamOut",
     "TeamPatch",
+    "UnmergeInput",
     "UserInput",
     "UserInputRole",
     "UserList",

@@ -25,16 +25,19 @@ class EventOut:
         actor (ActorOut):
         data (EventOutData): By type: LeadCreated: the lead's fields; LeadUpdated: {changes: {field: {from, to}}};
             LeadStatusChanged: from, to, reason; LeadAssigned: from, to, by_rotation; LeadConverted: customer_id,
-            converted_at, status, from_status; LeadArchived, LeadRestored: reason; LeadErased: reason (the lead's personal
-            values then read as null in every event of its stream).
+            converted_at, status, from_status; LeadArchived, LeadRestored: reason. LeadMerged: merged (lead ids), fields
+            ({field: lead id}), changes ({field: {from, to}}); LeadMergedInto: into, merge_event_id; LeadUnmerged:
+            merge_event_id, changes (on the survivor: the values restored), kept (fields changed since the merge, left as
+            they are). LeadErased: reason (the lead's personal values then read as null in every event of its stream).
         id (UUID):
         lead_id (None | UUID): null for an administrative event (of the account's own stream).
         occurred_at (datetime.datetime):
         position (str): Opaque token of the event's place in the account's feed.
         request (RequestOut):
         type_ (str): A lead's events: LeadCreated, LeadUpdated, LeadStatusChanged, LeadAssigned, LeadConverted,
-            LeadArchived, LeadRestored, LeadErased. In the account's feed also administrative events (lead_id null) named
-            for what changed: StatusCreated, ApiKeyRevoked, ... Types may be added: a reader skips those it does not know.
+            LeadArchived, LeadRestored, LeadErased, LeadMerged, LeadMergedInto, LeadUnmerged. In the account's feed also
+            administrative events (lead_id null) named for what changed: StatusCreated, ApiKeyRevoked, ... Types may be
+            added: a reader skips those it does not know.
         version (int):
     """
 

@@ -13,8 +13,10 @@ T = TypeVar("T", bound="EventOutData")
 class EventOutData:
     """By type: LeadCreated: the lead's fields; LeadUpdated: {changes: {field: {from, to}}}; LeadStatusChanged: from, to,
     reason; LeadAssigned: from, to, by_rotation; LeadConverted: customer_id, converted_at, status, from_status;
-    LeadArchived, LeadRestored: reason; LeadErased: reason (the lead's personal values then read as null in every event
-    of its stream).
+    LeadArchived, LeadRestored: reason. LeadMerged: merged (lead ids), fields ({field: lead id}), changes ({field:
+    {from, to}}); LeadMergedInto: into, merge_event_id; LeadUnmerged: merge_event_id, changes (on the survivor: the
+    values restored), kept (fields changed since the merge, left as they are). LeadErased: reason (the lead's personal
+    values then read as null in every event of its stream).
 
     """
 

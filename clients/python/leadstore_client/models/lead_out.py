@@ -58,6 +58,8 @@ class LeadOut:
         last_name (None | str): Family name, at most 255 characters.
         mailing_address (MailingAddressIO | None):
         marketing_attribution (list[str]): At most 50 items.
+        merged_into (None | UUID): Set while this lead is merged into that lead: it is closed to writes (409
+            `lead_merged`).
         message (None | str): At most 10,000 characters.
         notes (None | str): At most 10,000 characters.
         object_ (Literal['lead']):  Default: 'lead'.
@@ -94,6 +96,7 @@ class LeadOut:
     last_name: None | str
     mailing_address: MailingAddressIO | None
     marketing_attribution: list[str]
+    merged_into: None | UUID
     message: None | str
     notes: None | str
     phone: None | str
@@ -188,6 +191,12 @@ class LeadOut:
 
         marketing_attribution = self.marketing_attribution
 
+        merged_into: None | str
+        if isinstance(self.merged_into, UUID):
+            merged_into = str(self.merged_into)
+        else:
+            merged_into = self.merged_into
+
         message: None | str
         message = self.message
 
@@ -260,6 +269,7 @@ class LeadOut:
                 "last_name": last_name,
                 "mailing_address": mailing_address,
                 "marketing_attribution": marketing_attribution,
+                "merged_into": merged_into,
                 "message": message,
                 "notes": notes,
                 "object": object_,
@@ -416,6 +426,21 @@ class LeadOut:
 
         marketing_attribution = cast(list[str], d.pop("marketing_attribution"))
 
+        def _parse_merged_into(data: object) -> None | UUID:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                merged_into_type_0 = UUID(data)
+
+                return merged_into_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | UUID, data)
+
+        merged_into = _parse_merged_into(d.pop("merged_into"))
+
         def _parse_message(data: object) -> None | str:
             if data is None:
                 return data
@@ -551,6 +576,7 @@ class LeadOut:
             last_name=last_name,
             mailing_address=mailing_address,
             marketing_attribution=marketing_attribution,
+            merged_into=merged_into,
             message=message,
             notes=notes,
             object_=object_,

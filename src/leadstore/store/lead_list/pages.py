@@ -53,13 +53,17 @@ async def list_page(
         return await _list_page(conn, account_id, filters, sort, cursor, limit)
     except asyncpg.UndefinedColumnError:
         if filters.words is not None and filters.q is not None:
-            # The live table predates search_words (lead_list version 5, being rebuilt): `q` goes on as the
+            # The live table predates search_words (lead_list version 7, being rebuilt): `q` goes on as the
             # substring search it was meanwhile.
             older = msgspec.structs.replace(filters, words=None, search=like_pattern(filters.q))
             return await list_page(conn, account_id, older, sort, cursor, limit)
-        if filters.needs_version_4():  # the live table is older: its runner is rebuilding it
+        if filters.needs_version_4() or filters.merged:  # the live table is older: its runner is rebuilding it
             raise ListRebuilding("the lead list is being rebuilt for this filter; retry in a minute") from None
-        raise
+        if filters.merged is None:
+            raise
+    # a table older than version 5 has no merged_into, and (built by code that knew no merges) no merged lead
+    unmerged = msgspec.structs.replace(filters, merged=None)
+    return await _list_page(conn, account_id, unmerged, sort, cursor, limit)
 
 
 async def _list_page(

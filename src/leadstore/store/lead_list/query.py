@@ -59,6 +59,7 @@ FILTERS: dict[str, str] = {
     "visible_to": "(assigned_to = {0}::uuid OR created_by = {0}::uuid)",
     "phones": "phone = ANY({0}::text[])",
     "custom": "custom @> {0}::jsonb",
+    "merged": "(merged_into IS NOT NULL) = {0}::boolean",  # merges (issue 14)
 }
 # custom.<key>.min/.max: the range's buckets (leadstore.store.lead_list.ranges) find the candidates through the
 # GIN index, and the values are compared. The comparison is written `NULLIF(<it>, false) IS NOT NULL`, true
@@ -109,6 +110,7 @@ class LeadFilter(msgspec.Struct, kw_only=True):
     phones: list[str] | None = None  # E.164 numbers, any of which
     custom: dict[str, Any] | None = None  # contained in the lead's custom values
     custom_ranges: list[CustomRange] | None = None
+    merged: bool | None = False  # merged leads (merged_into set) leave the default list
 
     def needs_version_4(self) -> bool:
         """Whether a filter reads a column lead_list has had since its schema version 4."""

@@ -25,6 +25,7 @@ def _get_kwargs(
     updated_after: None | str | Unset = UNSET,
     is_converted: bool | None | Unset = UNSET,
     archived: bool | Unset = False,
+    merged: bool | Unset = False,
     email: None | str | Unset = UNSET,
     phone: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
@@ -118,6 +119,8 @@ def _get_kwargs(
     params["is_converted"] = json_is_converted
 
     params["archived"] = archived
+
+    params["merged"] = merged
 
     json_email: None | str | Unset
     if isinstance(email, Unset):
@@ -237,6 +240,7 @@ def sync_detailed(
     updated_after: None | str | Unset = UNSET,
     is_converted: bool | None | Unset = UNSET,
     archived: bool | Unset = False,
+    merged: bool | Unset = False,
     email: None | str | Unset = UNSET,
     phone: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
@@ -280,6 +284,8 @@ def sync_detailed(
             timestamp; inclusive.
         is_converted (bool | None | Unset):
         archived (bool | Unset): Archived leads instead of live ones. Default: False.
+        merged (bool | Unset): Leads merged into another lead (`merged_into` set) instead of the
+            others; merged leads stay readable by id. Default: False.
         email (None | str | Unset): Exact address, case-insensitive.
         phone (None | str | Unset): A phone number, normalised as leads' numbers are: with `+` and
             the country code, in any format (`+1 (555) 234-5678`), the leads with that number; without
@@ -324,6 +330,7 @@ def sync_detailed(
         updated_after=updated_after,
         is_converted=is_converted,
         archived=archived,
+        merged=merged,
         email=email,
         phone=phone,
         q=q,
@@ -356,6 +363,7 @@ def sync(
     updated_after: None | str | Unset = UNSET,
     is_converted: bool | None | Unset = UNSET,
     archived: bool | Unset = False,
+    merged: bool | Unset = False,
     email: None | str | Unset = UNSET,
     phone: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
@@ -399,6 +407,8 @@ def sync(
             timestamp; inclusive.
         is_converted (bool | None | Unset):
         archived (bool | Unset): Archived leads instead of live ones. Default: False.
+        merged (bool | Unset): Leads merged into another lead (`merged_into` set) instead of the
+            others; merged leads stay readable by id. Default: False.
         email (None | str | Unset): Exact address, case-insensitive.
         phone (None | str | Unset): A phone number, normalised as leads' numbers are: with `+` and
             the country code, in any format (`+1 (555) 234-5678`), the leads with that number; without
@@ -444,6 +454,7 @@ def sync(
         updated_after=updated_after,
         is_converted=is_converted,
         archived=archived,
+        merged=merged,
         email=email,
         phone=phone,
         q=q,
@@ -470,6 +481,7 @@ async def asyncio_detailed(
     updated_after: None | str | Unset = UNSET,
     is_converted: bool | None | Unset = UNSET,
     archived: bool | Unset = False,
+    merged: bool | Unset = False,
     email: None | str | Unset = UNSET,
     phone: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
@@ -513,6 +525,8 @@ async def asyncio_detailed(
             timestamp; inclusive.
         is_converted (bool | None | Unset):
         archived (bool | Unset): Archived leads instead of live ones. Default: False.
+        merged (bool | Unset): Leads merged into another lead (`merged_into` set) instead of the
+            others; merged leads stay readable by id. Default: False.
         email (None | str | Unset): Exact address, case-insensitive.
         phone (None | str | Unset): A phone number, normalised as leads' numbers are: with `+` and
             the country code, in any format (`+1 (555) 234-5678`), the leads with that number; without
@@ -557,6 +571,7 @@ async def asyncio_detailed(
         updated_after=updated_after,
         is_converted=is_converted,
         archived=archived,
+        merged=merged,
         email=email,
         phone=phone,
         q=q,
@@ -587,6 +602,7 @@ async def asyncio(
     updated_after: None | str | Unset = UNSET,
     is_converted: bool | None | Unset = UNSET,
     archived: bool | Unset = False,
+    merged: bool | Unset = False,
     email: None | str | Unset = UNSET,
     phone: None | str | Unset = UNSET,
     q: None | str | Unset = UNSET,
@@ -630,6 +646,8 @@ async def asyncio(
             timestamp; inclusive.
         is_converted (bool | None | Unset):
         archived (bool | Unset): Archived leads instead of live ones. Default: False.
+        merged (bool | Unset): Leads merged into another lead (`merged_into` set) instead of the
+            others; merged leads stay readable by id. Default: False.
         email (None | str | Unset): Exact address, case-insensitive.
         phone (None | str | Unset): A phone number, normalised as leads' numbers are: with `+` and
             the country code, in any format (`+1 (555) 234-5678`), the leads with that number; without
@@ -676,6 +694,7 @@ async def asyncio(
             updated_after=updated_after,
             is_converted=is_converted,
             archived=archived,
+            merged=merged,
             email=email,
             phone=phone,
             q=q,
