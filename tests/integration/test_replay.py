@@ -376,3 +376,35 @@ async def test_a_runner_never_writes_to_a_read_model_a_newer_schema_built(
         rows = await conn.fetchval(f'SELECT count(*) FROM "{newer.name}"')
     assert not older.active and older.applied == 0 and not older.schema_current
     assert kept == 3 and rows == ACCOUNT_OPENING  # what the newer release built, before the leads
+
+
+WAITING_TO_RENAME = """
+SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+WHERE c.relname = 'lead_list' AND l.mode = 'AccessExclusiveLock' AND NOT l.granted"""
+
+
+async def test_a_swap_chosen_as_a_deadlock_victim_is_tried_again(own: Container, own_account: NewAccount) -> None:
+    """A session holding the live table and then waiting for the checkpoint the swap holds (seen in a bench,
+    replaying while a worker ran): PostgreSQL ends the swap, the later waiter, as a deadlock's victim, and
+    the swap runs again once that session is done, instead of failing the replay."""
+    await write_leads(own, own_account, 20)
+    other = await asyncpg.connect(own.settings.database_url)
+    try:
+        tx = other.transaction()
+        await tx.start()
+        await other.execute("LOCK TABLE lead_list IN ACCESS SHARE MODE")
+        replaying = asyncio.create_task(replay(own.pool, get_projection("lead_list"), batch_size=10))
+        async with own.pool.acquire() as conn:
+            for _ in range(400):  # up to 20 s
+                if await conn.fetchval(WAITING_TO_RENAME):
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("the swap never waited for the live table")
+        # now the swap holds the checkpoint row and waits for the table: wait for the row in turn
+        await other.execute("SELECT 1 FROM checkpoints WHERE name = 'lead_list' FOR UPDATE")
+        await tx.commit()  # reached only once the swap, the deadlock's victim, rolled back
+        await asyncio.wait_for(replaying, 30)  # the swap ran again and finished
+    finally:
+        await other.close()
+    assert await verify_projection(own.pool, get_projection("lead_list")) == (20, [])

@@ -84,7 +84,9 @@ async def swap_in(
     for attempt in range(1, SWAP_ATTEMPTS + 1):
         try:
             old, applied = await _swap_once(pool, projection, table, built, batch_size)
-        except asyncpg.LockNotAvailableError:
+        except (asyncpg.LockNotAvailableError, asyncpg.DeadlockDetectedError):
+            # busy past lock_timeout, or a session that held the live table waited for the checkpoint this
+            # transaction holds and PostgreSQL ended this one: it wrote nothing, so it can simply run again
             if attempt == SWAP_ATTEMPTS:
                 raise
             await asyncio.sleep(attempt)
