@@ -385,26 +385,38 @@ WHERE c.relname = 'lead_list' AND l.mode = 'AccessExclusiveLock' AND NOT l.grant
 
 async def test_a_swap_chosen_as_a_deadlock_victim_is_tried_again(own: Container, own_account: NewAccount) -> None:
     """A session holding the live table and then waiting for the checkpoint the swap holds (seen in a bench,
-    replaying while a worker ran): PostgreSQL ends the swap, the later waiter, as a deadlock's victim, and
-    the swap runs again once that session is done, instead of failing the replay."""
+    replaying while a worker ran): when PostgreSQL ends the swap as the deadlock's victim, the swap runs
+    again once that session is done, instead of failing the replay. Which side is the victim depends on
+    whose deadlock check runs first, so the interleaving is tried until the swap was the victim."""
     await write_leads(own, own_account, 20)
-    other = await asyncpg.connect(own.settings.database_url)
-    try:
-        tx = other.transaction()
-        await tx.start()
-        await other.execute("LOCK TABLE lead_list IN ACCESS SHARE MODE")
-        replaying = asyncio.create_task(replay(own.pool, get_projection("lead_list"), batch_size=10))
-        async with own.pool.acquire() as conn:
-            for _ in range(400):  # up to 20 s
-                if await conn.fetchval(WAITING_TO_RENAME):
-                    break
-                await asyncio.sleep(0.05)
+    swap_was_victim = False
+    for _ in range(5):
+        other = await asyncpg.connect(own.settings.database_url)
+        try:
+            await other.execute("SET deadlock_timeout = '3s'")  # the swap's check (1 s) runs first
+            tx = other.transaction()
+            await tx.start()
+            await other.execute("LOCK TABLE lead_list IN ACCESS SHARE MODE")
+            replaying = asyncio.create_task(replay(own.pool, get_projection("lead_list"), batch_size=10))
+            async with own.pool.acquire() as conn:
+                for _ in range(2000):  # up to 20 s
+                    if await conn.fetchval(WAITING_TO_RENAME):
+                        break
+                    await asyncio.sleep(0.01)
+                else:
+                    raise AssertionError("the swap never waited for the live table")
+            # the swap holds the checkpoint row and waits for the table: wait for the row in turn
+            try:
+                await other.execute("SELECT 1 FROM checkpoints WHERE name = 'lead_list' FOR UPDATE")
+            except asyncpg.DeadlockDetectedError:
+                await tx.rollback()  # this session was the victim: the swap goes on; try again
             else:
-                raise AssertionError("the swap never waited for the live table")
-        # now the swap holds the checkpoint row and waits for the table: wait for the row in turn
-        await other.execute("SELECT 1 FROM checkpoints WHERE name = 'lead_list' FOR UPDATE")
-        await tx.commit()  # reached only once the swap, the deadlock's victim, rolled back
-        await asyncio.wait_for(replaying, 30)  # the swap ran again and finished
-    finally:
-        await other.close()
+                swap_was_victim = True  # the row is ours while the swap waited: it was rolled back
+                await tx.commit()
+            await asyncio.wait_for(replaying, 30)  # the swap (run again if it was the victim) finished
+        finally:
+            await other.close()
+        if swap_was_victim:
+            break
+    assert swap_was_victim
     assert await verify_projection(own.pool, get_projection("lead_list")) == (20, [])
