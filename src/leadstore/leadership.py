@@ -196,3 +196,40 @@ async def close_quietly(conn: asyncpg.Connection) -> None:
         await asyncio.wait_for(conn.close(), 5)
     except Exception:
         conn.terminate()
+
+
+async def look_on_notice(
+    stop: asyncio.Event,
+    dsn: str,
+    channel: str,
+    wake: asyncio.Event,
+    look: Callable[[], Awaitable[None]],
+    *,
+    name: str,
+    poll_seconds: float,
+    gap_seconds: float = 0.0,
+) -> None:
+    """Run `look` now and again whenever `channel` is notified (or `wake` set some other way), at most once per
+    `gap_seconds`, and every `poll_seconds` anyway, until `stop`: the loop of the workers that start and stop
+    tasks as rows appear (imports, webhook endpoints). A lost database is logged, and the listening
+    connection is made again on the next look."""
+    listener: asyncpg.Connection | None = None
+    try:
+        while not stop.is_set():
+            try:
+                if listener is None or listener.is_closed():
+                    listener = await db.connect(dsn)
+                    await listener.add_listener(channel, lambda *_: wake.set())
+                await look()
+            except DATABASE_ERRORS as exc:
+                log.warning("%s: database unavailable (%s); looking again", name, exc)
+                if listener is not None:
+                    await close_quietly(listener)
+                    listener = None
+            if gap_seconds:
+                await wait_or_stop(stop, gap_seconds)
+            wake.clear()
+            await wait_or_stop(stop, poll_seconds, wake)
+    finally:
+        if listener is not None:
+            await close_quietly(listener)

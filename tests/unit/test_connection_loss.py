@@ -72,7 +72,7 @@ async def test_the_webhook_worker_outlives_a_connection_lost_under_it(monkeypatc
     async def connect(_: str) -> Listener:
         return Listener()
 
-    monkeypatch.setattr("leadstore.webhooks.worker.db.connect", connect)
+    monkeypatch.setattr("leadstore.store.db.connect", connect)  # the listener of leadership.look_on_notice
     monkeypatch.setattr(webhook_worker, "LOOK_GAP_SECONDS", 0.01)
     settings = Settings(webhooks_discover_seconds=0.01)
     worker = webhook_worker.WebhookWorker(cast(asyncpg.Pool, pool), settings)

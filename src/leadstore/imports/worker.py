@@ -11,11 +11,9 @@ import asyncpg
 
 from leadstore.handler import LeadCommandHandler
 from leadstore.imports.run import ImportRun
-from leadstore.leadership import DATABASE_ERRORS, close_quietly
+from leadstore.leadership import look_on_notice
 from leadstore.settings import Settings
-from leadstore.store import db
 from leadstore.store import imports as store
-from leadstore.store.notifier import wait_or_stop
 
 log = logging.getLogger(__name__)
 NOTIFY_CHANNEL = "leadstore_imports"
@@ -33,31 +31,27 @@ class ImportWorker:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        listener: asyncpg.Connection | None = None
         try:
-            while not stop.is_set():
-                try:
-                    if listener is None or listener.is_closed():
-                        listener = await db.connect(self.settings.database_url)
-                        await listener.add_listener(NOTIFY_CHANNEL, self.wake)
-                    self._reap()
-                    room = self.settings.import_runs - len(self.runs)
-                    if room > 0:
-                        async with self.pool.acquire() as conn:
-                            found = await store.pending(conn, self.settings.import_runs * 4)
-                        for import_id in [i for i in found if i not in self.runs][:room]:
-                            self._start(import_id)
-                except DATABASE_ERRORS as exc:
-                    log.warning("import worker: database unavailable (%s); looking again", exc)
-                    if listener is not None:
-                        await close_quietly(listener)
-                        listener = None
-                self._wake.clear()
-                await wait_or_stop(stop, self.settings.import_poll_seconds, self._wake)
+            await look_on_notice(
+                stop,
+                self.settings.database_url,
+                NOTIFY_CHANNEL,
+                self._wake,
+                self._look,
+                name="import worker",
+                poll_seconds=self.settings.import_poll_seconds,
+            )
         finally:
             await self._stop_all()
-            if listener is not None:
-                await close_quietly(listener)
+
+    async def _look(self) -> None:
+        self._reap()
+        room = self.settings.import_runs - len(self.runs)
+        if room > 0:
+            async with self.pool.acquire() as conn:
+                found = await store.pending(conn, self.settings.import_runs * 4)
+            for import_id in [i for i in found if i not in self.runs][:room]:
+                self._start(import_id)
 
     def _start(self, import_id: UUID) -> None:
         settings = self.settings

@@ -11,11 +11,9 @@ from uuid import UUID
 
 import asyncpg
 
-from leadstore.leadership import DATABASE_ERRORS, close_quietly
+from leadstore.leadership import look_on_notice
 from leadstore.settings import Settings
-from leadstore.store import db
 from leadstore.store.events import NOTIFY_CHANNEL
-from leadstore.store.notifier import wait_or_stop
 from leadstore.webhooks import store
 from leadstore.webhooks.deliverer import EndpointDeliverer
 from leadstore.webhooks.secrets import SecretBox
@@ -40,28 +38,24 @@ class WebhookWorker:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        listener: asyncpg.Connection | None = None
         try:
-            while not stop.is_set():
-                try:
-                    if listener is None or listener.is_closed():
-                        listener = await db.connect(self.settings.database_url)
-                        await listener.add_listener(NOTIFY_CHANNEL, self.wake)
-                    async with self.pool.acquire() as conn:
-                        found = await store.active_endpoints(conn)
-                    self._reconcile(set(found))
-                except DATABASE_ERRORS as exc:
-                    log.warning("webhook worker: database unavailable (%s); looking again", exc)
-                    if listener is not None:
-                        await close_quietly(listener)
-                        listener = None
-                await wait_or_stop(stop, LOOK_GAP_SECONDS)
-                self._wake.clear()
-                await wait_or_stop(stop, self.settings.webhooks_discover_seconds, self._wake)
+            await look_on_notice(
+                stop,
+                self.settings.database_url,
+                NOTIFY_CHANNEL,
+                self._wake,
+                self._look,
+                name="webhook worker",
+                poll_seconds=self.settings.webhooks_discover_seconds,
+                gap_seconds=LOOK_GAP_SECONDS,
+            )
         finally:
             await self._stop_all()
-            if listener is not None:
-                await close_quietly(listener)
+
+    async def _look(self) -> None:
+        async with self.pool.acquire() as conn:
+            found = await store.active_endpoints(conn)
+        self._reconcile(set(found))
 
     def _reconcile(self, found: set[UUID]) -> None:
         for webhook_id, (deliverer, task) in list(self.deliverers.items()):
